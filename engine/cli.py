@@ -1,0 +1,90 @@
+"""The `torchquiz` command line: a click group whose subcommands load lazily.
+
+Each command lives in its own `engine/cli_*.py` module and is imported only
+when it runs, so `torchquiz --help` and the quiz never pay for torch or for
+modules they do not use.
+"""
+import difflib
+import importlib
+
+import click
+
+# command name -> "module:attribute"; one module per concept.
+COMMANDS = {
+    "generate": "engine.cli_generate:generate",
+    "preview": "engine.cli_generate:preview",
+    "bank": "engine.cli_bank:bank",
+    "export": "engine.cli_export:export",
+    "quiz": "engine.cli_quiz:quiz",
+    "report": "engine.cli_report:report",
+    "stats": "engine.cli_report:stats",
+    "calibrate": "engine.cli_report:calibrate",
+    "simulate": "engine.cli_simulate:simulate",
+}
+
+SHORT_HELP = {
+    "generate": "Generate a question set (JSON Lines) from the bank.",
+    "preview": "Print one variant of a template as a learner sees it.",
+    "bank": "Validate, list, inspect, build and import the question bank.",
+    "export": "Export a question set to Moodle XML or HTML.",
+    "quiz": "Take an adaptive quiz in the terminal.",
+    "report": "A learner's progress, abilities and misconceptions.",
+    "stats": "Item statistics: facility, discrimination, label check.",
+    "calibrate": "Refit item difficulties from the stored attempts.",
+    "simulate": "Run the adaptive-sim-v1 benchmark against the engine.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when it is invoked."""
+
+    def __init__(self, *args, lazy_commands=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands or {}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+
+    def get_command(self, ctx, name):
+        if name in self.lazy_commands:
+            module_name, attr = self.lazy_commands[name].split(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:  # command not built yet
+                    return None
+                raise
+            return getattr(module, attr)
+        return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and self.get_command(ctx, name) is None and not name.startswith("-"):
+            matches = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f" Did you mean '{matches[0]}'?" if matches else ""
+            ctx.fail(f"No such command '{name}'.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(package_name="torchquiz")
+def main():
+    """torchquiz: PyTorch sequence-layer quizzes whose every key torch computed.
+
+    \b
+    Examples:
+      torchquiz generate --count 25 --seed 1 -o set.jsonl
+      torchquiz export moodle set.jsonl -o quiz.xml
+      torchquiz export html set.jsonl -o quiz.html --mode practice
+      torchquiz quiz --learner ada --length 10
+    """
