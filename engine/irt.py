@@ -1,0 +1,134 @@
+"""The learner model: a logistic IRT model, EAP ability and item calibration.
+
+P(correct) = 1 / (1 + exp(-a (theta - b))).  Ability is Bayesian: the
+expected a posteriori (EAP) mean and posterior SD under a standard normal
+prior, computed on a fixed quadrature grid, so the estimate sits on the
+population scale (mean 0, SD 1) that the simulation protocol asks for.
+
+Item difficulty starts at its label's prior and is calibrated from attempts:
+`online_update` takes one cheap step per attempt, `refit` (marginal maximum
+likelihood by EM, see `engine.calibration`) re-estimates every item with the
+label as a prior.  Pure functions, no I/O.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+# Prior difficulty per label, on the ability scale.  The labels are the only
+# thing the engine knows about a new item; calibration moves b from here.
+LABEL_PRIOR: dict[str, float] = {"easy": -1.0, "medium": 0.0, "hard": 1.0}
+# How far a calibrated b may wander from its label's centre before the data
+# must be strong: one label step is 1.0, a label is a band about half as wide.
+LABEL_PRIOR_SD = 0.5
+
+GRID = np.linspace(-5.0, 5.0, 81)
+_LOG_PRIOR = -0.5 * GRID**2
+
+# Fisher information of one attempt at P = 0.7 (a = 1); the online step uses
+# it to shrink as an item accumulates attempts.
+_INFO_PER_ATTEMPT = 0.21
+
+
+class IRTError(ValueError):
+    """Invalid input to the learner model."""
+
+
+def label_prior(label: str) -> float:
+    try:
+        return LABEL_PRIOR[label]
+    except KeyError:
+        raise IRTError(
+            f"label={label!r}: expected one of {', '.join(LABEL_PRIOR)}"
+        ) from None
+
+
+def p_correct(theta: float, b: float, a: float = 1.0) -> float:
+    """Probability that a learner of ability theta answers an item (a, b)."""
+    z = a * (theta - b)
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _attr(r, name, default):
+    return getattr(r, name, default) if not isinstance(r, Mapping) else r.get(name, default)
+
+
+def _arrays(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    b = np.fromiter((_attr(r, "b", 0.0) for r in history), float, len(history))
+    a = np.fromiter((_attr(r, "a", 1.0) for r in history), float, len(history))
+    y = np.fromiter((bool(_attr(r, "correct", False)) for r in history), float, len(history))
+    return b, a, y
+
+
+def log_likelihood_grid(b: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Log-likelihood of responses y to items (a, b) at every grid point."""
+    if len(b) == 0:
+        return np.zeros_like(GRID)
+    z = a[:, None] * (GRID[None, :] - b[:, None])
+    sign = 2.0 * y[:, None] - 1.0
+    return -np.logaddexp(0.0, -sign * z).sum(axis=0)
+
+
+def eap(b, a, y, *, prior_mean: float = 0.0, prior_sd: float = 1.0) -> tuple[float, float]:
+    """EAP mean and posterior SD from arrays of item parameters and responses."""
+    log_post = log_likelihood_grid(np.asarray(b, float), np.asarray(a, float), np.asarray(y, float))
+    if prior_mean == 0.0 and prior_sd == 1.0:
+        log_post = log_post + _LOG_PRIOR
+    else:
+        log_post = log_post - 0.5 * ((GRID - prior_mean) / prior_sd) ** 2
+    w = np.exp(log_post - log_post.max())
+    w /= w.sum()
+    mean = float(w @ GRID)
+    sd = float(math.sqrt(max(w @ (GRID - mean) ** 2, 0.0)))
+    return mean, sd
+
+
+def estimate_ability(history: Sequence) -> tuple[float, float]:
+    """EAP ability (mean, posterior SD) from responses carrying b, correct and optionally a."""
+    return eap(*_arrays(history))
+
+
+def estimate_topic_abilities(history: Sequence) -> dict[str, tuple[float, float]]:
+    """EAP ability per topic, each from that topic's responses only."""
+    by_topic: dict[str, list] = {}
+    for r in history:
+        by_topic.setdefault(_attr(r, "topic", ""), []).append(r)
+    return {topic: estimate_ability(rs) for topic, rs in sorted(by_topic.items())}
+
+
+def online_step_variance(n_seen: int, a: float = 1.0) -> float:
+    """Approximate posterior variance of b after n_seen attempts (Laplace)."""
+    return 1.0 / (1.0 / LABEL_PRIOR_SD**2 + max(n_seen, 0) * _INFO_PER_ATTEMPT * a * a)
+
+
+def online_update(b: float, theta: float, correct: bool, n_seen: int, a: float = 1.0) -> float:
+    """New difficulty after one attempt: a Newton-like step whose size shrinks
+    with the attempts already seen (n_seen, before this one), like Elo with a
+    decaying K.  A surprising wrong answer makes the item harder."""
+    if not math.isfinite(theta):
+        return b
+    p = p_correct(theta, b, a)
+    return b + online_step_variance(n_seen, a) * a * (p - float(bool(correct)))
+
+
+def refit(
+    attempts: Iterable[tuple[str, str, bool, float]],
+    labels: Mapping[str, str],
+    **options,
+) -> dict[str, float]:
+    """Calibrated difficulty per item from stored attempts, with the label as a prior.
+
+    attempts: (item_id, learner_id, correct, learner_theta_or_nan).  Learner
+    ability is integrated out (marginal maximum likelihood), so the stored
+    theta is not needed; it is accepted for the store's convenience.
+    Items in `labels` without attempts keep their label prior.  Keyword
+    options go to `engine.calibration.calibrate` (iterations, fit_a, ...).
+    """
+    from engine.calibration import calibrate_records
+
+    return calibrate_records(attempts, labels, **options).b
