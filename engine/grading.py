@@ -1,0 +1,150 @@
+"""Grading a learner's response to a question record: a pure function over JSON data.
+
+`grade(record, response)` accepts an option letter (`b`), an option number (`2`), or the
+answer typed out in any canonical spelling (`(4,7,6)`, `torch.Size([4, 7, 6])`, `0.91`).
+A response that cannot be read as an answer to this question (`(2, 3`, `Z`, ``) is
+a `Malformed` result: the quiz asks again and the attempt is not used up.
+"""
+import re
+import string
+from dataclasses import dataclass
+
+from generator import answers
+
+LETTERS = string.ascii_uppercase
+
+
+@dataclass(frozen=True)
+class Grade:
+    correct: bool
+    response: str                    # the response as recorded: option letters or the typed text
+    chosen: tuple = ()               # indices of the options chosen (choice questions)
+    misconception: str | None = None  # the misconception the wrong answer points to, if known
+    feedback: str = ""               # that option's feedback, or the matching typed answer's
+
+
+@dataclass(frozen=True)
+class Malformed:
+    message: str  # what is wrong with the response and what to type instead
+
+
+def option_letters(record):
+    return LETTERS[:len(record["options"])]
+
+
+def grade(record, response):
+    """Grade `response` (a string) against `record`; a Grade or a Malformed."""
+    text = (response or "").strip()
+    if not text:
+        return Malformed("Type an answer.")
+    kind = record["type"]
+    if kind in ("multichoice", "truefalse"):
+        return _grade_choice(record, text)
+    if kind == "multiresponse":
+        return _grade_multiresponse(record, text)
+    if kind == "numerical":
+        return _grade_numerical(record, text)
+    if kind == "shortanswer":
+        return _grade_shortanswer(record, text)
+    return Malformed(f"Cannot grade a question of type {kind!r}.")
+
+
+def _option_index(record, text):
+    """The option `text` names: a letter, the option's text in any spelling, or a 1-based number."""
+    options = record["options"]
+    upper = text.upper()
+    if len(upper) == 1 and upper in option_letters(record):
+        return LETTERS.index(upper)
+    typed_shape = answers.parse_shape(text)
+    for index, option in enumerate(options):
+        if typed_shape is not None and answers.parse_shape(option["text"]) == typed_shape:
+            return index
+        if answers.normalise_text(option["text"].strip("`")) == answers.normalise_text(text.strip("`")):
+            return index
+    # A number names an option by position only when no option reads as that number,
+    # so typing the value 4 among options 2/4/8/16 means the option "4", not D.
+    if text.isdigit() and 1 <= int(text) <= len(options):
+        return int(text) - 1
+    if record["type"] == "truefalse" and upper in ("T", "F", "YES", "NO", "Y", "N"):
+        wanted = "true" if upper in ("T", "YES", "Y") else "false"
+        for index, option in enumerate(options):
+            if answers.normalise_text(option["text"]) == wanted:
+                return index
+    return None
+
+
+def _choice_hint(record):
+    count = len(record["options"])
+    return f"Type a letter A-{LETTERS[count - 1]}, a number 1-{count}, or an option's text."
+
+
+def _grade_choice(record, text):
+    index = _option_index(record, text)
+    if index is None:
+        return Malformed(f"{text!r} is not one of the options. {_choice_hint(record)}")
+    option = record["options"][index]
+    return Grade(correct=bool(option["correct"]), response=LETTERS[index], chosen=(index,),
+                 misconception=None if option["correct"] else option.get("misconception"),
+                 feedback=option.get("feedback", ""))
+
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _grade_multiresponse(record, text):
+    parts = [p for p in _SEPARATORS.split(text) if p]
+    letters = option_letters(record)
+    if len(parts) == 1 and len(parts[0]) > 1 and all(c in letters for c in parts[0].upper()):
+        parts = list(parts[0])  # "AC" means A and C
+    chosen = []
+    for part in parts:
+        index = _option_index(record, part)
+        if index is None:
+            return Malformed(f"{part!r} is not one of the options. Type the letters of every "
+                             f"correct option, e.g. A,C.")
+        chosen.append(index)
+    chosen = tuple(sorted(set(chosen)))
+    wanted = tuple(i for i, o in enumerate(record["options"]) if o["correct"])
+    options = record["options"]
+    wrong = [options[i] for i in chosen if not options[i]["correct"]]
+    misconception = wrong[0].get("misconception") if wrong else None
+    feedback = "\n".join(f"{LETTERS[i]}: {options[i].get('feedback', '')}" for i in chosen)
+    return Grade(correct=chosen == wanted, response=",".join(LETTERS[i] for i in chosen), chosen=chosen,
+                 misconception=misconception, feedback=feedback)
+
+
+def _typed_misconception(record, text, matches):
+    """(misconception, feedback) of the first `misconception_answers` entry the response matches."""
+    for entry in record.get("misconception_answers", []) or []:
+        if matches(text, entry):
+            return entry.get("misconception"), entry.get("feedback", "")
+    return None, ""
+
+
+def _grade_numerical(record, text):
+    key = record["answer"]
+    verdict = answers.matches_numerical(text, key)
+    if verdict is None:
+        return Malformed(f"{text!r} is not a number. Type a number such as 0.5 or 12.")
+    misconception, feedback = (None, "")
+    if not verdict:
+        tolerance = key.get("tolerance") or 0.0
+        misconception, feedback = _typed_misconception(
+            record, text, lambda typed, e: answers.parse_number(e["text"]) is not None
+            and abs(answers.parse_number(typed) - answers.parse_number(e["text"])) <= tolerance + 1e-12)
+    return Grade(correct=verdict, response=text, misconception=misconception, feedback=feedback)
+
+
+def _grade_shortanswer(record, text):
+    key = record["answer"]
+    key_is_shape = answers.parse_shape(key["text"]) is not None
+    typed_shape = answers.parse_shape(text)
+    if key_is_shape and typed_shape is None:
+        return Malformed(f"{text!r} is not a shape. Type a shape such as (2, 3, 4).")
+    correct = answers.matches_shortanswer(text, key)
+    response = answers.format_shape(typed_shape) if typed_shape is not None else text
+    misconception, feedback = (None, "")
+    if not correct:
+        misconception, feedback = _typed_misconception(
+            record, text, lambda typed, e: answers.matches_shortanswer(typed, {"text": e["text"]}))
+    return Grade(correct=correct, response=response, misconception=misconception, feedback=feedback)

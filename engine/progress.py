@@ -1,0 +1,194 @@
+"""A learner's progress in the store: learners, quiz sessions, attempts and abilities.
+
+Functions over an open `engine.store.Store`. Each answer is one write transaction
+(the attempt, the item's online difficulty step, the learner's abilities and the
+session's cursor together), so Ctrl-C or a crash between answers loses nothing and
+never leaves half an answer behind.
+"""
+import json
+import math
+from dataclasses import dataclass, field
+
+from engine.store import OVERALL, StoreError, now
+
+
+class UnknownLearner(StoreError):
+    """A learner name that the store does not hold."""
+
+
+@dataclass
+class SessionRow:
+    id: int
+    learner_id: int
+    status: str
+    length: int
+    target: float
+    filters: dict
+    seed: int
+    current_question_id: str | None
+    pending: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One answered or skipped question, as recorded."""
+    question_id: str
+    response: str | None
+    correct: bool | None  # None when skipped
+    misconception: str | None = None
+    hint_used: bool = False
+    seconds: float = 0.0
+    theta_before: float = float("nan")
+
+    @property
+    def skipped(self):
+        return self.correct is None
+
+
+def learner_id(store, name, create=True):
+    row = store.conn.execute("SELECT id FROM learners WHERE name = ?", (name,)).fetchone()
+    if row:
+        return row[0]
+    if not create:
+        import difflib
+        names = learner_names(store)
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else (f" Known learners: {', '.join(names)}" if names else "")
+        raise UnknownLearner(f"no learner named {name!r}.{hint}")
+    with store.write() as conn:
+        conn.execute("INSERT OR IGNORE INTO learners (name, created_at) VALUES (?, ?)", (name, now()))
+    return store.conn.execute("SELECT id FROM learners WHERE name = ?", (name,)).fetchone()[0]
+
+
+def learner_names(store):
+    return [r[0] for r in store.conn.execute("SELECT name FROM learners ORDER BY name")]
+
+
+_SESSION_COLUMNS = "id, learner_id, status, length, target, filters, seed, current_question_id, pending"
+
+
+def _session(row):
+    if row is None:
+        return None
+    sid, lid, status, length, target, filters, seed, current, pending = row
+    return SessionRow(sid, lid, status, length, target, json.loads(filters or "{}"), seed, current,
+                      json.loads(pending or "[]"))
+
+
+def start_session(store, learner, *, length, target, filters, seed):
+    with store.write() as conn:
+        cursor = conn.execute(
+            "INSERT INTO sessions (learner_id, status, length, target, filters, seed, pending, started_at) "
+            "VALUES (?, 'open', ?, ?, ?, ?, '[]', ?)",
+            (learner, length, target, json.dumps(filters, sort_keys=True), seed, now()))
+        return get_session(store, cursor.lastrowid, conn)
+
+
+def get_session(store, session_id, conn=None):
+    conn = conn or store.conn
+    return _session(conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone())
+
+
+def open_session(store, learner):
+    """The learner's most recent unfinished session, or None."""
+    return _session(store.conn.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE learner_id = ? AND status = 'open' "
+        "ORDER BY id DESC LIMIT 1", (learner,)).fetchone())
+
+
+def set_current(store, session, question_id, pending=None):
+    """Remember the question on screen, so --resume shows it again."""
+    pending = session.pending if pending is None else pending
+    with store.write() as conn:
+        conn.execute("UPDATE sessions SET current_question_id = ?, pending = ? WHERE id = ?",
+                     (question_id, json.dumps(pending), session.id))
+    session.current_question_id, session.pending = question_id, pending
+
+
+def finish_session(store, session, status="finished"):
+    with store.write() as conn:
+        conn.execute("UPDATE sessions SET status = ?, finished_at = ?, current_question_id = NULL WHERE id = ?",
+                     (status, now(), session.id))
+    session.status = status
+
+
+def record_attempt(store, session, attempt, *, item_b=None, abilities=None, pending=None):
+    """Commit one answer with everything it changes, in a single transaction.
+
+    `item_b` is the item's new online difficulty (None leaves it; skips do not move it),
+    `abilities` maps topic (and OVERALL) to (mean, sd, n).
+    """
+    stamp = now()
+    pending = session.pending if pending is None else pending
+    with store.write() as conn:
+        position = conn.execute("SELECT count(*) FROM attempts WHERE session_id = ?", (session.id,)).fetchone()[0] + 1
+        conn.execute(
+            "INSERT INTO attempts (session_id, learner_id, question_id, position, response, correct, skipped, "
+            "misconception, hint_used, seconds, theta_before, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session.id, session.learner_id, attempt.question_id, position, attempt.response,
+             None if attempt.correct is None else int(attempt.correct), int(attempt.skipped),
+             attempt.misconception, int(attempt.hint_used), float(attempt.seconds),
+             None if math.isnan(attempt.theta_before) else attempt.theta_before, stamp))
+        if item_b is not None:
+            conn.execute("UPDATE items SET b = ?, n_seen = n_seen + 1, source = CASE WHEN source = 'refit' "
+                         "THEN 'refit+online' ELSE 'online' END, updated_at = ? WHERE question_id = ?",
+                         (float(item_b), stamp, attempt.question_id))
+        for topic, (mean, sd, n) in (abilities or {}).items():
+            conn.execute("INSERT OR REPLACE INTO abilities (learner_id, topic, mean, sd, n, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", (session.learner_id, topic, float(mean), float(sd), int(n), stamp))
+        conn.execute("UPDATE sessions SET current_question_id = NULL, pending = ? WHERE id = ?",
+                     (json.dumps(pending), session.id))
+    session.current_question_id, session.pending = None, pending
+    return position
+
+
+def session_attempts(store, session_id):
+    rows = store.conn.execute(
+        "SELECT question_id, response, correct, misconception, hint_used, seconds, theta_before "
+        "FROM attempts WHERE session_id = ? ORDER BY position", (session_id,)).fetchall()
+    return [Attempt(q, r, None if c is None else bool(c), m, bool(h), s or 0.0,
+                    float("nan") if t is None else t) for q, r, c, m, h, s, t in rows]
+
+
+def history(store, learner):
+    """Every answered (not skipped) attempt of the learner as selection.Response, oldest first,
+    with each item's current difficulty."""
+    from engine.selection import Response
+    rows = store.conn.execute(
+        "SELECT a.question_id, i.topic, i.b, a.correct, a.misconception FROM attempts a "
+        "JOIN items i ON i.question_id = a.question_id WHERE a.learner_id = ? AND a.correct IS NOT NULL "
+        "ORDER BY a.id", (learner,)).fetchall()
+    return [Response(item_id=q, topic=t, b=b, correct=bool(c), misconception=m) for q, t, b, c, m in rows]
+
+
+def abilities(store, learner):
+    """topic -> (mean, sd, n); OVERALL holds the all-topics estimate."""
+    rows = store.conn.execute("SELECT topic, mean, sd, n FROM abilities WHERE learner_id = ? ORDER BY topic",
+                              (learner,)).fetchall()
+    return {t: (m, s, n) for t, m, s, n in rows}
+
+
+def misconception_counts(store, learner, session_id=None):
+    """[(misconception id, times hit)] most frequent first."""
+    sql = ("SELECT misconception, count(*) AS n FROM attempts WHERE learner_id = ? AND misconception IS NOT NULL"
+           + (" AND session_id = ?" if session_id else "") + " GROUP BY misconception ORDER BY n DESC, misconception")
+    args = (learner, session_id) if session_id else (learner,)
+    return store.conn.execute(sql, args).fetchall()
+
+
+def misconception_feedback(store, misconception):
+    """The feedback text of a stored wrong option produced by `misconception` (None if none)."""
+    row = store.conn.execute(
+        "SELECT json_extract(o.value, '$.feedback') FROM questions q, json_each(q.record, '$.options') o "
+        "WHERE json_extract(o.value, '$.misconception') = ? LIMIT 1", (misconception,)).fetchone()
+    return row[0] if row else None
+
+
+def learner_summary(store, learner):
+    row = store.conn.execute(
+        "SELECT count(*), sum(correct), sum(skipped), count(DISTINCT session_id) FROM attempts WHERE learner_id = ?",
+        (learner,)).fetchone()
+    sessions = store.conn.execute("SELECT count(*), sum(status = 'finished') FROM sessions WHERE learner_id = ?",
+                                  (learner,)).fetchone()
+    return {"attempts": row[0], "correct": row[1] or 0, "skipped": row[2] or 0,
+            "sessions": sessions[0], "sessions_finished": sessions[1] or 0}

@@ -1,0 +1,288 @@
+"""The SQLite store: question records, learners, sessions, attempts, item parameters, abilities.
+
+One file, opened through sqlite-utils. WAL mode plus a busy timeout let two quiz
+processes write to one file without losing answers; every write is a short
+`BEGIN IMMEDIATE` transaction so writers queue instead of failing mid-way.
+The schema is versioned in `torchquiz_meta`; a file that is not ours, or that a
+newer torchquiz wrote, raises a StoreError subclass instead of being touched.
+"""
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+APP_NAME = "torchquiz"
+OVERALL = "*"  # the abilities row for all topics together; topic ids never contain '*'
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """Base class for everything the store refuses to do."""
+
+
+class NotATorchquizDatabase(StoreError):
+    """The file exists but is not a torchquiz database."""
+
+
+class NewerSchemaError(StoreError):
+    """The database was written by a newer torchquiz than this one."""
+
+
+class UnknownQuestion(StoreError):
+    """A question id that the store does not hold."""
+
+
+def default_db_path():
+    """`$TORCHQUIZ_DB`, else `$XDG_DATA_HOME/torchquiz/torchquiz.db` (~/.local/share by default)."""
+    if os.environ.get("TORCHQUIZ_DB"):
+        return Path(os.environ["TORCHQUIZ_DB"]).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home).expanduser() / "torchquiz" / "torchquiz.db"
+
+
+def now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _migration_1(db):
+    db["torchquiz_meta"].create({"key": str, "value": str}, pk="key")
+    db["questions"].create(
+        {"id": str, "template": str, "family": str, "difficulty": str, "type": str,
+         "topic": str, "topics": str, "params": str, "record": str, "added_at": str},
+        pk="id", not_null=["template", "family", "difficulty", "topic", "record"])
+    for column in ("template", "family", "difficulty", "topic"):
+        db["questions"].create_index([column])
+    db["question_topics"].create({"question_id": str, "topic": str}, pk=("topic", "question_id"),
+                                 foreign_keys=[("question_id", "questions", "id")])
+    db["question_topics"].create_index(["question_id"])
+    # What selection needs per item, in one narrow table: the pool loads from here without
+    # parsing records. topic/label/misconceptions are copied from the record and never change.
+    db["items"].create(
+        {"question_id": str, "topic": str, "label": str, "b": float, "a": float,
+         "n_seen": int, "source": str, "misconceptions": str, "updated_at": str},
+        pk="question_id", foreign_keys=[("question_id", "questions", "id")],
+        defaults={"a": 1.0, "n_seen": 0, "source": "label"})
+    db["items"].create_index(["topic"])
+    db["learners"].create({"id": int, "name": str, "created_at": str}, pk="id", not_null=["name"])
+    db["learners"].create_index(["name"], unique=True)
+    db["sessions"].create(
+        {"id": int, "learner_id": int, "status": str, "length": int, "target": float,
+         "filters": str, "seed": int, "current_question_id": str, "pending": str,
+         "started_at": str, "finished_at": str},
+        pk="id", foreign_keys=[("learner_id", "learners", "id")], defaults={"status": "open"})
+    db["sessions"].create_index(["learner_id", "status"])
+    db["attempts"].create(
+        {"id": int, "session_id": int, "learner_id": int, "question_id": str, "position": int,
+         "response": str, "correct": int, "skipped": int, "misconception": str,
+         "hint_used": int, "seconds": float, "theta_before": float, "answered_at": str},
+        pk="id", foreign_keys=[("session_id", "sessions", "id"), ("learner_id", "learners", "id"),
+                               ("question_id", "questions", "id")],
+        defaults={"skipped": 0, "hint_used": 0})
+    db["attempts"].create_index(["learner_id", "question_id"])
+    db["attempts"].create_index(["session_id", "position"])
+    db["attempts"].create_index(["question_id"])
+    db["abilities"].create(
+        {"learner_id": int, "topic": str, "mean": float, "sd": float, "n": int, "updated_at": str},
+        pk=("learner_id", "topic"), foreign_keys=[("learner_id", "learners", "id")])
+
+
+MIGRATIONS = {1: _migration_1}  # version -> function that brings version-1 up to it
+
+
+class Store:
+    """A torchquiz database. Use `Store.open(path)`; it creates and migrates as needed."""
+
+    def __init__(self, conn, path):
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+
+    @classmethod
+    def open(cls, path=None):
+        path = Path(path).expanduser() if path else default_db_path()
+        if path.is_dir():
+            raise NotATorchquizDatabase(f"{path} is a directory, not a torchquiz database")
+        if path.exists() and path.stat().st_size > 0:
+            with open(path, "rb") as handle:
+                if handle.read(16) != _SQLITE_MAGIC:
+                    raise NotATorchquizDatabase(f"{path} is not a torchquiz database (not an SQLite file)")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see write()).
+            conn = sqlite3.connect(str(path), timeout=15, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 15000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode survives a process crash or Ctrl-C; only a power cut can lose the last commit.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise NotATorchquizDatabase(f"{path} is not a usable SQLite database: {exc}") from exc
+        store = cls(conn, path)
+        store._migrate()
+        return store
+
+    def close(self):
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextlib.contextmanager
+    def write(self):
+        """One short write transaction; IMMEDIATE takes the write lock up front, so a
+        concurrent writer waits on busy_timeout instead of failing on lock upgrade."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- schema ---------------------------------------------------------------------------
+    def schema_version(self):
+        tables = set(self.db.table_names())
+        if "torchquiz_meta" not in tables:
+            if tables:
+                shown = ", ".join(sorted(tables)[:5])
+                raise NotATorchquizDatabase(
+                    f"{self.path} is an SQLite database of another application (tables: {shown})")
+            return 0
+        rows = dict(self.conn.execute("SELECT key, value FROM torchquiz_meta").fetchall())
+        if rows.get("app") != APP_NAME:
+            raise NotATorchquizDatabase(f"{self.path} is not a torchquiz database (no app marker)")
+        return int(rows.get("schema_version", "0"))
+
+    def _migrate(self):
+        try:
+            if self.schema_version() == SCHEMA_VERSION:
+                return
+            with self.write():  # re-read under the lock: another process may have migrated
+                version = self.schema_version()
+                if version > SCHEMA_VERSION:
+                    raise NewerSchemaError(
+                        f"{self.path} has schema version {version}, newer than this torchquiz "
+                        f"understands ({SCHEMA_VERSION}); upgrade torchquiz to use it")
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    MIGRATIONS[step](self.db)
+                    self.set_meta("schema_version", str(step))
+                self.set_meta("app", APP_NAME)
+        except sqlite3.DatabaseError as exc:
+            raise NotATorchquizDatabase(f"{self.path} is not a usable torchquiz database: {exc}") from exc
+
+    def set_meta(self, key, value):
+        self.conn.execute("INSERT OR REPLACE INTO torchquiz_meta (key, value) VALUES (?, ?)",
+                          (key, str(value)))
+
+    def meta(self, key, default=None):
+        row = self.conn.execute("SELECT value FROM torchquiz_meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    # -- questions ------------------------------------------------------------------------
+    def add_questions(self, records, label_prior=None):
+        """Insert question records; ids already stored are kept as they are. Returns (added, duplicates)."""
+        if label_prior is None:
+            from engine.irt import LABEL_PRIOR as label_prior
+        added = duplicates = 0
+        stamp = now()
+        with self.write() as conn:
+            for record in records:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO questions (id, template, family, difficulty, type, topic, "
+                    "topics, params, record, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (record["id"], record["template"], record["family"], record["difficulty"],
+                     record["type"], record["topics"][0], json.dumps(record["topics"]),
+                     json.dumps(record.get("params", {}), sort_keys=True),
+                     json.dumps(record, sort_keys=True), stamp))
+                if cursor.rowcount == 0:
+                    duplicates += 1
+                    continue
+                added += 1
+                conn.executemany("INSERT OR IGNORE INTO question_topics (question_id, topic) VALUES (?, ?)",
+                                 [(record["id"], topic) for topic in record["topics"]])
+                conn.execute(
+                    "INSERT INTO items (question_id, topic, label, b, a, n_seen, source, misconceptions, "
+                    "updated_at) VALUES (?, ?, ?, ?, 1.0, 0, 'label', ?, ?)",
+                    (record["id"], record["topics"][0], record["difficulty"],
+                     float(label_prior[record["difficulty"]]), ",".join(record_misconceptions(record)), stamp))
+        return added, duplicates
+
+    def question(self, question_id):
+        row = self.conn.execute("SELECT record FROM questions WHERE id = ?", (question_id,)).fetchone()
+        if row is None:
+            raise UnknownQuestion(f"no question with id {question_id!r}")
+        return json.loads(row[0])
+
+    def count_questions(self, topics=(), families=()):
+        where, args = _filter_sql(topics, families, alias="q")
+        return self.conn.execute(f"SELECT count(*) FROM questions q WHERE 1 {where}", args).fetchone()[0]
+
+    def topics(self):
+        """Every topic any question carries, sorted."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT topic FROM question_topics ORDER BY topic")]
+
+    def primary_topics(self):
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT topic FROM items ORDER BY topic")]
+
+    def families(self):
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT family FROM questions ORDER BY family")]
+
+    def pool_items(self, topics=(), families=()):
+        """Every question matching the filters as selection.Item, with its current parameters.
+
+        One indexed scan; the quiz loads this once per session and selects in memory
+        (numpy), which stays within milliseconds even for 100,000 questions.
+        """
+        from engine.selection import Item
+
+        where, args = _filter_sql(topics, families, alias="q")
+        rows = self.conn.execute(
+            "SELECT i.question_id, q.template, i.topic, i.label, i.b, i.a, i.misconceptions FROM items i "
+            f"JOIN questions q ON q.id = i.question_id WHERE 1 {where} ORDER BY i.question_id", args)
+        return [Item(id=qid, template=template, topic=topic, label=label, b=b, a=a,
+                     misconceptions=frozenset(m.split(",")) if m else frozenset())
+                for qid, template, topic, label, b, a, m in rows]
+
+    def item(self, question_id):
+        row = self.conn.execute("SELECT question_id, topic, label, b, a, n_seen FROM items WHERE question_id = ?",
+                                (question_id,)).fetchone()
+        if row is None:
+            raise UnknownQuestion(f"no question with id {question_id!r}")
+        return dict(zip(("id", "topic", "label", "b", "a", "n_seen"), row))
+
+    def set_difficulties(self, difficulties, source="refit"):
+        """Store calibrated b for many items at once."""
+        stamp = now()
+        with self.write() as conn:
+            conn.executemany("UPDATE items SET b = ?, source = ?, updated_at = ? WHERE question_id = ?",
+                             [(float(b), source, stamp, qid) for qid, b in difficulties.items()])
+
+
+def record_misconceptions(record):
+    """Sorted ids of the misconceptions a record can diagnose (wrong options, typed wrong answers)."""
+    found = {o.get("misconception") for o in record.get("options", [])}
+    found |= {e.get("misconception") for e in record.get("misconception_answers", []) or []}
+    return sorted(m for m in found if m)
+
+
+def _filter_sql(topics, families, alias):
+    """SQL (starting with AND) restricting questions to any of `topics` and any of `families`."""
+    where, args = "", []
+    if families:
+        where += f" AND {alias}.family IN ({','.join('?' * len(families))})"
+        args += list(families)
+    if topics:
+        where += (f" AND EXISTS (SELECT 1 FROM question_topics t WHERE t.question_id = {alias}.id "
+                  f"AND t.topic IN ({','.join('?' * len(topics))}))")
+        args += list(topics)
+    return where, args
