@@ -1,0 +1,126 @@
+"""`torchquiz export`: question sets (JSON Lines) to Moodle XML or a self-contained HTML page.
+
+Only the exports and the question records are imported here, never torch: exporting a set
+takes a fraction of a second.
+"""
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from exports.errors import ExportError
+
+
+class SuggestingChoice(click.Choice):
+    """A click.Choice whose error for an unknown value adds "Did you mean ...?"."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            matches = difflib.get_close_matches(str(value), list(self.choices), n=1)
+            if matches:
+                exc.message = f"{exc.message} Did you mean '{matches[0]}'?"
+            raise
+
+
+def _write_atomically(path, text):
+    """Write `text` to `path` via a temporary file, so a failed export leaves no half file."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise ExportError(f"{path}: directory {directory} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _load(set_path):
+    from exports.records import load_records
+
+    return load_records(set_path)
+
+
+SET_ARGUMENT = click.argument("set_path", metavar="SET.jsonl",
+                              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+@click.group(name="export")
+def export():
+    """Export a question set to Moodle XML or a self-contained HTML page.
+
+    \b
+    Examples:
+      torchquiz export moodle set.jsonl -o quiz.xml
+      torchquiz export html set.jsonl -o quiz.html --mode practice
+    """
+
+
+@export.command(name="moodle")
+@SET_ARGUMENT
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The Moodle XML file to write.")
+@click.option("--category-by", type=SuggestingChoice(["template", "family", "difficulty"]),
+              default="template", show_default=True,
+              help="One Moodle category per template (so a quiz can draw a random variant), family or difficulty.")
+@click.option("--category-root", default="$course$/top/torchquiz", show_default=True,
+              help="Category path the categories go under; a `/` separates levels.")
+@click.option("--penalty", type=click.FloatRange(0, 1), default=0.3333333, show_default=True,
+              help="Fraction of the mark lost per wrong try (interactive / adaptive behaviours).")
+@click.option("--shuffle/--no-shuffle", default=True, show_default=True,
+              help="Let Moodle shuffle the options of choice questions.")
+def moodle(set_path, output, category_by, category_root, penalty, shuffle):
+    """Write SET.jsonl as Moodle XML for Moodle's own importer (Question bank > Import > Moodle XML format).
+
+    \b
+    Examples:
+      torchquiz export moodle set.jsonl -o quiz.xml
+      torchquiz export moodle set.jsonl -o quiz.xml --category-by family
+      torchquiz export moodle set.jsonl -o quiz.xml --category-root '$course$/top/RNN week 3' --penalty 0.1
+      torchquiz export moodle set.jsonl -o quiz.xml --no-shuffle
+    """
+    from exports.moodle import to_moodle_xml
+
+    try:
+        records = _load(set_path)
+        xml = to_moodle_xml(records, category_by=category_by, category_root=category_root,
+                            penalty=penalty, shuffle=shuffle)
+        _write_atomically(output, xml)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    categories = len({r[category_by] for r in records})
+    click.echo(f"Wrote {len(records)} questions in {categories} categories to {output}")
+
+
+@export.command(name="html")
+@SET_ARGUMENT
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The HTML file to write.")
+@click.option("--mode", type=SuggestingChoice(["practice", "exam", "key"]), default="practice", show_default=True,
+              help="practice: graded at once with feedback; exam: a printable paper without answers; "
+                   "key: the teacher's answer key with solutions.")
+def html(set_path, output, mode):
+    """Write SET.jsonl as one self-contained HTML page: no network, works offline, prints cleanly.
+
+    \b
+    Examples:
+      torchquiz export html set.jsonl -o quiz.html
+      torchquiz export html set.jsonl -o paper.html --mode exam
+      torchquiz export html set.jsonl -o key.html --mode key
+    """
+    from exports.html import to_html
+
+    try:
+        records = _load(set_path)
+        page = to_html(records, mode=mode)
+        _write_atomically(output, page)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {len(records)} questions ({mode}) to {output}")
