@@ -1,0 +1,130 @@
+"""`torchquiz generate` and `torchquiz preview`: question sets and single variants from the bank."""
+import sys
+import time
+
+import click
+
+from .cli_options import bank_options, device_option, progress_reporter, user_errors
+
+
+@click.command()
+@click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
+@click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
+@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard", "mixed"]), default="mixed",
+              show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per selected template.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Set seed: same bank + seed + torch = same file.")
+@device_option
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Torch worker processes.")
+@click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per snippet run.")
+@bank_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Write the set here as JSON Lines ('-' for stdout).")
+def generate(families, templates, difficulty, count, seed, device, workers, time_limit, bank_dirs, no_builtin, output):
+    """Generate a question set: every key and wrong option comes from running torch.
+
+    \b
+    Examples:
+      torchquiz generate --count 25 --seed 1 -o set.jsonl
+      torchquiz generate --family shape --family packing --difficulty hard --count 10 -o hard.jsonl
+      torchquiz generate --template shape.recurrent_output --workers 2 --device auto -o set.jsonl
+    """
+    from generator.api import generate_set, write_jsonl
+
+    started = time.monotonic()
+    with user_errors():
+        result = generate_set(bank_dirs=bank_dirs, include_builtin=not no_builtin, templates=templates,
+                              families=families, difficulty=difficulty, count=count, seed=seed, device=device,
+                              workers=workers, time_limit=time_limit, on_progress=progress_reporter("Generating"))
+    if output == "-":
+        write_jsonl(result.records, sys.stdout)
+    else:
+        write_jsonl(result.records, output)
+    for failure in result.failures:
+        click.echo(f"failed: {failure.message}", err=True)
+    elapsed = time.monotonic() - started
+    click.echo(f"{len(result.records)} questions -> {output} ({result.duplicates} duplicates dropped, "
+               f"{len(result.failures)} failed) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
+               err=True)
+    if result.failures and not result.records:
+        sys.exit(1)
+
+
+def _parse_pins(pairs):
+    import json
+
+    pins = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"{pair!r}: use name=value, e.g. hidden_size=12", param_hint="--param")
+        name, raw = pair.split("=", 1)
+        try:
+            pins[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            pins[name] = {"True": True, "False": False}.get(raw, raw)
+    return pins
+
+
+def format_question(record):
+    """A record as a learner sees it, then its key, feedback and solution (plain text)."""
+    lines = [f"{record['title']}  [{record['template']} · {record['difficulty']} · {record['type']}]", "",
+             record["stem"]]
+    if record["code"]:
+        lines += ["", *("    " + ln for ln in record["code"].rstrip().splitlines())]
+    letters = "ABCDEFGH"
+    if record["options"]:
+        lines.append("")
+        lines += [f"  {letters[i]}. {o['text']}" for i, o in enumerate(record["options"])]
+    lines += ["", f"Key: {record['answer']['text']}"]
+    for i, option in enumerate(record["options"]):
+        tag = "right" if option["correct"] else f"wrong · {option['misconception']}"
+        lines.append(f"  {letters[i]} ({tag}): {option['feedback']}")
+    for wrong in record.get("misconception_answers", []):
+        lines.append(f"  typed {wrong['text']} ({wrong['misconception']}): {wrong['feedback']}")
+    lines += ["", "Solution:", *(f"  {n}. {s}" for n, s in enumerate(record["solution"], 1)),
+              f"Hint: {record['hint']}"]
+    if record["common_mistakes"]:
+        lines += ["Common mistakes:", *(f"  - {m}" for m in record["common_mistakes"])]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("template")
+@click.option("--seed", default=0, show_default=True, type=int, help="Variant seed (failures print theirs).")
+@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard"]), default=None,
+              help="Level; defaults to the template's first.")
+@click.option("--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Pin a parameter (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON instead.")
+@device_option
+@bank_options
+def preview(template, seed, difficulty, pairs, as_json, device, bank_dirs, no_builtin):
+    """Print one variant of TEMPLATE as a learner sees it, then its key, feedback and solution.
+
+    \b
+    Examples:
+      torchquiz preview shape.recurrent_output --seed 3 --difficulty hard
+      torchquiz preview shape.recurrent_output --param layer=GRU --param batch_first=true --param batch=4 --param seq_len=7
+    """
+    import json
+
+    from generator.api import load_templates, run_jobs
+    from generator.templates import select_templates
+
+    pins = _parse_pins(pairs)
+    with user_errors():
+        loaded = load_templates(bank_dirs, not no_builtin)
+        chosen = select_templates(loaded, [template])[0]
+        level = difficulty or chosen.levels[0]
+        unknown = sorted(set(pins) - set(chosen.params))
+        if unknown:
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], list(chosen.params), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise click.BadParameter(f"{unknown[0]!r} is not a parameter of {template}.{hint}", param_hint="--param")
+        result = run_jobs([{"id": 0, "template": chosen.id, "difficulty": level, "seed": seed, "pins": pins}],
+                          device=device, bank_dirs=bank_dirs, include_builtin=not no_builtin)
+    if result.failures:
+        raise click.ClickException(result.failures[0].message)
+    record = result.records[0]
+    click.echo(json.dumps(record, indent=2, ensure_ascii=False) if as_json else format_question(record))

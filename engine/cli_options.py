@@ -1,0 +1,56 @@
+"""Options shared by several commands, and the translation of library errors into click errors."""
+import contextlib
+import os
+
+import click
+
+DEVICE_ENV = "TORCHQUIZ_DEVICE"
+
+
+def bank_options(command):
+    """--bank DIR (repeatable, also TORCHQUIZ_BANK) and --no-builtin."""
+    command = click.option("--no-builtin", is_flag=True,
+                           help="Use only the --bank directories, not the built-in bank.")(command)
+    command = click.option("--bank", "bank_dirs", multiple=True, envvar="TORCHQUIZ_BANK",
+                           type=click.Path(exists=True, file_okay=False),
+                           help="An extra bank directory (repeatable; env TORCHQUIZ_BANK, separated by ':').")(command)
+    return command
+
+
+def device_option(command):
+    return click.option("--device", default="cpu", envvar=DEVICE_ENV, show_default=True,
+                        help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto (env TORCHQUIZ_DEVICE).")(command)
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Library errors become `Error: ...` with exit code 1; never a traceback."""
+    from generator.errors import GeneratorError
+
+    try:
+        yield
+    except GeneratorError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def progress_reporter(label, enabled=None):
+    """An on_progress(done, total) callback drawing a bar on stderr when it is a terminal."""
+    stream = click.get_text_stream("stderr")
+    enabled = stream.isatty() if enabled is None else enabled
+    state = {}
+
+    def on_progress(done, total):
+        if not enabled:
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=stream, show_pos=True, show_eta=True)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+        if done == total:
+            state["bar"].__exit__(None, None, None)
+
+    return on_progress
+
+
+def split_env_dirs(value):
+    return tuple(d for d in (value or "").split(os.pathsep) if d)

@@ -1,0 +1,146 @@
+"""The misconception catalogue: id, description, feedback and a declarative transform.
+
+Entries live in `misconceptions.yaml` at the top of a bank. A transform says what the
+learner gets wrong, as operations on the variant's parameters or its rendered code:
+  when:    {param: value | [values]}  applies only where every condition holds
+  set:     {param: value}             e.g. bidirectional: false (the x2 forgotten)
+  swap:    [param_a, param_b]         e.g. input_size and hidden_size swapped
+  map:     {param: {from: to}}        e.g. metric: {precision: recall}
+  replace: [[old, new], ...]          text edits of the rendered code (or option)
+  isolate: {param: value}             pins that make the misconception observable (near variants)
+"""
+import dataclasses
+import difflib
+import functools
+from importlib import resources
+from pathlib import Path
+
+from .errors import Problem, TemplateError
+from .params import rederive
+from .yamlsource import line_of, load_yaml
+
+CATALOGUE_FILE = "misconceptions.yaml"
+ENTRY_KEYS = {"description", "feedback", "when", "set", "swap", "map", "replace", "isolate"}
+OPS = ("set", "swap", "map", "replace")
+
+
+@dataclasses.dataclass(frozen=True)
+class Misconception:
+    id: str
+    description: str
+    feedback: str
+    when: dict
+    set: dict
+    swap: tuple
+    map: dict
+    replace: tuple
+    isolate: dict
+    source: str = ""
+
+    def applies(self, params):
+        for name, wanted in self.when.items():
+            value = params.get(name)
+            if isinstance(wanted, list) and not isinstance(value, list):
+                if value not in wanted:
+                    return False
+            elif value != wanted:
+                return False
+        return True
+
+    def transform_params(self, params, specs):
+        """The parameters as the learner with this misconception pictures them, or None."""
+        if not self.applies(params):
+            return None
+        out = dict(params)
+        for name, value in self.set.items():
+            if name not in out:
+                return None
+            out[name] = value
+        if self.swap:
+            a, b = self.swap
+            if a not in out or b not in out:
+                return None
+            out[a], out[b] = out[b], out[a]
+        for name, mapping in self.map.items():
+            if out.get(name) not in mapping:
+                return None
+            out[name] = mapping[out[name]]
+        return rederive(specs, out)
+
+    def transform_text(self, text):
+        """Apply the `replace` edits; None if none of them matched (the edit does not apply)."""
+        if not self.replace:
+            return text
+        changed = text
+        for old, new in self.replace:
+            changed = changed.replace(old, new)
+        return changed if changed != text else None
+
+
+def bank_roots(extra_dirs=(), include_builtin=True):
+    roots = [Path(str(resources.files("bank")))] if include_builtin else []
+    return roots + [Path(d) for d in extra_dirs]
+
+
+def _entry_problems(path, lines, mid, entry):
+    problems = []
+    if not isinstance(entry, dict):
+        return [Problem(path, line_of(lines, (mid,)), mid, "must be a mapping")]
+    for key in entry:
+        if key not in ENTRY_KEYS:
+            close = difflib.get_close_matches(key, ENTRY_KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(Problem(path, line_of(lines, (mid, key)), f"{mid}.{key}", f"unknown key{hint}"))
+    for key in ("description", "feedback"):
+        if not isinstance(entry.get(key), str) or not entry.get(key).strip():
+            problems.append(Problem(path, line_of(lines, (mid,)), f"{mid}.{key}", "is required (text)"))
+    if not any(op in entry for op in OPS):
+        problems.append(Problem(path, line_of(lines, (mid,)), mid, f"needs a transform: one of {', '.join(OPS)}"))
+    swap = entry.get("swap")
+    if swap is not None and not (isinstance(swap, list) and len(swap) == 2):
+        problems.append(Problem(path, line_of(lines, (mid, "swap")), f"{mid}.swap={swap!r}", "needs two parameter names"))
+    replace = entry.get("replace")
+    if replace is not None and not (isinstance(replace, list) and all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(t, str) for t in r) for r in replace)):
+        problems.append(Problem(path, line_of(lines, (mid, "replace")), f"{mid}.replace", "needs a list of [old, new] text pairs"))
+    for key in ("when", "set", "map", "isolate"):
+        if key in entry and not isinstance(entry[key], dict):
+            problems.append(Problem(path, line_of(lines, (mid, key)), f"{mid}.{key}", "must be a mapping"))
+    return problems
+
+
+def load_catalogue_file(path):
+    """Parse one catalogue file; raises TemplateError listing every problem."""
+    text = Path(path).read_text(encoding="utf-8")
+    data, lines = load_yaml(text, str(path))
+    if not isinstance(data, dict):
+        raise TemplateError([Problem(path, 1, "", "a misconception catalogue is a mapping of id -> entry")])
+    problems, entries = [], {}
+    for mid, entry in data.items():
+        found = _entry_problems(path, lines, mid, entry)
+        problems += found
+        if found:
+            continue
+        entries[mid] = Misconception(
+            id=mid, description=entry["description"].strip(), feedback=entry["feedback"].strip(),
+            when=entry.get("when", {}), set=entry.get("set", {}), swap=tuple(entry.get("swap", ())),
+            map=entry.get("map", {}), replace=tuple(tuple(r) for r in entry.get("replace", ())),
+            isolate=entry.get("isolate", {}), source=str(path))
+    if problems:
+        raise TemplateError(problems)
+    return entries
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(paths):
+    catalogue = {}
+    for path in paths:
+        catalogue.update(load_catalogue_file(path))
+    return catalogue
+
+
+def load_misconceptions(bank_dirs=(), include_builtin=True):
+    """Every misconception from the built-in bank and any extra bank directories (later ones win)."""
+    paths = tuple(str(root / CATALOGUE_FILE) for root in bank_roots(bank_dirs, include_builtin)
+                  if (root / CATALOGUE_FILE).is_file())
+    return dict(_load_cached(paths))

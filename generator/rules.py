@@ -1,0 +1,88 @@
+"""Analytic rules for double entry: the key computed from the formula, compared with torch's.
+
+Each rule takes the variant's context (params plus computed values) and returns the
+expected answer text, or None when the rule does not cover this variant.
+"""
+from .answers import format_number, format_shape
+
+
+def recurrent_shape(ctx):
+    """Shape of `output`, `h_n` or `c_n` of nn.RNN/GRU/LSTM from the documented formulas."""
+    directions = 2 if ctx.get("bidirectional") else 1
+    layers = ctx.get("num_layers", 1)
+    hidden = ctx["hidden_size"]
+    proj = ctx.get("proj_size", 0) or 0
+    out_size = proj if proj else hidden
+    batch, seq = ctx.get("batch"), ctx["seq_len"]
+    unbatched = ctx.get("unbatched", False)
+    ask = ctx.get("ask", "output")
+    if ask == "output":
+        if unbatched:
+            shape = (seq, directions * out_size)
+        elif ctx.get("batch_first"):
+            shape = (batch, seq, directions * out_size)
+        else:
+            shape = (seq, batch, directions * out_size)
+    elif ask in ("h_n", "c_n"):
+        last = out_size if ask == "h_n" else hidden
+        shape = (directions * layers, last) if unbatched else (directions * layers, batch, last)
+    else:
+        return None
+    return format_shape(shape)
+
+
+def packed_batch_sizes(ctx):
+    """`batch_sizes` of a PackedSequence: at step t, how many sequences are longer than t."""
+    lengths = ctx["lengths"]
+    sizes = [sum(1 for n in lengths if n > t) for t in range(max(lengths))]
+    return "tensor([" + ", ".join(str(s) for s in sizes) + "])"
+
+
+def _counts(ctx):
+    return ctx["tp"], ctx["fp"], ctx["fn"], ctx["tn"]
+
+
+def _ratio(num, den):
+    return num / den if den else 0.0
+
+
+METRIC_FORMULAS = {
+    "accuracy": lambda tp, fp, fn, tn: _ratio(tp + tn, tp + fp + fn + tn),
+    "precision": lambda tp, fp, fn, tn: _ratio(tp, tp + fp),
+    "recall": lambda tp, fp, fn, tn: _ratio(tp, tp + fn),
+    "specificity": lambda tp, fp, fn, tn: _ratio(tn, tn + fp),
+    "f1": lambda tp, fp, fn, tn: _ratio(2 * tp, 2 * tp + fp + fn),
+}
+
+
+def confusion_metric(ctx):
+    """precision = TP/(TP+FP) and friends, from the counts torch produced."""
+    formula = METRIC_FORMULAS.get(ctx.get("metric"))
+    if formula is None:
+        return None
+    return format_number(formula(*_counts(ctx)), ctx.get("decimals", 2))
+
+
+def recurrent_param_count(ctx):
+    """Learnable parameters of nn.RNN/GRU/LSTM: gates x (input + hidden + biases) per layer and direction."""
+    gates = {"RNN": 1, "GRU": 3, "LSTM": 4}[ctx["layer"]]
+    hidden, proj = ctx["hidden_size"], ctx.get("proj_size", 0) or 0
+    out_size = proj or hidden
+    directions = 2 if ctx.get("bidirectional") else 1
+    bias = ctx.get("bias", True)
+    total = 0
+    for layer in range(ctx.get("num_layers", 1)):
+        in_size = ctx["input_size"] if layer == 0 else out_size * directions
+        per_direction = gates * hidden * (in_size + out_size) + (2 * gates * hidden if bias else 0)
+        if proj:
+            per_direction += proj * hidden
+        total += per_direction * directions
+    return str(total)
+
+
+RULES = {
+    "recurrent_shape": recurrent_shape,
+    "packed_batch_sizes": packed_batch_sizes,
+    "confusion_metric": confusion_metric,
+    "recurrent_param_count": recurrent_param_count,
+}

@@ -1,0 +1,71 @@
+"""Running one snippet inside a torch worker: captured stdout, the exception it raised, a time limit."""
+import contextlib
+import dataclasses
+import io
+import json
+import signal
+
+
+class SnippetTimeout(BaseException):
+    """Raised inside a snippet that ran past its time limit (BaseException so `except Exception` can't eat it)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    stdout: str
+    exception: str | None = None
+    message: str | None = None
+    result: object = None        # the snippet's `result` variable (compute snippets), JSON values only
+
+    def as_record(self):
+        return {"stdout": self.stdout, "exception": self.exception, "message": self.message}
+
+
+def _on_alarm(signum, frame):
+    raise SnippetTimeout()
+
+
+def _first_line(exc):
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else None
+
+
+def run_snippet(code, time_limit=20.0):
+    """Execute `code` as `__main__` in a fresh namespace and report what it did.
+
+    A snippet that runs past `time_limit` seconds raises SnippetTimeout to the caller,
+    which is a failure of the template, not an answer.
+    """
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    buffer = io.StringIO()
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, time_limit)
+    try:
+        with contextlib.redirect_stdout(buffer):
+            exec(compile(code, "<snippet>", "exec"), namespace)
+    except SnippetTimeout:
+        raise
+    except (Exception, SystemExit) as exc:  # the snippet's own error is the answer, not ours
+        return RunResult(buffer.getvalue(), type(exc).__name__, _first_line(exc))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    result = namespace.get("result")
+    if result is not None:
+        result = json.loads(json.dumps(result))  # JSON values only: the record must serialise
+    return RunResult(buffer.getvalue(), None, None, result)
+
+
+class CachedRunner:
+    """Runs snippets, reusing the result of any snippet text already run (results are deterministic)."""
+
+    def __init__(self, time_limit=20.0):
+        self.time_limit = time_limit
+        self.cache = {}
+        self.executed = []   # distinct snippets run since the last reset, for the benchmark floor
+
+    def __call__(self, code):
+        if code not in self.cache:
+            self.cache[code] = run_snippet(code, self.time_limit)
+        self.executed.append(code)
+        return self.cache[code]

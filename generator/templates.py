@@ -1,0 +1,114 @@
+"""Question templates: load a YAML file into a validated Template, and find the bank's files."""
+import dataclasses
+import hashlib
+import os
+from pathlib import Path
+
+from .catalogue import bank_roots, load_misconceptions
+from .errors import Problem, TemplateError, UnknownTemplate
+from .validate import template_problems
+from .yamlsource import load_yaml
+
+DIFFICULTIES = ("easy", "medium", "hard")
+BANK_ENV = "TORCHQUIZ_BANK"
+
+
+@dataclasses.dataclass(frozen=True)
+class Template:
+    id: str
+    title: str
+    family: str
+    topics: tuple
+    type: str
+    params: dict
+    difficulty: dict           # level -> overrides; only the levels the template offers
+    stem: str
+    answer: str                # stdout | exception | probe | curated | computed.<name>
+    solution: tuple
+    hint: str
+    common_mistakes: tuple = ()
+    code: str | None = None
+    compute: str | None = None
+    probe: str | None = None
+    option: str | None = None
+    options: tuple = ()        # curated options: ({text, correct, misconception, feedback}, ...)
+    distractors: tuple = ()
+    round: int | None = None
+    rule: str | None = None
+    feedback: str = "Correct: running it gives {{ key }}."
+    path: str = ""
+    version: str = ""
+
+    @property
+    def levels(self):
+        return tuple(level for level in DIFFICULTIES if level in self.difficulty)
+
+
+def load_template(path, catalogue=None):
+    """Load and validate one template file; raises TemplateError with every problem found."""
+    path = Path(path)
+    raw = path.read_bytes()
+    data, lines = load_yaml(raw.decode("utf-8"), str(path))
+    catalogue = load_misconceptions() if catalogue is None else catalogue
+    problems = template_problems(data, lines, str(path), catalogue)
+    if problems:
+        raise TemplateError(problems)
+    fields = {f.name for f in dataclasses.fields(Template)}
+    values = {k: v for k, v in data.items() if k in fields}
+    values["difficulty"] = {level: (data.get("difficulty") or {}).get(level) or {}
+                            for level in DIFFICULTIES
+                            if level in (data.get("difficulty") or {level: {} for level in DIFFICULTIES})}
+    for key in ("topics", "solution", "common_mistakes", "distractors", "options"):
+        if key in values:
+            values[key] = tuple(values[key])
+    values["version"] = hashlib.sha256(raw).hexdigest()[:12]
+    values["path"] = str(path)
+    return Template(**values)
+
+
+def bank_dirs_from_env():
+    value = os.environ.get(BANK_ENV, "")
+    return tuple(d for d in value.split(os.pathsep) if d)
+
+
+def template_files(bank_dirs=(), include_builtin=True):
+    """Every template file (`<family>/*.yaml`) in the built-in bank and the extra bank dirs."""
+    files = []
+    for root in bank_roots(bank_dirs, include_builtin):
+        files += sorted(p for p in root.glob("*/*.yaml"))
+    return files
+
+
+def load_bank(bank_dirs=(), include_builtin=True):
+    """Load every template; returns ({id: Template}, [Problem]) so callers see all problems at once."""
+    try:
+        catalogue = load_misconceptions(bank_dirs, include_builtin)
+    except TemplateError as exc:
+        return {}, exc.problems
+    templates, problems = {}, []
+    for path in template_files(bank_dirs, include_builtin):
+        try:
+            template = load_template(path, catalogue)
+        except TemplateError as exc:
+            problems += exc.problems
+            continue
+        if template.id in templates:
+            problems.append(Problem(path, 1, f"id={template.id!r}",
+                                    f"duplicate template id (also in {templates[template.id].path})"))
+            continue
+        templates[template.id] = template
+    return templates, problems
+
+
+def select_templates(templates, ids=(), families=()):
+    """The templates named by id or family (all of them when neither is given), sorted by id."""
+    for name in ids:
+        if name not in templates:
+            raise UnknownTemplate(name, list(templates))
+    known_families = {t.family for t in templates.values()}
+    for family in families:
+        if family not in known_families:
+            raise UnknownTemplate(family, sorted(known_families), kind="family")
+    chosen = [t for t in templates.values()
+              if (not ids and not families) or t.id in ids or t.family in families]
+    return sorted(chosen, key=lambda t: t.id)

@@ -1,0 +1,141 @@
+"""Static checks of a template's fields; every problem is reported with its file and line."""
+import difflib
+
+import jinja2
+from jinja2 import meta
+
+from .params import spec_problems
+from .render import ENV
+from .rules import RULES
+from .yamlsource import line_of
+
+FAMILIES = ("concept", "constructor", "shape", "error", "packing", "metrics", "params", "pipeline", "equivalence")
+TYPES = ("multichoice", "multiresponse", "numerical", "shortanswer", "truefalse")
+LEVELS = ("easy", "medium", "hard")
+REQUIRED = ("id", "title", "family", "topics", "type", "stem", "answer", "solution", "hint")
+OPTIONAL = ("params", "difficulty", "code", "compute", "probe", "option", "options", "distractors",
+            "round", "rule", "common_mistakes", "feedback", "version")
+ANSWERS = ("stdout", "exception", "probe", "curated")
+TEXT_FIELDS = ("stem", "code", "compute", "probe", "option", "hint", "feedback")
+# Names the generator adds to every rendering context besides params and computed values.
+CONTEXT_NAMES = {"key", "code", "option", "wrong", "difficulty"}
+
+
+def _did_you_mean(word, choices):
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _jinja_problems(path, lines, field_path, source, names, open_names):
+    """Syntax errors (with the file line) and unknown variable names in one jinja field."""
+    where = line_of(lines, field_path)
+    label = ".".join(str(p) for p in field_path)
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        # A block scalar's text starts on the line after its key.
+        line = where + (exc.lineno or 1) if "\n" in source else where
+        return [(line, label, f"jinja syntax error: {exc.message}")]
+    if open_names:
+        return []
+    problems = []
+    for name in sorted(meta.find_undeclared_variables(ast) - names - set(ENV.globals)):
+        problems.append((where, label, f"unknown name {name!r}{_did_you_mean(name, names)}"))
+    return problems
+
+
+def _answer_problem(data):
+    answer = data.get("answer")
+    if not isinstance(answer, str):
+        return "answer must be stdout, exception, probe, curated or computed.<name>"
+    if answer in ANSWERS or (answer.startswith("computed.") and len(answer) > 9):
+        if answer.startswith("computed.") and not data.get("compute"):
+            return f"answer={answer!r} needs a `compute` snippet"
+        if answer in ("stdout", "exception") and not data.get("code"):
+            return f"answer={answer!r} needs `code` to run"
+        if answer == "probe" and not (data.get("probe") and data.get("option")):
+            return "answer='probe' needs `probe` and `option`"
+        if answer == "curated" and not data.get("options"):
+            return "answer='curated' needs `options`"
+        return None
+    return f"answer={answer!r}: unknown answer source{_did_you_mean(answer, ANSWERS)}"
+
+
+def template_problems(data, lines, path, catalogue):
+    """Every problem with one template, as Problem objects."""
+    from .errors import Problem
+
+    if not isinstance(data, dict):
+        return [Problem(path, 1, "", "a template is a YAML mapping of fields")]
+    found = []
+
+    def add(line, field, message):
+        found.append(Problem(path, line, field, message))
+
+    for key in data:
+        if key not in REQUIRED and key not in OPTIONAL:
+            add(line_of(lines, (key,)), key, f"unknown key{_did_you_mean(key, REQUIRED + OPTIONAL)}")
+    for key in REQUIRED:
+        if data.get(key) in (None, "", []):
+            add(1, key, "is required")
+    if data.get("family") is not None and data["family"] not in FAMILIES:
+        add(line_of(lines, ("family",)), f"family={data['family']!r}", f"unknown family{_did_you_mean(data['family'], FAMILIES)}")
+    if data.get("type") is not None and data["type"] not in TYPES:
+        add(line_of(lines, ("type",)), f"type={data['type']!r}", f"unknown type{_did_you_mean(data['type'], TYPES)}")
+    if "answer" in data:
+        message = _answer_problem(data)
+        if message:
+            add(line_of(lines, ("answer",)), "answer", message)
+    if data.get("type") == "numerical" and not isinstance(data.get("round"), int):
+        add(line_of(lines, ("type",)), "round", "a numerical question needs `round: <decimals>` for its tolerance")
+    if data.get("rule") is not None and data["rule"] not in RULES:
+        add(line_of(lines, ("rule",)), f"rule={data['rule']!r}", f"unknown rule{_did_you_mean(data['rule'], RULES)}")
+
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        add(line_of(lines, ("params",)), "params", "must be a mapping of name -> spec")
+        params = {}
+    earlier = []
+    for name, spec in params.items():
+        for sub, message in spec_problems(spec, earlier):
+            field = f"params.{name}" + (f".{sub}" if sub else "")
+            add(line_of(lines, ("params", name, sub) if sub else ("params", name)), f"{field}={spec!r}", message)
+        earlier.append(name)
+
+    levels = data.get("difficulty") or {}
+    if not isinstance(levels, dict):
+        add(line_of(lines, ("difficulty",)), "difficulty", "must map easy/medium/hard to parameter overrides")
+        levels = {}
+    for level, overrides in levels.items():
+        if level not in LEVELS:
+            add(line_of(lines, ("difficulty", level)), f"difficulty.{level}", f"unknown level{_did_you_mean(level, LEVELS)}")
+            continue
+        for name, spec in (overrides or {}).items():
+            if name not in params:
+                add(line_of(lines, ("difficulty", level, name)), f"difficulty.{level}.{name}",
+                    f"not a parameter{_did_you_mean(name, params)}")
+                continue
+            for sub, message in spec_problems(spec, list(params)):
+                add(line_of(lines, ("difficulty", level, name)), f"difficulty.{level}.{name}={spec!r}", message)
+
+    for index, mid in enumerate(data.get("distractors") or []):
+        if mid not in catalogue:
+            add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
+                f"unknown misconception{_did_you_mean(mid, catalogue)}")
+    for index, option in enumerate(data.get("options") or []):
+        mid = option.get("misconception") if isinstance(option, dict) else None
+        if not isinstance(option, dict) or not option.get("text"):
+            add(line_of(lines, ("options", index)), f"options[{index}]", "needs text (and correct: true or a misconception)")
+        elif not option.get("correct") and mid not in catalogue:
+            add(line_of(lines, ("options", index)), f"options[{index}].misconception={mid!r}",
+                f"a wrong option needs a known misconception{_did_you_mean(mid, catalogue)}")
+
+    names = set(params) | CONTEXT_NAMES
+    open_names = bool(data.get("compute"))  # computed names are known only after torch runs
+    fields = [((f,), data[f]) for f in TEXT_FIELDS if isinstance(data.get(f), str)]
+    fields += [(("solution", i), s) for i, s in enumerate(data.get("solution") or []) if isinstance(s, str)]
+    fields += [(("common_mistakes", i), s) for i, s in enumerate(data.get("common_mistakes") or []) if isinstance(s, str)]
+    for field_path, source in fields:
+        for line, label, message in _jinja_problems(path, lines, field_path, source, names, open_names):
+            add(line, label, message)
+    return found

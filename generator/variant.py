@@ -1,0 +1,219 @@
+"""One template + difficulty + seed -> one question record, every key from a torch run.
+
+`build_variant` is a plain function over a `run(code) -> RunResult` callable, so the
+same code serves the worker processes, preview and tests.
+"""
+import hashlib
+import json
+import random
+
+import jinja2
+
+from .answers import canonical_line, format_number, last_line, parse_number, parse_shape, shape_spellings, tolerance_for
+from .errors import VariantError
+from .params import SampleError, sample_params, specs_for
+from .render import render
+from .rules import RULES
+
+SCHEMA_ID = "torchquiz/question@1"
+MAX_ATTEMPTS = 25
+WRONG_OPTIONS = {"multichoice": 3, "multiresponse": 1, "truefalse": 1}
+
+
+class Resample(Exception):
+    """This parameter draw cannot make a good question; draw again."""
+
+
+def variant_id(template, params):
+    digest = hashlib.sha256(json.dumps([template.id, template.version, params], sort_keys=True).encode())
+    return f"{template.id}:{digest.hexdigest()[:12]}"
+
+
+def _value_text(value, decimals):
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) or (decimals is not None and isinstance(value, int)):
+        return format_number(value, decimals if decimals is not None else 4)
+    if isinstance(value, list):
+        return format_shape_like(value)
+    return str(value)
+
+
+def format_shape_like(values):
+    return "[" + ", ".join(str(v) for v in values) + "]"
+
+
+class Evaluation:
+    """What one parameter set produced: the context, the shown code, its run and the answer text."""
+
+    def __init__(self, template, params, run, text_edit=None):
+        self.ctx = dict(params)
+        if template.compute:
+            computed = run(render(template.compute, self.ctx))
+            if computed.exception or not isinstance(computed.result, dict):
+                raise Resample(f"compute snippet gave {computed.exception or 'no `result` dict'}: {computed.message}")
+            self.ctx.update(computed.result)
+        self.code, self.run, self.option = None, None, None
+        if template.code:
+            self.code = render(template.code, self.ctx)
+            if text_edit and template.answer != "probe":
+                self.code = text_edit(self.code)
+            self.run = run(self.code) if self.code is not None else None
+        if template.answer == "probe":
+            self.option = render(template.option, self.ctx).strip()
+            if text_edit:
+                self.option = text_edit(self.option)
+            if self.option is not None:
+                self.run = run(render(template.probe, {**self.ctx, "option": self.option}))
+        self.text = self._answer_text(template)
+
+    def _answer_text(self, template):
+        source = template.answer
+        if source.startswith("computed."):
+            return _value_text(self.ctx.get(source[9:]), template.round)
+        if self.run is None:
+            return None
+        printed = canonical_line(last_line(self.run.stdout))
+        if source == "stdout":
+            if self.run.exception:
+                return None
+            if template.round is not None:
+                number = parse_number(printed)
+                return None if number is None else format_number(number, template.round)
+            return printed
+        if source == "exception":
+            if self.run.exception:
+                return f"It raises {self.run.exception}"
+            return f"It runs and prints {printed}" if printed else "It runs without an error"
+        # probe: the outcome decides correctness; the option text is what is shown
+        return f"raises {self.run.exception}" if self.run.exception else printed
+
+
+def _wrong_answers(template, params, specs, key, run, catalogue):
+    """(misconception, text, correct?) for every misconception that yields a distinct answer."""
+    found, seen = [], {key.option if template.answer == "probe" else key.text}
+    for mid in template.distractors:
+        misconception = catalogue[mid]
+        wrong_params = misconception.transform_params(params, specs)
+        if wrong_params is None:
+            continue
+        edit = misconception.transform_text if misconception.replace else None
+        try:
+            wrong = Evaluation(template, wrong_params, run, edit)
+        except Resample:
+            continue
+        shown = wrong.option if template.answer == "probe" else wrong.text
+        if shown is None or shown in seen:
+            continue
+        if template.answer == "probe" and wrong.text == key.text:
+            if template.type == "multiresponse":  # torch says this spelling also builds it
+                found.append((None, shown, True, wrong))
+                seen.add(shown)
+            continue
+        seen.add(shown)
+        found.append((misconception, shown, False, wrong))
+    return found
+
+
+def _feedback(source, ctx):
+    return " ".join(render(source, ctx).split())
+
+
+def _options(template, key, params, specs, run, catalogue, rng, ctx):
+    if template.answer == "curated":
+        options = []
+        for option in template.options:
+            misconception = catalogue.get(option.get("misconception")) if not option.get("correct") else None
+            feedback = option.get("feedback") or (misconception.feedback if misconception else template.feedback)
+            text = render(option["text"], ctx).strip()
+            options.append({"text": text, "correct": bool(option.get("correct")),
+                            "feedback": _feedback(feedback, {**ctx, "wrong": text}),
+                            "misconception": None if option.get("correct") else misconception.id})
+        rng.shuffle(options)
+        return options, []
+    wrong = _wrong_answers(template, params, specs, key, run, catalogue)
+    wrong_answers = [{"text": text, "misconception": m.id,
+                      "feedback": _feedback(m.feedback, {**ctx, "wrong": text, "their": w.ctx})}
+                     for m, text, correct, w in wrong if not correct]
+    if template.type in ("numerical", "shortanswer"):
+        return [], wrong_answers
+    needed = WRONG_OPTIONS[template.type]
+    if len(wrong_answers) < needed:
+        raise Resample(f"only {len(wrong_answers)} distinct misconception answers, need {needed}")
+    right_text = key.option if template.answer == "probe" else key.text
+    options = [{"text": right_text, "correct": True, "feedback": _feedback(template.feedback, ctx), "misconception": None}]
+    options += [{"text": text, "correct": True, "feedback": _feedback(template.feedback, {**ctx, "key": text}),
+                 "misconception": None} for m, text, correct, w in wrong if correct][:2]
+    chosen = wrong_answers if template.type != "multichoice" else rng.sample(wrong_answers, needed)
+    options += [{"text": w["text"], "correct": False, "feedback": w["feedback"], "misconception": w["misconception"]}
+                for w in chosen]
+    if template.type == "truefalse":
+        return sorted(options, key=lambda o: o["text"] != "True"), wrong_answers
+    rng.shuffle(options)
+    return options, wrong_answers
+
+
+def _answer(template, key):
+    answer = {"text": key.text}
+    if template.type == "numerical":
+        answer.update(value=float(key.text), tolerance=tolerance_for(template.round))
+    elif template.type == "shortanswer":
+        shape = parse_shape(key.text)
+        answer["accepted"] = shape_spellings(shape)[1:] if shape is not None else []
+    elif template.answer in ("probe", "curated"):
+        answer["text"] = key.option
+    return answer
+
+
+def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, provenance):
+    key = Evaluation(template, params, run)
+    if template.answer == "curated":
+        key.option = render(next(o["text"] for o in template.options if o.get("correct")), key.ctx).strip()
+        key.text = key.option
+    if key.text is None:
+        raise Resample("the snippet did not produce an answer" +
+                       (f" (it raised {key.run.exception}: {key.run.message})" if key.run and key.run.exception else ""))
+    if template.rule:
+        expected = RULES[template.rule](key.ctx)
+        if expected is not None and expected != key.text:
+            raise VariantError(template.id, difficulty, seed,
+                               f"double entry failed: torch gave {key.text!r} but rule {template.rule} gives {expected!r}")
+    ctx = {**key.ctx, "key": key.option if template.answer in ("probe", "curated") else key.text,
+           "code": key.code, "difficulty": difficulty}
+    options, wrong_answers = _options(template, key, params, specs, run, catalogue, rng, ctx)
+    record = {
+        "schema": SCHEMA_ID, "id": variant_id(template, params), "template": template.id,
+        "family": template.family, "topics": list(template.topics), "difficulty": difficulty,
+        "type": template.type, "title": template.title,
+        "stem": " ".join(render(template.stem, ctx).split()) if "\n" not in template.stem.strip() else render(template.stem, ctx).strip(),
+        "code": key.code, "run": key.run.as_record() if key.code is not None else None,
+        "answer_from": {"stdout": "stdout", "exception": "exception"}.get(template.answer, "computed"),
+        "options": options, "answer": _answer(template, key),
+        "solution": [render(step, ctx).strip() for step in template.solution],
+        "hint": render(template.hint, ctx).strip(),
+        "common_mistakes": [render(m, ctx).strip() for m in template.common_mistakes],
+        "params": params, "provenance": {**provenance, "seed": seed, "template_version": template.version},
+    }
+    if wrong_answers and template.type in ("numerical", "shortanswer"):
+        record["misconception_answers"] = wrong_answers
+    return record
+
+
+def build_variant(template, difficulty, seed, run, catalogue, provenance, pins=None):
+    """Build one question record; raises VariantError naming template, seed, difficulty."""
+    if difficulty not in template.difficulty:
+        raise VariantError(template.id, difficulty, seed, f"the template has no {difficulty} level ({', '.join(template.levels)})")
+    specs = specs_for(template.params, template.difficulty[difficulty])
+    last = None
+    for attempt in range(MAX_ATTEMPTS):
+        rng = random.Random(f"{template.id}|{difficulty}|{seed}|{attempt}")
+        try:
+            params = sample_params(specs, rng, pins)
+            return _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, provenance)
+        except SampleError as exc:
+            raise VariantError(template.id, difficulty, seed, str(exc)) from None
+        except Resample as exc:
+            last = exc
+        except jinja2.TemplateError as exc:
+            raise VariantError(template.id, difficulty, seed, f"rendering failed: {exc}") from None
+    raise VariantError(template.id, difficulty, seed, f"no valid variant in {MAX_ATTEMPTS} draws; last: {last}")

@@ -1,0 +1,115 @@
+"""A persistent torch worker: imports torch once, then builds variants sent as JSON lines.
+
+Protocol (one JSON object per line): the worker first answers
+{"ok": true, "torch": ..., "device": ...} or {"ok": false, "error": ...}; then for each
+job {"id", "template", "difficulty", "seed", "pins", "trace"} it answers
+{"id", "record"} or {"id", "error"}. Run it as `python -m generator.worker --device cpu`.
+"""
+import argparse
+import json
+import os
+import sys
+
+from .catalogue import load_misconceptions
+from .errors import GeneratorError, VariantError
+from .snippets import CachedRunner, SnippetTimeout
+from .templates import load_bank
+from .variant import build_variant
+
+CACHE_LIMIT = 20000
+
+
+def resolve_device(torch, name):
+    """The torch device to run on, or a ValueError saying why it is not there."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            name = "cuda"
+        elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            name = "mps"
+        else:
+            name = "cpu"
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            why = ("this torch build has no CUDA support" if torch.version.cuda is None
+                   else "no CUDA GPU is visible (check the driver and CUDA_VISIBLE_DEVICES)")
+            raise ValueError(f"--device {name}: CUDA is not available: {why} (torch {torch.__version__}). "
+                             f"Use --device cpu or --device auto.")
+        device = torch.device(name)
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) visible")
+        return f"cuda:{index}"
+    if name == "mps":
+        if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise ValueError("--device mps: Apple MPS is not available on this machine. Use --device cpu or auto.")
+        return "mps"
+    if name != "cpu":
+        raise ValueError(f"--device {name}: unknown device; use cpu, cuda, cuda:N, mps or auto")
+    return "cpu"
+
+
+def serve(args, protocol):
+    def send(message):
+        protocol.write(json.dumps(message) + "\n")
+        protocol.flush()
+
+    import torch
+
+    torch.set_num_threads(1)  # tiny tensors: threads cost more than they give, and workers run side by side
+    try:
+        device = resolve_device(torch, args.device)
+    except ValueError as exc:
+        send({"ok": False, "error": str(exc)})
+        return
+    if device != "cpu":
+        torch.set_default_device(device)  # the learner's snippet stays free of device code
+    try:
+        templates, problems = load_bank(args.bank, not args.no_builtin)
+        catalogue = load_misconceptions(args.bank, not args.no_builtin)
+    except GeneratorError as exc:
+        send({"ok": False, "error": str(exc)})
+        return
+    provenance = {"torch": torch.__version__, "device": device}
+    send({"ok": True, "torch": torch.__version__, "device": device, "pid": os.getpid()})
+    runner = CachedRunner(args.time_limit)
+    for line in sys.stdin:
+        job = json.loads(line)
+        if len(runner.cache) > CACHE_LIMIT:
+            runner.cache.clear()
+        runner.executed = []
+        try:
+            template = templates[job["template"]]
+            record = build_variant(template, job["difficulty"], job["seed"], runner, catalogue,
+                                   provenance, job.get("pins"))
+            reply = {"id": job["id"], "record": record}
+        except SnippetTimeout:
+            error = VariantError(job["template"], job["difficulty"], job["seed"],
+                                 f"a snippet ran past the {args.time_limit:g} s time limit")
+            reply = {"id": job["id"], "error": str(error)}
+        except GeneratorError as exc:
+            reply = {"id": job["id"], "error": str(exc)}
+        except Exception as exc:  # a template bug must fail its variant, never the worker
+            error = VariantError(job["template"], job["difficulty"], job["seed"], f"{type(exc).__name__}: {exc}")
+            reply = {"id": job["id"], "error": str(error)}
+        if job.get("trace"):
+            reply["snippets"] = list(dict.fromkeys(runner.executed))
+        send(reply)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m generator.worker")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--bank", action="append", default=[])
+    parser.add_argument("--no-builtin", action="store_true")
+    args = parser.parse_args(argv)
+    # Keep the protocol on a private copy of stdout: C code or snippets writing to fd 1 can't corrupt it.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")
+    serve(args, protocol)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""YAML loading that remembers the line of every key, so errors can say `file:line`."""
+import yaml
+
+from .errors import Problem, TemplateError
+
+
+def _walk(node, path, lines):
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            _walk(value_node, path + (key,), lines)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, path + (index,), lines)
+
+
+def load_yaml(text, filename):
+    """Parse `text` and return (data, lines): lines maps a key path tuple to its 1-based line.
+
+    A syntax error becomes a TemplateError carrying the line PyYAML reports.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise TemplateError([Problem(filename, line, "", f"invalid YAML: {exc.problem}")]) from None
+    lines = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return data, lines
+
+
+def line_of(lines, path):
+    """The line of `path`, or of its nearest enclosing key that has one."""
+    path = tuple(path)
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
