@@ -54,7 +54,7 @@ class LazyGroup(click.Group):
                 if exc.name == module_name:  # command not built yet
                     return None
                 raise
-            return getattr(module, attr)
+            return getattr(module, attr, None)
         return super().get_command(ctx, name)
 
     def resolve_command(self, ctx, args):

@@ -192,3 +192,33 @@ def learner_summary(store, learner):
                                   (learner,)).fetchone()
     return {"attempts": row[0], "correct": row[1] or 0, "skipped": row[2] or 0,
             "sessions": sessions[0], "sessions_finished": sessions[1] or 0}
+
+
+def answered_count(store):
+    return store.conn.execute("SELECT count(*) FROM attempts WHERE correct IS NOT NULL").fetchone()[0]
+
+
+def calibrate(store, **options):
+    """Refit every item's difficulty from all stored attempts (label as prior); returns (items, attempts)."""
+    from engine import irt
+    rows = store.conn.execute(
+        "SELECT question_id, learner_id, correct, theta_before FROM attempts WHERE correct IS NOT NULL ORDER BY id")
+    attempts = [(q, str(lid), bool(c), float("nan") if t is None else t) for q, lid, c, t in rows]
+    labels = dict(store.conn.execute("SELECT question_id, label FROM items"))
+    if not attempts:
+        return 0, 0
+    fitted = irt.refit(attempts, labels, **options)
+    current = dict(store.conn.execute("SELECT question_id, b FROM items"))
+    changed = {q: b for q, b in fitted.items() if q in current and abs(b - current[q]) > 1e-9}
+    store.set_difficulties(changed, source="refit")
+    with store.write():
+        store.set_meta("refit_attempts", len(attempts))
+    return len(changed), len(attempts)
+
+
+def calibrate_if_due(store, every):
+    """Refit when `every` answered attempts arrived since the last refit; True if it ran."""
+    if answered_count(store) - int(store.meta("refit_attempts", 0)) < every:
+        return False
+    calibrate(store)
+    return True

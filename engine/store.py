@@ -237,7 +237,7 @@ class Store:
     def families(self):
         return [r[0] for r in self.conn.execute("SELECT DISTINCT family FROM questions ORDER BY family")]
 
-    def pool_items(self, topics=(), families=()):
+    def pool_items(self, topics=(), families=(), ids=None):
         """Every question matching the filters as selection.Item, with its current parameters.
 
         One indexed scan; the quiz loads this once per session and selects in memory
@@ -246,6 +246,9 @@ class Store:
         from engine.selection import Item
 
         where, args = _filter_sql(topics, families, alias="q")
+        if ids is not None:
+            where += f" AND q.id IN ({','.join('?' * len(ids))})"
+            args += list(ids)
         rows = self.conn.execute(
             "SELECT i.question_id, q.template, i.topic, i.label, i.b, i.a, i.misconceptions FROM items i "
             f"JOIN questions q ON q.id = i.question_id WHERE 1 {where} ORDER BY i.question_id", args)

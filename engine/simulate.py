@@ -1,0 +1,192 @@
+"""adaptive-sim-v1: the seeded simulation that measures the adaptive engine.
+
+The protocol is ../shared/adaptive-sim.md.  One `numpy.random.default_rng`
+builds the world (600 items, 2PL truth hidden from the engine, learners, one
+shared U matrix so every engine faces the same coin for the same pair); the
+engine sees only ids, labels and topics, and runs its own selection
+(`engine.selection.select_next`) and calibration code (online steps after
+every attempt, an MML refit with the label prior as learners accumulate).
+Everything runs in memory.
+"""
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.calibration import CalibrationState, calibrate
+from engine.irt import eap, online_update
+from engine.selection import Item, ItemPool, Response, select_next
+
+SEED = 20240607
+N_ITEMS = 600
+N_LEARNERS = 2000
+LENGTH = 20
+N_TOPICS = 6
+LABEL_NAMES = ("easy", "medium", "hard")
+LABEL_MEAN = {"easy": -1.2, "medium": 0.0, "hard": 1.2}
+CHECKPOINTS = (5, 10, 15, 20)
+METRIC_KEYS = ("rmse_5", "rmse_10", "rmse_15", "rmse_20", "bias_15", "success_rate", "in_zone",
+               "max_exposure", "bank_used", "topics_first10", "select_ms_p99")
+
+
+@dataclass
+class World:
+    """The hidden truth of one simulation run."""
+
+    labels: list[str]            # per item
+    topics: np.ndarray           # per item, 0..5
+    b: np.ndarray                # true difficulty per item
+    a: np.ndarray                # true discrimination per item
+    theta: np.ndarray            # per learner: the target of estimation
+    theta_topic: np.ndarray      # learner x topic ability that generates responses
+    u: np.ndarray                # learner x item uniform draws
+
+    @property
+    def n_learners(self) -> int:
+        return len(self.theta)
+
+    def p_true(self, learner: int, item: int) -> float:
+        t = self.theta_topic[learner, self.topics[item]]
+        return 1.0 / (1.0 + math.exp(-self.a[item] * (t - self.b[item])))
+
+    def answer(self, learner: int, item: int) -> bool:
+        return bool(self.u[learner, item] < self.p_true(learner, item))
+
+
+def build_world(seed: int = SEED, n_learners: int = N_LEARNERS, topic_rho: float | None = None) -> World:
+    """The adaptive-sim-v1 world.  Draw order: b, a, id permutation, abilities, U."""
+    if topic_rho is not None and not 0.0 <= topic_rho <= 1.0:
+        raise ValueError(f"topic_rho={topic_rho!r}: must lie in [0, 1]")
+    rng = np.random.default_rng(seed)
+    per_label = N_ITEMS // len(LABEL_NAMES)
+    labels = np.repeat(np.arange(len(LABEL_NAMES)), per_label)
+    topics = np.tile(np.arange(per_label) % N_TOPICS, len(LABEL_NAMES))
+    b = rng.normal(np.array([LABEL_MEAN[n] for n in LABEL_NAMES])[labels], 0.35)
+    a = rng.uniform(0.8, 1.8, N_ITEMS)
+    perm = rng.permutation(N_ITEMS)           # ids carry no information
+    labels, topics, b, a = labels[perm], topics[perm], b[perm], a[perm]
+    if topic_rho is None:
+        theta = rng.normal(0.0, 1.0, n_learners)
+        theta_topic = np.repeat(theta[:, None], N_TOPICS, axis=1)
+    else:
+        common = rng.normal(0.0, 1.0, (n_learners, 1))
+        own = rng.normal(0.0, 1.0, (n_learners, N_TOPICS))
+        theta_topic = math.sqrt(topic_rho) * common + math.sqrt(1.0 - topic_rho) * own
+        theta = theta_topic.mean(axis=1)
+    u = rng.random((n_learners, N_ITEMS))
+    return World([LABEL_NAMES[k] for k in labels], topics, b, a, theta, theta_topic, u)
+
+
+@dataclass
+class RunLog:
+    """What one engine did in a run; `metrics` turns it into the table's row."""
+
+    estimates: np.ndarray        # learner x k: ability estimate after k+1 items
+    items: np.ndarray            # learner x k: administered item index
+    correct: np.ndarray          # learner x k
+    select_seconds: list[float] = field(default_factory=list)
+
+
+def metrics(world: World, log: RunLog) -> dict[str, float]:
+    n, length = log.items.shape
+    err = log.estimates - world.theta[:, None]
+    rmse = np.sqrt((err**2).mean(axis=0))
+    p = np.array([[world.p_true(l, i) for i in row] for l, row in enumerate(log.items)])
+    exposure = np.bincount(log.items.ravel(), minlength=N_ITEMS) / n
+    first = log.items[:, : min(10, length)]
+    out = {f"rmse_{k}": float(rmse[k - 1]) for k in CHECKPOINTS if k <= length}
+    out.update(
+        bias_15=float(err[:, min(15, length) - 1].mean()),
+        success_rate=float(log.correct.mean()),
+        in_zone=float(((p >= 0.60) & (p <= 0.85)).mean()),
+        max_exposure=float(exposure.max()),
+        bank_used=float((exposure > 0).mean()),
+        topics_first10=float(np.mean([len(set(world.topics[row])) for row in first])),
+        select_ms_p99=float(np.percentile(log.select_seconds, 99) * 1000) if log.select_seconds else 0.0,
+    )
+    out["rmse_by_k"] = [float(x) for x in rmse]
+    return out
+
+
+def items_to_match(rmse_by_k: list[float], reference: float) -> int | None:
+    """Fewest items after which RMSE is at or below `reference` (None: never)."""
+    return next((k + 1 for k, r in enumerate(rmse_by_k) if r <= reference), None)
+
+
+def refit_due(learners_done: int) -> bool:
+    """Refit often while the bank is raw, then less often as it settles."""
+    if learners_done <= 20:
+        return True
+    if learners_done <= 200:
+        return learners_done % 5 == 0
+    if learners_done <= 600:
+        return learners_done % 20 == 0
+    return learners_done % 50 == 0
+
+
+def run_engine(
+    world: World,
+    *,
+    length: int = LENGTH,
+    seed: int = SEED,
+    target: float = 0.70,
+    calibrate_items: bool = True,
+    item_a: bool = False,
+) -> RunLog:
+    """The engine: its own selection on a pool calibrated from earlier learners."""
+    state = CalibrationState.from_labels(world.labels)
+    items = [Item(f"item{j:03d}", f"template{j:03d}", f"topic{world.topics[j]}", world.labels[j],
+                  float(state.b[j]), float(state.a[j])) for j in range(N_ITEMS)]
+    pool = ItemPool(items)
+    rng = random.Random(seed)
+    n = world.n_learners
+    log = RunLog(np.zeros((n, length)), np.zeros((n, length), np.int64), np.zeros((n, length), bool))
+    n_seen = np.zeros(N_ITEMS, np.int64)
+    done_items, done_learners, done_correct = [], [], []
+    for learner in range(n):
+        history: list[Response] = []
+        adm: list[int] = []
+        for k in range(length):
+            started = time.perf_counter()
+            item = select_next(pool, history, rng, target=target)
+            log.select_seconds.append(time.perf_counter() - started)
+            i = pool.index[item.id]
+            correct = world.answer(learner, i)
+            if calibrate_items:
+                theta_before = eap(pool.b[adm], pool.a[adm], log.correct[learner, :k])[0]
+                pool.b[i] = online_update(pool.b[i], theta_before, correct, int(n_seen[i]), a=pool.a[i])
+            n_seen[i] += 1
+            adm.append(i)
+            log.items[learner, k], log.correct[learner, k] = i, correct
+            history.append(Response(item.id, item.topic, float(pool.b[i]), correct, None, float(pool.a[i])))
+            log.estimates[learner, k] = eap(pool.b[adm], pool.a[adm], log.correct[learner, : k + 1])[0]
+        done_items.append(log.items[learner]); done_correct.append(log.correct[learner])
+        done_learners.append(np.full(length, learner))
+        if calibrate_items and refit_due(learner + 1):
+            state.b, state.a = pool.b.copy(), pool.a.copy()
+            calibrate(state, np.concatenate(done_items), np.concatenate(done_learners),
+                      np.concatenate(done_correct), iterations=4, item_a=item_a)
+            pool.b[:], pool.a[:] = state.b, state.a
+    return log
+
+
+def simulate(
+    *,
+    learners: int = N_LEARNERS,
+    length: int = LENGTH,
+    seed: int = SEED,
+    topic_rho: float | None = None,
+    target: float = 0.70,
+    item_a: bool = False,
+) -> dict[str, float]:
+    """Run adaptive-sim-v1 against the engine and return its metrics."""
+    if learners < 1:
+        raise ValueError(f"learners={learners!r}: must be at least 1")
+    if not 1 <= length <= N_ITEMS:
+        raise ValueError(f"length={length!r}: must lie in 1..{N_ITEMS}")
+    world = build_world(seed, learners, topic_rho)
+    return metrics(world, run_engine(world, length=length, seed=seed, target=target, item_a=item_a))
