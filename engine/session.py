@@ -149,8 +149,8 @@ class QuizSession:
         self.skipped += 1
 
     def finish(self):
-        """Close the session (when it ran its length) and return its summary."""
-        if self.finished and self.row.status == "open":
+        """Close the session (it ran its length, or the pool ran dry) and return its summary."""
+        if self.row.status == "open":
             progress.finish_session(self.store, self.row)
             progress.calibrate_if_due(self.store, every=REFIT_EVERY)
         return self.summary()

@@ -30,7 +30,8 @@ def _id(template, params):
 def shape_question(n=0, *, topic="lstm", difficulty="medium", template="shape.recurrent_output",
                    correct_index=None):
     """A multichoice shape question; `n` varies the sizes so ids differ."""
-    batch, seq, hidden = 2 + n % 5, 3 + n % 7, 4 + n % 3
+    batch, hidden = 2 + n % 5, 4 + n % 3
+    seq = batch + 1 + n % 4  # never equal to batch, so the swapped option differs
     layer = {"rnn": "RNN", "gru": "GRU"}.get(topic, "LSTM")
     params = {"layer": layer, "batch": batch, "seq_len": seq, "hidden_size": hidden, "n": n}
     right = f"({batch}, {seq}, {hidden})"
@@ -38,14 +39,14 @@ def shape_question(n=0, *, topic="lstm", difficulty="medium", template="shape.re
               "You read the input as (seq, batch, feature), but batch_first=True puts batch first."),
              (f"({batch}, {seq}, {2 * hidden})", "forget_bidirectional_doubling",
               "Only a bidirectional layer doubles the last dimension; this one is unidirectional."),
-             (f"({batch}, {seq}, 8)", "swap_input_hidden",
+             (f"({batch}, {seq}, 9)", "swap_input_hidden",
               "The last dimension of `output` is hidden_size, not input_size.")]
     options = [{"text": t, "correct": False, "feedback": f, "misconception": m} for t, m, f in wrong]
     position = (n % 4) if correct_index is None else correct_index
     options.insert(position, {"text": right, "correct": True, "misconception": None,
                               "feedback": "Right: batch_first=True gives (batch, seq_len, hidden_size)."})
-    code = (f"import torch\nimport torch.nn as nn\nlayer = nn.{layer}(8, {hidden}, batch_first=True)\n"
-            f"x = torch.randn({batch}, {seq}, 8)\nout, _ = layer(x)\nprint(out.shape)\n")
+    code = (f"import torch\nimport torch.nn as nn\nlayer = nn.{layer}(9, {hidden}, batch_first=True)\n"
+            f"x = torch.randn({batch}, {seq}, 9)\nout, _ = layer(x)\nprint(out.shape)\n")
     return _record(template, "shape", [topic, "batch_first"], difficulty, "multichoice",
                    "What is the shape of `out`?", code, {"stdout": f"torch.Size([{batch}, {seq}, {hidden}])\n",
                                                          "exception": None, "message": None},

@@ -1,0 +1,83 @@
+"""`torchquiz quiz`: an adaptive quiz in the terminal, from the questions in the store."""
+import difflib
+import getpass
+import os
+import sys
+
+import click
+
+from engine.cli_store import db_option, open_store, store_errors
+
+
+def _check_names(kind, given, known):
+    for name in given:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else f" Known: {', '.join(known) or 'none'}."
+            raise click.BadParameter(f"no {kind} '{name}' in the store.{hint}", param_hint=f"--{kind}")
+
+
+def _default_learner():
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (some containers)
+        return "learner"
+
+
+@click.command()
+@click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=_default_learner, show_default="your user name",
+              help="Whose progress to use and keep (env TORCHQUIZ_LEARNER).")
+@click.option("--topic", "topics", multiple=True, help="Only questions on this topic (repeatable).")
+@click.option("--family", "families", multiple=True, help="Only questions of this family (repeatable).")
+@click.option("--length", default=10, show_default=True, type=click.IntRange(1), help="Questions in the quiz.")
+@click.option("--resume", is_flag=True, help="Continue your unfinished quiz where you left it.")
+@click.option("--target", default=0.70, show_default=True, type=click.FloatRange(0.05, 0.95),
+              help="The chance of success the questions aim for.")
+@click.option("--seed", type=int, default=None, help="Fix the question order (for demos and tests).")
+@click.option("--generate/--no-generate", "generate", default=True, show_default=True,
+              help="Generate near variants in the background when the store has none.")
+@db_option
+def quiz(learner, topics, families, length, resume, target, seed, generate, db_path):
+    """Take an adaptive quiz: questions near your level, feedback and a worked solution after each.
+
+    Answer with a letter (A-D), an option number, or type the answer (a shape such as
+    (4, 7, 6) in any usual spelling, or a number). Keys: h hint, s skip, q quit.
+    Every answer is saved at once: quit or press Ctrl-C at any time and continue
+    later with --resume.
+
+    \b
+    Examples:
+      torchquiz quiz
+      torchquiz quiz --learner ada --length 10
+      torchquiz quiz --learner ada --resume
+      torchquiz quiz --topic lstm --topic packing --family shape
+    """
+    from engine.near_variants import NearVariantMaker
+    from engine.session import QuizSession
+    from engine.tui import QUIT, QuizUI, play
+
+    store = open_store(db_path)
+    maker = NearVariantMaker(store.path) if generate else None
+    with store_errors():
+        if resume:
+            session = QuizSession.resume(store, learner, near_variants=maker)
+        else:
+            _check_names("topic", topics, store.topics())
+            _check_names("family", families, store.families())
+            session = QuizSession.start(store, learner, topics=topics, families=families, length=length,
+                                        target=target, seed=seed, near_variants=maker)
+    stdout = click.get_text_stream("stdout")
+    color = stdout.isatty() and not os.environ.get("NO_COLOR")
+    ui = QuizUI(click.get_text_stream("stdin"), stdout, color=color)
+    resume_hint = f"torchquiz quiz --learner {learner} --resume"
+    try:
+        with store_errors():
+            outcome = play(session, ui)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted. {session.answered + session.skipped} of {session.length} done, all saved. "
+                   f"Continue with: {resume_hint}", err=True)
+        sys.exit(130)
+    if outcome == QUIT:
+        click.echo(f"\nSaved: {session.position} of {session.length} done. Continue with: {resume_hint}")
+    else:
+        click.echo(f"\nSee your progress any time: torchquiz report --learner {learner}")

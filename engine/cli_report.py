@@ -1,0 +1,146 @@
+"""`torchquiz report`, `torchquiz stats` and `torchquiz calibrate`: what the stored attempts say."""
+import json
+
+import click
+
+from engine.cli_store import db_option, open_store, store_errors
+
+
+def learner_report(store, name):
+    """A learner's progress as JSON-serialisable data (the --json output)."""
+    from engine import progress
+    from engine.session import TopicAbility, explain_misconception, practise_next
+    from engine.store import OVERALL
+
+    learner = progress.learner_id(store, name, create=False)
+    stored = progress.abilities(store, learner)
+    topics = [TopicAbility(t, *v) for t, v in stored.items() if t != OVERALL]
+    overall = TopicAbility("overall", *stored.get(OVERALL, (0.0, 1.0, 0)))
+    hits = progress.misconception_counts(store, learner)
+    misconceptions = [(m, n, explain_misconception(store, m)) for m, n in hits]
+    unfinished = progress.open_session(store, learner)
+    data = {"learner": name, **progress.learner_summary(store, learner),
+            "ability": _ability(overall), "topics": [_ability(t) for t in topics],
+            "misconceptions": [{"id": m, "count": n, "explanation": e} for m, n, e in misconceptions],
+            "practise_next": practise_next(topics, misconceptions), "unfinished_quiz": None}
+    if unfinished is not None:
+        done = len(progress.session_attempts(store, unfinished.id))
+        data["unfinished_quiz"] = {"done": done, "length": unfinished.length,
+                                   "resume": f"torchquiz quiz --learner {name} --resume"}
+    return data
+
+
+def _ability(ability):
+    return {"topic": ability.topic, "mean": round(ability.mean, 3), "sd": round(ability.sd, 3), "n": ability.n,
+            "mastery": round(ability.mastery, 3)}
+
+
+@click.command()
+@click.option("--learner", required=True, help="The learner's name, as given to `torchquiz quiz`.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@db_option
+def report(learner, as_json, db_path):
+    """A learner's progress: score, ability per topic, misconceptions and what to practise.
+
+    \b
+    Examples:
+      torchquiz report --learner ada
+      torchquiz report --learner ada --json
+      torchquiz report --learner ada --db class.db
+    """
+    from engine.session import mastery_bar
+
+    store = open_store(db_path)
+    with store_errors():
+        data = learner_report(store, learner)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"Learner {data['learner']}: {data['correct']}/{data['attempts'] - data['skipped']} answers correct "
+               f"in {data['sessions']} quiz(zes), {data['skipped']} skipped.")
+    if data["unfinished_quiz"]:
+        u = data["unfinished_quiz"]
+        click.echo(f"Unfinished quiz: {u['done']} of {u['length']} done. Continue with: {u['resume']}")
+    click.echo("\nAbility (0 is average; ± is the uncertainty; bar: chance on a medium question):")
+    rows = data["topics"] + [data["ability"]]
+    width = max(len(r["topic"]) for r in rows)
+    for r in rows:
+        click.echo(f"  {r['topic']:<{width}}  {r['mean']:+.2f} ± {r['sd']:.2f}  {mastery_bar(r['mastery'])} "
+                   f"{r['mastery']:4.0%}  ({r['n']} answers)")
+    if data["misconceptions"]:
+        click.echo("\nTop misconceptions:")
+        for m in data["misconceptions"][:5]:
+            click.echo(f"  • {m['id']} ({m['count']}×): {m['explanation']}")
+    click.echo("\nWhat to practise next:")
+    for line in data["practise_next"]:
+        click.echo(f"  • {line}")
+
+
+@click.command()
+@click.option("--min-attempts", default=20, show_default=True, type=click.IntRange(1),
+              help="Attempts an item needs before its label is checked.")
+@click.option("--flagged", is_flag=True, help="Only items and templates whose label looks wrong.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@db_option
+def stats(min_attempts, flagged, as_json, db_path):
+    """How each question and template performs: attempts, facility, discrimination, label check.
+
+    Facility is the share answered correctly. Discrimination is the point-biserial
+    correlation of right/wrong with the learners' ability estimate (adaptive quizzes
+    give learners different questions, so raw totals are not comparable). b is the
+    calibrated difficulty; a label is flagged when b lies nearer another label's prior.
+
+    \b
+    Examples:
+      torchquiz stats
+      torchquiz stats --flagged --min-attempts 30
+      torchquiz stats --json
+    """
+    from engine.item_stats import item_statistics
+
+    store = open_store(db_path)
+    with store_errors():
+        data = item_statistics(store, min_attempts=min_attempts)
+    if flagged:
+        data["questions"] = [q for q in data["questions"] if q["flag"]]
+        data["templates"] = [t for t in data["templates"] if t["flag"]]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{data['attempted']} of {data['questions_stored']} stored questions attempted "
+               f"({data['attempts']} answers).\n")
+    for title, rows, key in (("Per template", data["templates"], "template"),
+                             ("Per question", data["questions"], "id")):
+        click.echo(title + ":")
+        click.echo(f"{key:<32} {'label':<6} {'n':>5} {'facility':>8} {'discr':>6} {'b':>6}  flag")
+        for r in rows:
+            discr = "  -" if r["discrimination"] is None else f"{r['discrimination']:+.2f}"
+            click.echo(f"{r[key]:<32} {r['label']:<6} {r['attempts']:>5} {r['facility']:>8.2f} {discr:>6} "
+                       f"{r['b']:>+6.2f}  {r['flag'] or ''}")
+        click.echo()
+
+
+@click.command()
+@db_option
+def calibrate(db_path):
+    """Refit every question's difficulty from all stored attempts, with its label as the prior.
+
+    The quiz also does this by itself whenever 500 new answers have arrived.
+
+    \b
+    Examples:
+      torchquiz calibrate
+      torchquiz calibrate --db class.db
+    """
+    from engine import progress
+
+    store = open_store(db_path)
+    with store_errors():
+        changed, attempts = progress.calibrate(store)
+    if not attempts:
+        click.echo("No answers stored yet: difficulties stay at their label priors.")
+        return
+    rows = store.conn.execute("SELECT label, count(*), avg(b) FROM items GROUP BY label ORDER BY avg(b)").fetchall()
+    click.echo(f"Refit from {attempts} answers: {changed} difficulties changed.")
+    for label, count, mean_b in rows:
+        click.echo(f"  {label:<6} {count:>6} questions, mean b {mean_b:+.2f}")

@@ -1,0 +1,136 @@
+"""`torchquiz bank build` and `torchquiz bank import`: fill the question store; the --db option.
+
+The store's location is --db PATH, else $TORCHQUIZ_DB, else the per-user data
+directory ($XDG_DATA_HOME/torchquiz/torchquiz.db, ~/.local/share by default).
+"""
+import contextlib
+import json
+from pathlib import Path
+
+import click
+
+
+def db_option(command):
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), envvar="TORCHQUIZ_DB",
+        help="The torchquiz database (env TORCHQUIZ_DB; default: ~/.local/share/torchquiz/torchquiz.db).")(command)
+
+
+@contextlib.contextmanager
+def store_errors():
+    """Store errors become `Error: ...` with exit code 1, never a traceback."""
+    from engine.store import StoreError
+    try:
+        yield
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def open_store(db_path):
+    from engine.store import Store
+    with store_errors():
+        return Store.open(db_path)
+
+
+def question_schema():
+    """The question record's JSON schema: the packaged copy, else the repository's ../shared one."""
+    from importlib import resources
+    packaged = resources.files("generator") / "question.schema.json"
+    if packaged.is_file():
+        return json.loads(packaged.read_text())
+    shared = Path(__file__).resolve().parents[2] / "shared" / "question.schema.json"
+    if shared.is_file():
+        return json.loads(shared.read_text())
+    raise click.ClickException("question.schema.json not found (neither packaged nor in ../shared)")
+
+
+def validate_lines(path, lines):
+    """(records, problems): each line parsed and checked against the schema; problems as 'path:N: ...'."""
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(question_schema())
+    records, problems = [], []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{number}: not JSON: {exc.msg} (column {exc.colno})")
+            continue
+        errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+        if errors:
+            where = "/".join(str(p) for p in errors[0].absolute_path) or "(record)"
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            problems.append(f"{path}:{number}: {where}: {errors[0].message}{more}")
+            continue
+        records.append(record)
+    return records, problems
+
+
+@click.command("import")
+@click.argument("set_path", metavar="SET.jsonl", type=click.Path(exists=True, dir_okay=False))
+@click.option("--skip-bad", is_flag=True, help="Import the valid lines even if some lines are bad.")
+@db_option
+def import_set(set_path, skip_bad, db_path):
+    """Import a question set (JSON Lines) into the store, checking every line against the schema.
+
+    Bad lines are reported as SET.jsonl:LINE: what is wrong. By default nothing is imported
+    when any line is bad; --skip-bad imports the good ones. Questions already stored
+    (same id) are kept as they are.
+
+    \b
+    Examples:
+      torchquiz bank import set.jsonl
+      torchquiz bank import set.jsonl --db class.db
+      torchquiz bank import partly-broken.jsonl --skip-bad
+    """
+    with open(set_path, encoding="utf-8") as handle:
+        records, problems = validate_lines(set_path, handle)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems and not skip_bad:
+        raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing imported "
+                                   "(fix them, or use --skip-bad)")
+    store = open_store(db_path)
+    with store_errors():
+        added, duplicates = store.add_questions(records)
+    click.echo(f"Imported {added} question(s) into {store.path}"
+               + (f"; {duplicates} already stored" if duplicates else "")
+               + (f"; {len(problems)} bad line(s) skipped" if problems else "") + ".")
+
+
+@click.command()
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per template.")
+@click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
+@click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Set seed (same seed, same questions).")
+@click.option("--device", default="cpu", envvar="TORCHQUIZ_DEVICE", show_default=True,
+              help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Torch worker processes.")
+@db_option
+def build(count, families, templates, seed, device, workers, db_path):
+    """Generate questions from the bank straight into the store, with a progress bar.
+
+    \b
+    Examples:
+      torchquiz bank build --count 20
+      torchquiz bank build --family shape --family packing --count 50 --workers 4
+      torchquiz bank build --count 10 --seed 3 --db class.db
+    """
+    from engine.cli_options import progress_reporter, user_errors
+    from generator.api import generate_set
+
+    store = open_store(db_path)
+    with user_errors():
+        result = generate_set(templates=templates, families=families, count=count, seed=seed, device=device,
+                              workers=workers, on_progress=progress_reporter("Generating"))
+    for failure in result.failures:
+        click.echo(f"failed: {failure.template} ({failure.difficulty}, seed {failure.seed}): {failure.message}\n"
+                   f"  reproduce: {failure.reproduce}", err=True)
+    with store_errors():
+        added, duplicates = store.add_questions(result.records)
+    click.echo(f"Stored {added} new question(s) in {store.path}"
+               + (f"; {duplicates} already there" if duplicates else "")
+               + (f"; {len(result.failures)} variant(s) failed" if result.failures else "") + ".")
+    if result.failures and not result.records:
+        raise click.ClickException("every variant failed; nothing stored")

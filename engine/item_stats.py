@@ -1,0 +1,76 @@
+"""Item statistics from stored attempts: facility, discrimination and a check of each label.
+
+Discrimination is the point-biserial correlation between right/wrong on the item and
+the learner's overall ability estimate. In an adaptive quiz learners see different
+questions, so their raw totals are not on one scale; the ability estimate is.
+A label looks wrong when the calibrated difficulty b, with enough attempts behind
+it, lies nearer another label's prior than its own.
+"""
+import math
+from collections import defaultdict
+
+from engine.irt import LABEL_PRIOR
+from engine.store import OVERALL
+
+
+def point_biserial(correct, ability):
+    """Pearson correlation of 0/1 `correct` with `ability`; None when either does not vary."""
+    n = len(correct)
+    if n < 2:
+        return None
+    mean_y, mean_x = sum(correct) / n, sum(ability) / n
+    var_y = sum((y - mean_y) ** 2 for y in correct)
+    var_x = sum((x - mean_x) ** 2 for x in ability)
+    if var_y == 0 or var_x == 0:
+        return None
+    cov = sum((y - mean_y) * (x - mean_x) for y, x in zip(correct, ability))
+    return cov / math.sqrt(var_y * var_x)
+
+
+def nearest_label(b):
+    return min(LABEL_PRIOR, key=lambda label: abs(b - LABEL_PRIOR[label]))
+
+
+def label_flag(label, b, attempts, min_attempts):
+    """'looks easy' / 'looks hard' when b sits nearer another label's prior; None otherwise."""
+    if attempts < min_attempts or label not in LABEL_PRIOR:
+        return None
+    nearest = nearest_label(b)
+    if nearest == label:
+        return None
+    return f"looks {nearest}" if nearest != "medium" else (
+        "looks easier" if b < LABEL_PRIOR[label] else "looks harder")
+
+
+def _row(key, label, ys, xs, b, min_attempts):
+    return {key[0]: key[1], "label": label, "attempts": len(ys), "facility": round(sum(ys) / len(ys), 3),
+            "discrimination": None if (d := point_biserial(ys, xs)) is None else round(d, 3),
+            "b": round(b, 3), "label_b": LABEL_PRIOR.get(label), "flag": label_flag(label, b, len(ys), min_attempts)}
+
+
+def item_statistics(store, *, min_attempts=20):
+    """Per question and per (template, label): attempts, facility, discrimination, b, flag."""
+    rows = store.conn.execute(
+        "SELECT a.question_id, q.template, i.label, i.b, a.correct, coalesce(ab.mean, 0.0) FROM attempts a "
+        "JOIN items i ON i.question_id = a.question_id JOIN questions q ON q.id = a.question_id "
+        "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ? "
+        "WHERE a.correct IS NOT NULL ORDER BY q.template, a.question_id", (OVERALL,)).fetchall()
+    per_question = defaultdict(lambda: {"ys": [], "xs": []})
+    meta = {}
+    for qid, template, label, b, correct, theta in rows:
+        per_question[qid]["ys"].append(int(correct))
+        per_question[qid]["xs"].append(theta)
+        meta[qid] = (template, label, b)
+    questions, per_template = [], defaultdict(lambda: {"ys": [], "xs": [], "bs": []})
+    for qid, data in per_question.items():
+        template, label, b = meta[qid]
+        questions.append({**_row(("id", qid), label, data["ys"], data["xs"], b, min_attempts), "template": template})
+        bucket = per_template[(template, label)]
+        bucket["ys"] += data["ys"]
+        bucket["xs"] += data["xs"]
+        bucket["bs"] += [b] * len(data["ys"])  # attempt-weighted mean difficulty of the template's items
+    templates = [_row(("template", template), label, d["ys"], d["xs"], sum(d["bs"]) / len(d["bs"]), min_attempts)
+                 for (template, label), d in sorted(per_template.items())]
+    stored = store.conn.execute("SELECT count(*) FROM questions").fetchone()[0]
+    return {"questions_stored": stored, "attempted": len(questions), "attempts": len(rows),
+            "min_attempts": min_attempts, "templates": templates, "questions": questions}

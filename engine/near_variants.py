@@ -1,0 +1,89 @@
+"""Near variants generated on demand, off the quiz's critical path.
+
+After a wrong answer that names a misconception, the session wants a later question
+of the same template whose parameters make that misconception observable (the
+catalogue's `isolate` pins). When the store has none, `NearVariantMaker.request`
+starts `python -m engine.near_variants` in the background: that process imports
+torch, generates the variant, inserts it into the store and prints its ids. The
+quiz process never imports torch and never waits; it collects what has arrived
+before choosing each question. A generation that fails costs nothing but the variant.
+"""
+import argparse
+import json
+import subprocess
+import sys
+
+
+class NearVariantMaker:
+    """Starts background generations and reports the question ids they stored."""
+
+    def __init__(self, db_path, *, device="cpu"):
+        self.db_path, self.device = str(db_path), device
+        self.running = []
+        self.failures = []
+
+    def request(self, template, misconception, *, seed):
+        command = [sys.executable, "-m", "engine.near_variants", "--db", self.db_path, "--template", template,
+                   "--misconception", misconception, "--seed", str(seed), "--device", self.device]
+        # Own session: the learner's Ctrl-C stops the quiz, not a generation that will be
+        # useful on --resume; it finishes, stores its variant and exits on its own.
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.running.append(process)
+        return process
+
+    def arrived(self):
+        """Ids stored by the generations that finished since the last call."""
+        ids, still = [], []
+        for process in self.running:
+            if process.poll() is None:
+                still.append(process)
+                continue
+            out, err = process.communicate()
+            if process.returncode == 0:
+                ids += json.loads(out or "{}").get("ids", [])
+            else:
+                self.failures.append((err or "").strip().splitlines()[-1:] or [f"exit {process.returncode}"])
+        self.running = still
+        return ids
+
+    def wait(self, timeout=None):
+        """Block until every started generation finished (tests and benchmarks only)."""
+        for process in self.running:
+            process.wait(timeout)
+
+
+def generate_near_variant(db_path, template, misconception, *, seed, device="cpu"):
+    """Generate one variant of `template` with the misconception's isolating pins and store it.
+
+    Returns the stored ids whose options can diagnose `misconception`.
+    """
+    from engine.store import Store, record_misconceptions
+    from generator.api import generate_set
+    from generator.catalogue import load_misconceptions
+
+    entry = load_misconceptions().get(misconception)
+    pins = dict(getattr(entry, "isolate", None) or {})
+    result = generate_set(templates=[template], count=1, seed=seed, device=device, pins=pins)
+    if result.failures and not result.records:
+        raise RuntimeError(result.failures[0].message)
+    wanted = [r for r in result.records if misconception in record_misconceptions(r)]
+    with Store.open(db_path) as store:
+        store.add_questions(wanted)
+    return [r["id"] for r in wanted]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--template", required=True)
+    parser.add_argument("--misconception", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    ids = generate_near_variant(args.db, args.template, args.misconception, seed=args.seed, device=args.device)
+    print(json.dumps({"ids": ids}))
+
+
+if __name__ == "__main__":
+    main()
