@@ -1,0 +1,129 @@
+"""Grading: letters, numbers and typed answers in every canonical spelling; malformed answers."""
+import pytest
+from hypothesis import given, strategies as st
+
+from engine.grading import Grade, Malformed, grade
+from generator.answers import shape_spellings
+from quiz_fixtures import (multiresponse_question, numerical_question, shape_question, truefalse_question,
+                           typed_shape_question)
+
+
+def key_letter(record):
+    return "ABCD"[[o["correct"] for o in record["options"]].index(True)]
+
+
+@pytest.mark.parametrize("position", range(4))
+def test_letter_and_number_choose_the_option(position):
+    record = shape_question(3, correct_index=position)
+    for response in ("ABCD"[position], "abcd"[position], f" {'ABCD'[position]} ", str(position + 1)):
+        result = grade(record, response)
+        assert isinstance(result, Grade) and result.correct and result.chosen == (position,)
+        assert result.response == "ABCD"[position]
+        assert result.misconception is None
+
+
+def test_wrong_option_carries_its_misconception_and_feedback():
+    record = shape_question(4, correct_index=0)
+    result = grade(record, "B")
+    assert not result.correct
+    assert result.misconception == record["options"][1]["misconception"] == "ignore_batch_first"
+    assert result.feedback == record["options"][1]["feedback"]
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_typed_shape_in_any_spelling_picks_the_option(n):
+    record = shape_question(n)
+    letter = key_letter(record)
+    shape = tuple(int(x) for x in record["answer"]["text"].strip("()").split(","))
+    for spelling in shape_spellings(shape) + [", ".join(map(str, shape))]:
+        result = grade(record, spelling)
+        assert isinstance(result, Grade), spelling
+        assert result.correct and result.response == letter, spelling
+
+
+def test_typed_text_of_a_wrong_option_is_wrong_with_its_misconception():
+    record = shape_question(2, correct_index=3)
+    wrong = record["options"][0]
+    result = grade(record, wrong["text"].replace(" ", ""))
+    assert not result.correct and result.misconception == wrong["misconception"]
+
+
+@pytest.mark.parametrize("response", ["", "   ", "E", "Z", "0", "5", "(2, 3", "(99, 99, 99)", "banana"])
+def test_malformed_choice_is_asked_again(response):
+    result = grade(shape_question(1), response)
+    assert isinstance(result, Malformed)
+    assert result.message
+
+
+def test_number_means_the_option_whose_text_it_is_before_its_position():
+    record = {**shape_question(0), "options": [
+        {"text": "2", "correct": False, "feedback": "", "misconception": "x"},
+        {"text": "4", "correct": True, "feedback": "", "misconception": None},
+        {"text": "8", "correct": False, "feedback": "", "misconception": "y"},
+        {"text": "16", "correct": False, "feedback": "", "misconception": "z"}]}
+    assert grade(record, "4").chosen == (1,)   # the value 4, not option D
+    assert grade(record, "3").chosen == (2,)   # no option reads 3: the third option
+    assert grade(record, "16").correct is False
+
+
+def test_shortanswer_accepts_every_spelling_and_refuses_non_shapes():
+    record = typed_shape_question(1)
+    seq, batch, hidden = (int(x) for x in record["answer"]["text"].strip("()").split(","))
+    for spelling in shape_spellings((seq, batch, hidden)):
+        result = grade(record, spelling)
+        assert result.correct and result.response == record["answer"]["text"]
+    assert isinstance(grade(record, "(2, 3"), Malformed)
+    assert isinstance(grade(record, "seven"), Malformed)
+    assert grade(record, "(1, 1, 1)").correct is False
+    assert grade(record, "(1, 1, 1)").misconception is None
+
+
+def test_shortanswer_wrong_answer_is_diagnosed_from_misconception_answers():
+    record = typed_shape_question(2)
+    typed = record["misconception_answers"][0]["text"].replace(" ", "")
+    result = grade(record, f"torch.Size([{typed.strip('()')}])")
+    assert not result.correct and result.misconception == "ignore_batch_first"
+
+
+def test_numerical_tolerance_percent_and_diagnosis():
+    record = numerical_question(0)  # precision 6 / 8 = 0.75, recall 6 / 9 = 0.67
+    assert grade(record, "0.75").correct
+    assert grade(record, ".75").correct
+    assert grade(record, "75%").correct
+    assert grade(record, "0.754").correct
+    assert not grade(record, "0.76").correct
+    wrong = grade(record, "0.67")
+    assert not wrong.correct and wrong.misconception == "precision_recall_confusion"
+    assert isinstance(grade(record, "0,75"), Malformed)  # comma decimals are refused, not misread
+    assert isinstance(grade(record, "three quarters"), Malformed)
+
+
+def test_truefalse_accepts_words_and_letters():
+    record = truefalse_question()
+    for response in ("B", "2", "false", "False", "f", "no"):
+        assert grade(record, response).correct, response
+    result = grade(record, "true")
+    assert not result.correct and result.misconception == "unbatched_input_invalid"
+
+
+def test_multiresponse_needs_exactly_the_correct_set():
+    record = multiresponse_question()
+    for response in ("A,B", "a b", "AB", "B;A", "1,2"):
+        assert grade(record, response).correct, response
+    partial = grade(record, "A")
+    assert not partial.correct and partial.misconception is None
+    wrong = grade(record, "A,B,C")
+    assert not wrong.correct and wrong.misconception == "gru_has_cell_state"
+    assert isinstance(grade(record, "A,Q"), Malformed)
+
+
+@given(st.lists(st.integers(1, 64), min_size=1, max_size=4), st.sampled_from(range(4)))
+def test_any_spelling_of_the_key_is_right(shape, position):
+    record = shape_question(1, correct_index=position)
+    text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    record["options"][position]["text"] = text
+    texts = [o["text"] for o in record["options"]]
+    if len(set(texts)) < 4:
+        return
+    for spelling in shape_spellings(shape):
+        assert grade(record, spelling).correct, (spelling, texts)

@@ -1,0 +1,173 @@
+"""The SQLite store: creation, migrations, refusing foreign files, questions, concurrency."""
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine import progress
+from engine.store import (SCHEMA_VERSION, NewerSchemaError, NotATorchquizDatabase, Store, UnknownQuestion,
+                          default_db_path)
+from quiz_fixtures import bank, shape_question, typed_shape_question
+
+ROOT = Path(__file__).resolve().parents[1]
+TORCHQUIZ = str(Path(sys.executable).parent / "torchquiz")
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "quiz.db") as opened:
+        yield opened
+
+
+def test_new_store_is_versioned_and_in_wal_mode(tmp_path):
+    path = tmp_path / "sub" / "dir" / "quiz.db"
+    with Store.open(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.meta("app") == "torchquiz"
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        assert {"questions", "question_topics", "items", "learners", "sessions", "attempts",
+                "abilities"} <= set(store.db.table_names())
+    with Store.open(path) as again:  # reopening does not migrate twice
+        assert again.schema_version() == SCHEMA_VERSION
+
+
+def test_default_location_follows_env(monkeypatch, tmp_path):
+    monkeypatch.delenv("TORCHQUIZ_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "torchquiz" / "torchquiz.db"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_db_path() == tmp_path / "home" / ".local" / "share" / "torchquiz" / "torchquiz.db"
+    monkeypatch.setenv("TORCHQUIZ_DB", str(tmp_path / "env.db"))
+    assert default_db_path() == tmp_path / "env.db"
+    with Store.open() as store:
+        assert store.path == tmp_path / "env.db"
+
+
+def test_text_file_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("shopping list\n")
+    with pytest.raises(NotATorchquizDatabase, match="not an SQLite file"):
+        Store.open(path)
+    assert path.read_text() == "shopping list\n"  # untouched
+
+
+def test_other_apps_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    with pytest.raises(NotATorchquizDatabase, match="another application.*invoices"):
+        Store.open(path)
+    with sqlite3.connect(path) as conn:  # no torchquiz tables were added
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"invoices"}
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    with Store.open(path) as store, store.write():
+        store.set_meta("schema_version", SCHEMA_VERSION + 1)
+    with pytest.raises(NewerSchemaError, match=f"schema version {SCHEMA_VERSION + 1}.*upgrade torchquiz"):
+        Store.open(path)
+
+
+@pytest.mark.parametrize("kind", ["text", "other_app", "newer"])
+def test_bad_database_is_a_clear_cli_error(tmp_path, kind):
+    path = tmp_path / "bad.db"
+    if kind == "text":
+        path.write_bytes(b"\x00\x01 definitely not sqlite" * 10)
+    elif kind == "other_app":
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE photos (id INTEGER)")
+    else:
+        with Store.open(path) as store, store.write():
+            store.set_meta("schema_version", 99)
+    for command in (["quiz", "--learner", "ada"], ["report", "--learner", "ada"], ["stats"], ["calibrate"]):
+        done = subprocess.run([TORCHQUIZ, *command, "--db", str(path)], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=60)
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stderr.startswith("Error: "), done.stderr
+        assert "Traceback" not in done.stderr
+        assert str(path) in done.stderr
+
+
+def test_add_questions_deduplicates_by_id(store):
+    records = bank(24)
+    assert store.add_questions(records) == (24, 0)
+    assert store.add_questions(records[:5] + [shape_question(999)]) == (1, 5)
+    assert store.count_questions() == 25
+    assert store.question(records[3]["id"]) == records[3]
+    with pytest.raises(UnknownQuestion):
+        store.question("shape.nothing:000000000000")
+
+
+def test_indexed_columns_and_filters(store):
+    store.add_questions(bank(40))
+    assert store.count_questions(topics=["gru"]) == len(store.pool_items(topics=["gru"]))
+    assert all("gru" in store.question(i.id)["topics"] for i in store.pool_items(topics=["gru"]))
+    assert {store.question(i.id)["family"] for i in store.pool_items(families=["metrics"])} == {"metrics"}
+    assert store.count_questions(topics=["gru"], families=["metrics"]) == 0
+    plan = " ".join(r[3] for r in store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM questions WHERE template = 'x'"))
+    assert "USING INDEX" in plan or "USING COVERING INDEX" in plan
+
+
+def test_items_start_at_label_prior_and_carry_misconceptions(store):
+    from engine.irt import LABEL_PRIOR
+    easy = shape_question(1, difficulty="easy")
+    typed = typed_shape_question(2, difficulty="hard")
+    store.add_questions([easy, typed])
+    items = {i.id: i for i in store.pool_items()}
+    assert items[easy["id"]].b == LABEL_PRIOR["easy"]
+    assert items[typed["id"]].b == LABEL_PRIOR["hard"]
+    assert "ignore_batch_first" in items[easy["id"]].misconceptions
+    assert items[typed["id"]].misconceptions == {"ignore_batch_first"}  # from misconception_answers
+
+
+def test_attempt_is_atomic(store):
+    store.add_questions(bank(8))
+    learner = progress.learner_id(store, "ada")
+    session = progress.start_session(store, learner, length=5, target=0.7, filters={}, seed=1)
+    qid = store.pool_items()[0].id
+    bad = progress.Attempt("shape.missing:000000000000", "A", True)  # violates the foreign key
+    with pytest.raises(sqlite3.IntegrityError):
+        progress.record_attempt(store, session, bad, abilities={"*": (0.5, 0.9, 1)})
+    assert progress.abilities(store, learner) == {}  # nothing half-written
+    progress.record_attempt(store, session, progress.Attempt(qid, "A", False, "ignore_batch_first"),
+                            item_b=0.2, abilities={"*": (-0.3, 0.9, 1)})
+    assert progress.session_attempts(store, session.id)[0].misconception == "ignore_batch_first"
+    assert store.item(qid)["b"] == 0.2 and store.item(qid)["n_seen"] == 1
+    assert progress.misconception_counts(store, learner) == [("ignore_batch_first", 1)]
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from engine import progress
+    from engine.store import Store
+    store = Store.open(sys.argv[1])
+    learner = progress.learner_id(store, sys.argv[2])
+    session = progress.start_session(store, learner, length=1000, target=0.7, filters={}, seed=0)
+    ids = [i.id for i in store.pool_items()]
+    for n in range(int(sys.argv[3])):
+        progress.record_attempt(store, session, progress.Attempt(ids[n % len(ids)], "A", n % 2 == 0),
+                                item_b=0.0, abilities={"*": (0.0, 1.0, n)})
+""")
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "shared.db"
+    with Store.open(path) as store:
+        store.add_questions(bank(16))
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "300"], cwd=ROOT,
+                                stderr=subprocess.PIPE, text=True) for name in ("ada", "bob", "cy")]
+    for writer in writers:
+        assert writer.wait(timeout=120) == 0, writer.stderr.read()
+    with Store.open(path) as store:
+        counts = dict(store.conn.execute(
+            "SELECT l.name, count(*) FROM attempts a JOIN learners l ON l.id = a.learner_id GROUP BY l.name"))
+        assert counts == {"ada": 300, "bob": 300, "cy": 300}
+        assert store.conn.execute("SELECT sum(n_seen) FROM items").fetchone()[0] == 900
