@@ -75,11 +75,14 @@ def question_name(record):
 
     The short hash comes before the stem excerpt, so the cut never reaches it.
     """
-    template, digest = record["template"], record["id"].rpartition(":")[2]
-    if len(template) > 100:
-        template = template[:99] + "…"
-    stem = plain_text(record["stem"]).replace("<", "‹").replace(">", "›")
-    name = f"{template} [{record['difficulty']}] {digest}: {stem}"
+    title = record.get("title")  # an optional extra key the generator adds
+    label = plain_text(title) if isinstance(title, str) and title.strip() else record["template"]
+    if len(label) > 100:
+        label = label[:99] + "…"
+    digest = record["id"].rpartition(":")[2]
+    # Moodle strips anything tag-like from names; look-alike brackets keep `a<b` readable.
+    stem = plain_text(record["stem"])
+    name = f"{label} [{record['difficulty']}] {digest}: {stem}".replace("<", "‹").replace(">", "›")
     return name if len(name) <= NAME_LIMIT else name[:NAME_LIMIT - 1] + "…"
 
 

@@ -1,0 +1,101 @@
+"""Question records to one self-contained HTML page: practice, exam or key.
+
+Inline CSS and JS only, and a Content-Security-Policy that forbids any fetch, so the page
+works offline and makes no network request. Code is highlighted here, at export time.
+Exam mode leaves every answer out of the page source: no key, no feedback, no solution.
+"""
+import functools
+import json
+from importlib import resources
+
+from markupsafe import Markup
+
+from exports.errors import ExportError
+from exports.records import CHOICE_TYPES, check_records
+from exports.templating import render
+from exports.text import highlight_css, highlighted_code_block, inline_html, output_block
+
+MODES = ("practice", "exam", "key")
+TITLES = {"practice": "torchquiz practice", "exam": "torchquiz exam", "key": "torchquiz answer key"}
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@functools.lru_cache(maxsize=None)
+def _asset(name):
+    return resources.files("exports").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def script_json(value):
+    """JSON that is safe inside <script>: no `</script>`, `<!--` or `&` can appear in it."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                  .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _letter(index):
+    return LETTERS[index] if index < len(LETTERS) else str(index + 1)
+
+
+def _run_html(record):
+    run = record.get("run") or {}
+    if run.get("exception"):
+        message = f": {run['message']}" if run.get("message") else ""
+        return Markup("<p>Running it raises:</p>" + output_block(run["exception"] + message))
+    if run.get("stdout", "").strip():
+        return Markup("<p>Running it prints:</p>" + output_block(run["stdout"].rstrip("\n")))
+    return Markup("")
+
+
+def page_question(record, number, mode):
+    """What the page template shows for one record; exam mode gets no answer fields at all."""
+    is_choice = record["type"] in CHOICE_TYPES
+    question = {
+        "number": number,
+        "type": record["type"],
+        "meta": f"{record['family']} · {record['difficulty']}",
+        "stem": Markup(inline_html(record["stem"])),
+        "code": Markup(highlighted_code_block(record["code"])) if record.get("code") else None,
+        "options": [{"letter": _letter(i), "text": Markup(inline_html(o["text"]))}
+                    for i, o in enumerate(record["options"])] if is_choice else [],
+        "instruction": {"multichoice": "Choose one.", "truefalse": "Choose one.",
+                        "multiresponse": "Choose every right option.",
+                        "numerical": "Type a number.", "shortanswer": "Type your answer."}[record["type"]],
+    }
+    if mode == "exam":
+        return question
+    for option, source in zip(question["options"], record["options"]):
+        option.update(correct=source["correct"], feedback=Markup(inline_html(source["feedback"])),
+                      misconception=source["misconception"])
+    question.update(
+        answer=Markup(inline_html(record["answer"]["text"])),
+        solution=[Markup(inline_html(step)) for step in record["solution"]],
+        hint=Markup(inline_html(record["hint"])),
+        mistakes=[Markup(inline_html(m)) for m in record.get("common_mistakes", [])],
+        run=_run_html(record),
+    )
+    return question
+
+
+def grading_data(record):
+    """What practice-mode JS needs to grade one question (see templates/grading.js)."""
+    answer = record["answer"]
+    return {
+        "type": record["type"],
+        "correct": [i for i, o in enumerate(record["options"]) if o["correct"]],
+        "answer": {"text": answer["text"], "accepted": answer.get("accepted", []),
+                   "value": answer.get("value"), "tolerance": answer.get("tolerance")},
+    }
+
+
+def to_html(records, mode="practice", title=None):
+    """One self-contained HTML page (str) for `records` in `mode`: practice, exam or key."""
+    if mode not in MODES:
+        raise ExportError(f"mode={mode!r}: expected one of {', '.join(MODES)}")
+    records = check_records(records)
+    questions = [page_question(r, n, mode) for n, r in enumerate(records, start=1)]
+    scripts = None
+    if mode == "practice":
+        scripts = {"data": script_json([grading_data(r) for r in records]),
+                   "code": Markup(_asset("grading.js") + "\n" + _asset("quiz.js"))}
+    return render("quiz.html.j2", mode=mode, title=title or TITLES[mode], questions=questions,
+                  css=Markup(_asset("quiz.css") + "\n" + highlight_css()), scripts=scripts)
