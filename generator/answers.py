@@ -55,10 +55,17 @@ def shape_spellings(shape):
 
 
 def canonical_line(line):
-    """A printed line in canonical form: shapes become `(4, 7, 6)`, the rest is stripped."""
+    """A printed line in canonical form: a torch.Size becomes `(4, 7, 6)`, the rest is stripped.
+
+    Printed lists (`[3, 2, 1]`) stay lists: only a torch.Size is known to be a shape.
+    """
     line = line.strip()
-    shape = parse_shape(line) if line.startswith(("torch.Size", "(", "[")) else None
-    return format_shape(shape) if shape is not None else line
+    match = _SIZE.match(line)
+    if match:
+        shape = () if not match.group("body").strip() else _ints(match.group("body"))
+        if shape is not None:
+            return format_shape(shape)
+    return line
 
 
 def last_line(stdout):

@@ -3,7 +3,7 @@
 Entries live in `misconceptions.yaml` at the top of a bank. A transform says what the
 learner gets wrong, as operations on the variant's parameters or its rendered code:
   when:    {param: value | [values]}  applies only where every condition holds
-  set:     {param: value}             e.g. bidirectional: false (the x2 forgotten)
+  set:     {param: value | "=expr"}   e.g. bidirectional: false (the x2 forgotten), input_size: "=seq_len"
   swap:    [param_a, param_b]         e.g. input_size and hidden_size swapped
   map:     {param: {from: to}}        e.g. metric: {precision: recall}
   replace: [[old, new], ...]          text edits of the rendered code (or option)
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import Problem, TemplateError
 from .params import rederive
+from .render import evaluate
 from .yamlsource import line_of, load_yaml
 
 CATALOGUE_FILE = "misconceptions.yaml"
@@ -55,7 +56,8 @@ class Misconception:
         for name, value in self.set.items():
             if name not in out:
                 return None
-            out[name] = value
+            # "=expr" computes the value from the variant's parameters, e.g. input_size: "=seq_len"
+            out[name] = evaluate(value[1:], params) if isinstance(value, str) and value.startswith("=") else value
         if self.swap:
             a, b = self.swap
             if a not in out or b not in out:

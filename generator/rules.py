@@ -31,11 +31,18 @@ def recurrent_shape(ctx):
     return format_shape(shape)
 
 
-def packed_batch_sizes(ctx):
-    """`batch_sizes` of a PackedSequence: at step t, how many sequences are longer than t."""
-    lengths = ctx["lengths"]
-    sizes = [sum(1 for n in lengths if n > t) for t in range(max(lengths))]
-    return "tensor([" + ", ".join(str(s) for s in sizes) + "])"
+def packing_result(ctx):
+    """What the packing snippet prints for `ask`: batch_sizes, packed.data's shape or the padded shape."""
+    lengths, features = ctx["lengths"], ctx["features"]
+    ask = ctx.get("ask")
+    if ask == "batch_sizes":
+        return "[" + ", ".join(str(sum(1 for n in lengths if n > t)) for t in range(max(lengths))) + "]"
+    if ask == "data_shape":
+        return format_shape((sum(lengths), features))
+    if ask == "padded_shape":
+        batch, steps = len(lengths), max(lengths)
+        return format_shape((batch, steps, features) if ctx.get("batch_first") else (steps, batch, features))
+    return None
 
 
 def _counts(ctx):
@@ -82,7 +89,7 @@ def recurrent_param_count(ctx):
 
 RULES = {
     "recurrent_shape": recurrent_shape,
-    "packed_batch_sizes": packed_batch_sizes,
+    "packing_result": packing_result,
     "confusion_metric": confusion_metric,
     "recurrent_param_count": recurrent_param_count,
 }

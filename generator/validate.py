@@ -40,7 +40,11 @@ def _jinja_problems(path, lines, field_path, source, names, open_names):
         return []
     problems = []
     for name in sorted(meta.find_undeclared_variables(ast) - names - set(ENV.globals)):
-        problems.append((where, label, f"unknown name {name!r}{_did_you_mean(name, names)}"))
+        line = where
+        if "\n" in source:  # point at the first line of the block that uses the name
+            hits = [i for i, text in enumerate(source.splitlines(), 1) if name in text]
+            line = where + (hits[0] if hits else 0)
+        problems.append((line, label, f"unknown name {name!r}{_did_you_mean(name, names)}"))
     return problems
 
 
@@ -138,4 +142,4 @@ def template_problems(data, lines, path, catalogue):
     for field_path, source in fields:
         for line, label, message in _jinja_problems(path, lines, field_path, source, names, open_names):
             add(line, label, message)
-    return found
+    return sorted(found, key=lambda p: p.line or 0)
