@@ -160,6 +160,7 @@ def screenshot(driver, name):
     ARTIFACTS.mkdir(exist_ok=True)
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(1200, min(max(height, 900), 6000))
+    driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(ARTIFACTS / name))
     driver.set_window_size(1200, 900)
 

@@ -1,0 +1,133 @@
+"""`torchquiz export moodle|html`: options, messages, exit codes, and no torch import."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import lxml.etree as etree
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from export_records import edge_case_records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def set_path(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in edge_case_records()), encoding="utf-8")
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(map(str, args)))
+
+
+def categories(xml_path):
+    root = etree.parse(str(xml_path)).getroot()
+    return [q.findtext("category/text") for q in root.iter("question") if q.get("type") == "category"]
+
+
+def test_export_moodle_writes_the_file_and_says_so(set_path, tmp_path):
+    out = tmp_path / "quiz.xml"
+    result = run("export", "moodle", set_path, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Wrote 12 questions in 11 categories to {out}"
+    assert out.read_bytes().startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    assert "$course$/top/torchquiz/shape.gru_output" in categories(out)
+
+
+def test_export_moodle_options(set_path, tmp_path):
+    out = tmp_path / "quiz.xml"
+    result = run("export", "moodle", set_path, "-o", out, "--category-by", "family",
+                 "--category-root", "$course$/top/RNN week", "--penalty", "0.1", "--no-shuffle")
+    assert result.exit_code == 0, result.output
+    assert "in 6 categories" in result.output
+    assert "$course$/top/RNN week/metrics" in categories(out)
+    root = etree.parse(str(out)).getroot()
+    assert {q.findtext("penalty") for q in root.iter("question") if q.get("type") != "category"} == {"0.1"}
+    assert {q.findtext("shuffleanswers") for q in root.iter("question") if q.get("type") == "multichoice"} == {"0"}
+
+
+@pytest.mark.parametrize("mode", ["practice", "exam", "key"])
+def test_export_html_modes(set_path, tmp_path, mode):
+    out = tmp_path / f"{mode}.html"
+    result = run("export", "html", set_path, "-o", out, "--mode", mode)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Wrote 12 questions ({mode}) to {out}"
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and ('id="torchquiz-data"' in page) == (mode == "practice")
+
+
+def test_a_broken_record_is_a_user_error_naming_file_and_line(set_path, tmp_path):
+    lines = set_path.read_text(encoding="utf-8").splitlines()
+    broken = json.loads(lines[0])  # the multichoice question on line 1
+    broken["options"][3]["correct"] = True  # a second right answer: Moodle would mis-key it
+    lines[0] = json.dumps(broken)
+    set_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "quiz.xml"
+    for command in ("moodle", "html"):
+        result = run("export", command, set_path, "-o", out)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: {set_path}:1 ({broken['id']}): options: ")
+        assert "Traceback" not in result.output
+    assert not out.exists()  # nothing half-written
+
+
+def test_a_failed_export_keeps_the_old_file(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text("{oops\n", encoding="utf-8")
+    out = tmp_path / "quiz.xml"
+    out.write_text("old", encoding="utf-8")
+    result = run("export", "moodle", path, "-o", out)
+    assert result.exit_code == 1 and "set.jsonl:1: invalid JSON" in result.output
+    assert out.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quiz.xml", "set.jsonl"]  # no temporary left
+
+
+@pytest.mark.parametrize("args,message", [
+    (["html", "--mode", "exma"], "Did you mean 'exam'?"),
+    (["moodle", "--category-by", "famliy"], "Did you mean 'family'?"),
+    (["moodle", "--penalty", "1.5"], "1.5 is not in the range 0<=x<=1"),
+    (["moodle"], "Missing option '-o'"),
+])
+def test_usage_errors_exit_2(set_path, tmp_path, args, message):
+    command, *rest = args
+    output = [] if args == ["moodle"] else ["-o", tmp_path / "x"]
+    result = run("export", command, set_path, *output, *rest)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_missing_set_file_is_a_usage_error(tmp_path):
+    result = run("export", "moodle", tmp_path / "nope.jsonl", "-o", tmp_path / "x.xml")
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+@pytest.mark.parametrize("command", [["export"], ["export", "moodle"], ["export", "html"]])
+def test_help_has_examples(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output and "torchquiz export" in result.output
+
+
+def test_html_mode_help_lists_exactly_the_issue_options():
+    html = run("export", "html", "--help").output
+    moodle = run("export", "moodle", "--help").output
+    for option in ("--category-by", "--category-root", "--penalty", "--shuffle / --no-shuffle", "-o, --output"):
+        assert option in moodle
+    for option in ("--mode", "-o, --output"):
+        assert option in html
+
+
+def test_export_runs_in_a_real_process_without_importing_torch(set_path, tmp_path):
+    code = ("import sys; from engine.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+            "assert 'torch' not in sys.modules, 'export imported torch'\n")
+    for command in (["moodle", set_path, "-o", tmp_path / "q.xml"], ["html", set_path, "-o", tmp_path / "q.html"]):
+        result = subprocess.run([sys.executable, "-c", code, "export", *map(str, command)],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        assert "Wrote 12 questions" in result.stdout
