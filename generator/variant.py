@@ -144,7 +144,8 @@ def _options(template, key, params, specs, run, catalogue, rng, ctx):
     options = [{"text": right_text, "correct": True, "feedback": _feedback(template.feedback, ctx), "misconception": None}]
     options += [{"text": text, "correct": True, "feedback": _feedback(template.feedback, {**ctx, "key": text}),
                  "misconception": None} for m, text, correct, w in wrong if correct][:2]
-    chosen = wrong_answers if template.type != "multichoice" else rng.sample(wrong_answers, needed)
+    wanted = needed if template.type != "multiresponse" else min(len(wrong_answers), 3)
+    chosen = rng.sample(wrong_answers, wanted)
     options += [{"text": w["text"], "correct": False, "feedback": w["feedback"], "misconception": w["misconception"]}
                 for w in chosen]
     if template.type == "truefalse":
@@ -181,6 +182,9 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
     ctx = {**key.ctx, "key": key.option if template.answer in ("probe", "curated") else key.text,
            "code": key.code, "difficulty": difficulty}
     options, wrong_answers = _options(template, key, params, specs, run, catalogue, rng, ctx)
+    answer = _answer(template, key)
+    if template.type == "multiresponse":
+        answer["text"] = "; ".join(o["text"] for o in options if o["correct"])
     record = {
         "schema": SCHEMA_ID, "id": variant_id(template, params), "template": template.id,
         "family": template.family, "topics": list(template.topics), "difficulty": difficulty,
@@ -188,7 +192,7 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
         "stem": " ".join(render(template.stem, ctx).split()) if "\n" not in template.stem.strip() else render(template.stem, ctx).strip(),
         "code": key.code, "run": key.run.as_record() if key.code is not None else None,
         "answer_from": {"stdout": "stdout", "exception": "exception"}.get(template.answer, "computed"),
-        "options": options, "answer": _answer(template, key),
+        "options": options, "answer": answer,
         "solution": [render(step, ctx).strip() for step in template.solution],
         "hint": render(template.hint, ctx).strip(),
         "common_mistakes": [render(m, ctx).strip() for m in template.common_mistakes],
