@@ -66,9 +66,8 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
             _check_names("family", families, store.families())
             session = QuizSession.start(store, learner, topics=topics, families=families, length=length,
                                         target=target, seed=seed, near_variants=maker)
-    stdout = click.get_text_stream("stdout")
-    color = stdout.isatty() and not os.environ.get("NO_COLOR")
-    ui = QuizUI(click.get_text_stream("stdin"), stdout, color=color)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    ui = QuizUI(sys.stdin, sys.stdout, color=color)
     resume_hint = f"torchquiz quiz --learner {learner} --resume"
     try:
         with store_errors():
