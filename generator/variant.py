@@ -59,12 +59,13 @@ class Evaluation:
             if text_edit and template.answer != "probe":
                 self.code = text_edit(self.code)
             self.run = run(self.code) if self.code is not None else None
+        self.code_run = self.run  # what the shown code printed; a probe's own run decides the answer
         if template.answer == "probe":
             self.option = render(template.option, self.ctx).strip()
             if text_edit:
                 self.option = text_edit(self.option)
             if self.option is not None:
-                self.run = run(render(template.probe, {**self.ctx, "option": self.option}))
+                self.run = run(render(template.probe, {**self.ctx, "code": self.code, "option": self.option}))
         self.text = self._answer_text(template)
 
     def _answer_text(self, template):
@@ -190,7 +191,7 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
         "family": template.family, "topics": list(template.topics), "difficulty": difficulty,
         "type": template.type, "title": template.title,
         "stem": " ".join(render(template.stem, ctx).split()) if "\n" not in template.stem.strip() else render(template.stem, ctx).strip(),
-        "code": key.code, "run": key.run.as_record() if key.code is not None else None,
+        "code": key.code, "run": key.code_run.as_record() if key.code is not None else None,
         "answer_from": {"stdout": "stdout", "exception": "exception"}.get(template.answer, "computed"),
         "options": options, "answer": answer,
         "solution": [render(step, ctx).strip() for step in template.solution],
