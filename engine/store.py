@@ -61,13 +61,14 @@ def _migration_1(db):
                                  foreign_keys=[("question_id", "questions", "id")])
     db["question_topics"].create_index(["question_id"])
     # What selection needs per item, in one narrow table: the pool loads from here without
-    # parsing records. topic/label/misconceptions are copied from the record and never change.
+    # touching the wide `questions` rows (100,000 records are ~300 MB; these rows ~10 MB).
+    # template/family/topic/label/misconceptions are copied from the record and never change.
     db["items"].create(
-        {"question_id": str, "topic": str, "label": str, "b": float, "a": float,
-         "n_seen": int, "source": str, "misconceptions": str, "updated_at": str},
+        {"question_id": str, "template": str, "family": str, "topic": str, "label": str, "b": float,
+         "a": float, "n_seen": int, "source": str, "misconceptions": str, "updated_at": str},
         pk="question_id", foreign_keys=[("question_id", "questions", "id")],
         defaults={"a": 1.0, "n_seen": 0, "source": "label"})
-    db["items"].create_index(["topic"])
+    db["items"].create_index(["family"])
     db["learners"].create({"id": int, "name": str, "created_at": str}, pk="id", not_null=["name"])
     db["learners"].create_index(["name"], unique=True)
     db["sessions"].create(
@@ -211,9 +212,9 @@ class Store:
                 conn.executemany("INSERT OR IGNORE INTO question_topics (question_id, topic) VALUES (?, ?)",
                                  [(record["id"], topic) for topic in record["topics"]])
                 conn.execute(
-                    "INSERT INTO items (question_id, topic, label, b, a, n_seen, source, misconceptions, "
-                    "updated_at) VALUES (?, ?, ?, ?, 1.0, 0, 'label', ?, ?)",
-                    (record["id"], record["topics"][0], record["difficulty"],
+                    "INSERT INTO items (question_id, template, family, topic, label, b, a, n_seen, source, "
+                    "misconceptions, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1.0, 0, 'label', ?, ?)",
+                    (record["id"], record["template"], record["family"], record["topics"][0], record["difficulty"],
                      float(label_prior[record["difficulty"]]), ",".join(record_misconceptions(record)), stamp))
         return added, duplicates
 
@@ -245,15 +246,16 @@ class Store:
         """
         from engine.selection import Item
 
-        where, args = _filter_sql(topics, families, alias="q")
+        where, args = _filter_sql(topics, families, alias="i", id_column="question_id")
         if ids is not None:
-            where += f" AND q.id IN ({','.join('?' * len(ids))})"
+            where += f" AND i.question_id IN ({','.join('?' * len(ids))})"
             args += list(ids)
         rows = self.conn.execute(
-            "SELECT i.question_id, q.template, i.topic, i.label, i.b, i.a, i.misconceptions FROM items i "
-            f"JOIN questions q ON q.id = i.question_id WHERE 1 {where} ORDER BY i.question_id", args)
-        return [Item(id=qid, template=template, topic=topic, label=label, b=b, a=a,
-                     misconceptions=frozenset(m.split(",")) if m else frozenset())
+            "SELECT i.question_id, i.template, i.topic, i.label, i.b, i.a, i.misconceptions FROM items i "
+            f"WHERE 1 {where}", args)  # rowid order: sequential reads, and stable for a given file
+        shared = {}  # few distinct misconception sets: build each frozenset once
+        return [Item(qid, template, topic, label, b, a,
+                     shared.get(m) or shared.setdefault(m, frozenset(m.split(",")) if m else frozenset()))
                 for qid, template, topic, label, b, a, m in rows]
 
     def item(self, question_id):
@@ -278,14 +280,14 @@ def record_misconceptions(record):
     return sorted(m for m in found if m)
 
 
-def _filter_sql(topics, families, alias):
+def _filter_sql(topics, families, alias, id_column="id"):
     """SQL (starting with AND) restricting questions to any of `topics` and any of `families`."""
     where, args = "", []
     if families:
         where += f" AND {alias}.family IN ({','.join('?' * len(families))})"
         args += list(families)
     if topics:
-        where += (f" AND EXISTS (SELECT 1 FROM question_topics t WHERE t.question_id = {alias}.id "
+        where += (f" AND EXISTS (SELECT 1 FROM question_topics t WHERE t.question_id = {alias}.{id_column} "
                   f"AND t.topic IN ({','.join('?' * len(topics))}))")
         args += list(topics)
     return where, args
