@@ -9,7 +9,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from engine.store import OVERALL, StoreError, now
+from engine.store import StoreError, now
 
 
 class UnknownLearner(StoreError):

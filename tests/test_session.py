@@ -1,6 +1,4 @@
 """Quiz sessions over a real store: selection, answers, skips, resume, near variants, no torch."""
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -204,3 +202,17 @@ def test_killed_quiz_keeps_completed_answers(store):
     assert store.conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 3
     resumed = QuizSession.resume(store, "ada")
     assert resumed.position == 3 and resumed.length == 10
+
+
+def test_difficulties_refit_by_themselves_when_enough_answers_arrived(store, monkeypatch):
+    import engine.session
+    monkeypatch.setattr(engine.session, "REFIT_EVERY", 6)
+    for name in ("ada", "bob"):
+        session = QuizSession.start(store, name, length=3, seed=8)
+        while (record := session.next_question()) is not None:
+            answer_with(session, record, right=name == "ada")
+        session.finish()
+        refit = store.meta("refit_attempts")
+        assert refit == (None if name == "ada" else "6")  # 3 answers: not yet; 6: refit ran
+    sources = {r[0] for r in store.conn.execute("SELECT source FROM items WHERE n_seen > 0")}
+    assert sources <= {"refit", "refit+online"} and "refit" in sources

@@ -13,7 +13,7 @@ from engine.cli import main
 from engine.session import QuizSession
 from engine.store import Store
 from engine.tui import DONE, QUIT, QuizUI, play
-from quiz_fixtures import bank, shape_question, write_jsonl
+from quiz_fixtures import bank, shape_question
 
 TORCHQUIZ = str(Path(sys.executable).parent / "torchquiz")
 
