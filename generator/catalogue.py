@@ -142,7 +142,12 @@ def _load_cached(paths):
 
 
 def load_misconceptions(bank_dirs=(), include_builtin=True):
-    """Every misconception from the built-in bank and any extra bank directories (later ones win)."""
-    paths = tuple(str(root / CATALOGUE_FILE) for root in bank_roots(bank_dirs, include_builtin)
+    """Every misconception from the built-in catalogue and any extra bank directories (later ones win).
+
+    The built-in catalogue is the shared vocabulary of misconceptions, so it is loaded even when
+    a bank's templates are used without the built-in templates.
+    """
+    del include_builtin  # templates only; see the docstring
+    paths = tuple(str(root / CATALOGUE_FILE) for root in bank_roots(bank_dirs, True)
                   if (root / CATALOGUE_FILE).is_file())
     return dict(_load_cached(paths))

@@ -87,9 +87,32 @@ def recurrent_param_count(ctx):
     return str(total)
 
 
+def documented_equivalence(ctx):
+    """A probe template whose own option is the documented equivalence (e.g. h_n[-1] == output[0, :, H:]
+    for the backward direction): torch must print True for it, or the template's picture is wrong."""
+    return "True"
+
+
+def pipeline_shape(ctx):
+    """Shape at a stage of input -> recurrent layer -> last state -> Linear: output and h_n as above,
+    the last state (batch, num_directions * hidden_size), the logits (batch, num_classes)."""
+    directions = 2 if ctx.get("bidirectional") else 1
+    ask = ctx.get("ask")
+    if ask == "last":
+        return format_shape((ctx["batch"], directions * ctx["hidden_size"]))
+    if ask == "logits":
+        return format_shape((ctx["batch"], ctx["num_classes"]))
+    if ask == "input":
+        return format_shape((ctx["batch"], ctx["seq_len"], ctx["input_size"]) if ctx.get("batch_first")
+                            else (ctx["seq_len"], ctx["batch"], ctx["input_size"]))
+    return recurrent_shape(ctx)
+
+
 RULES = {
     "recurrent_shape": recurrent_shape,
     "packing_result": packing_result,
     "confusion_metric": confusion_metric,
     "recurrent_param_count": recurrent_param_count,
+    "documented_equivalence": documented_equivalence,
+    "pipeline_shape": pipeline_shape,
 }

@@ -48,6 +48,21 @@ def _jinja_problems(path, lines, field_path, source, names, open_names):
     return problems
 
 
+def _defined_tests(ast):
+    """Names a template guards with `x is defined`: they may be missing."""
+    from jinja2 import nodes
+
+    return {node.node.name for node in ast.find_all(nodes.Test)
+            if node.name == "defined" and isinstance(node.node, nodes.Name)}
+
+
+def _feedback_problems(mid, misconception, names):
+    """Names a misconception's feedback needs that this template does not define."""
+    ast = ENV.parse(misconception.feedback)
+    needed = meta.find_undeclared_variables(ast) - _defined_tests(ast) - set(ENV.globals)
+    return sorted(needed - names - {"wrong", "their"})
+
+
 def _answer_problem(data):
     answer = data.get("answer")
     if not isinstance(answer, str):
@@ -122,10 +137,16 @@ def template_problems(data, lines, path, catalogue):
             for sub, message in spec_problems(spec, list(params)):
                 add(line_of(lines, ("difficulty", level, name)), f"difficulty.{level}.{name}={spec!r}", message)
 
+    names = set(params) | CONTEXT_NAMES
+    open_names = bool(data.get("compute"))  # computed names are known only after torch runs
     for index, mid in enumerate(data.get("distractors") or []):
         if mid not in catalogue:
             add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
                 f"unknown misconception{_did_you_mean(mid, catalogue)}")
+        elif not open_names:
+            for name in _feedback_problems(mid, catalogue[mid], names):
+                add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
+                    f"its feedback uses {name!r}, which this template does not define")
     for index, option in enumerate(data.get("options") or []):
         mid = option.get("misconception") if isinstance(option, dict) else None
         if not isinstance(option, dict) or not option.get("text"):
@@ -134,8 +155,6 @@ def template_problems(data, lines, path, catalogue):
             add(line_of(lines, ("options", index)), f"options[{index}].misconception={mid!r}",
                 f"a wrong option needs a known misconception{_did_you_mean(mid, catalogue)}")
 
-    names = set(params) | CONTEXT_NAMES
-    open_names = bool(data.get("compute"))  # computed names are known only after torch runs
     fields = [((f,), data[f]) for f in TEXT_FIELDS if isinstance(data.get(f), str)]
     fields += [(("solution", i), s) for i, s in enumerate(data.get("solution") or []) if isinstance(s, str)]
     fields += [(("common_mistakes", i), s) for i, s in enumerate(data.get("common_mistakes") or []) if isinstance(s, str)]

@@ -18,6 +18,7 @@ from .rules import RULES
 SCHEMA_ID = "torchquiz/question@1"
 MAX_ATTEMPTS = 25
 WRONG_OPTIONS = {"multichoice": 3, "multiresponse": 1, "truefalse": 1}
+LEVELS = ("easy", "medium", "hard")
 
 
 class Resample(Exception):
@@ -120,10 +121,25 @@ def _feedback(source, ctx):
     return " ".join(render(source, ctx).split())
 
 
+def _offered(option, ctx):
+    """Whether a curated option belongs to this variant: its `levels` and `when: {param: value | [values]}`."""
+    if ctx["difficulty"] not in option.get("levels", LEVELS):
+        return False
+    return all(ctx.get(name) in (wanted if isinstance(wanted, list) else [wanted])
+               for name, wanted in (option.get("when") or {}).items())
+
+
 def _options(template, key, params, specs, run, catalogue, rng, ctx):
     if template.answer == "curated":
         options = []
-        for option in template.options:
+        # An option may name the levels it belongs to and parameter values it needs (`when`); a longer
+        # list of wrong options is a pool from which each variant draws three.
+        offered = [o for o in template.options if _offered(o, ctx)]
+        right = [o for o in offered if o.get("correct")][:1]
+        wrong_pool = [o for o in offered if not o.get("correct")]
+        if len(wrong_pool) < WRONG_OPTIONS[template.type]:
+            raise Resample(f"only {len(wrong_pool)} curated wrong options at {ctx['difficulty']}")
+        for option in right + rng.sample(wrong_pool, WRONG_OPTIONS[template.type]):
             misconception = catalogue.get(option.get("misconception")) if not option.get("correct") else None
             feedback = option.get("feedback") or (misconception.feedback if misconception else template.feedback)
             text = render(option["text"], ctx).strip()
@@ -170,7 +186,8 @@ def _answer(template, key):
 def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, provenance):
     key = Evaluation(template, params, run)
     if template.answer == "curated":
-        key.option = render(next(o["text"] for o in template.options if o.get("correct")), key.ctx).strip()
+        key.option = render(next(o["text"] for o in template.options if o.get("correct")
+                                 and _offered(o, {**key.ctx, "difficulty": difficulty})), key.ctx).strip()
         key.text = key.option
     if key.text is None:
         raise Resample("the snippet did not produce an answer" +

@@ -116,13 +116,20 @@ def edge_case_records():
 
 
 def replicated_records(count):
-    """`count` records: the edge-case set repeated, each copy with distinct ids (benchmarks)."""
+    """`count` records: the edge-case set repeated with distinct ids (benchmarks).
+
+    Every integer in a copy's code is shifted by the copy's index, so no two snippets are
+    alike and line-level caches cannot make the benchmark look better than real sets.
+    """
+    import re
+
     base = edge_case_records()
     records = []
     for index in range(count):
         item = copy.deepcopy(base[index % len(base)])
-        template = item["template"]
-        item["id"] = make_id(template, f"copy{index}")
+        item["id"] = make_id(item["template"], f"copy{index}")
+        if item["code"]:
+            item["code"] = re.sub(r"\b\d+\b", lambda m: str(int(m.group()) + index), item["code"])
         records.append(item)
     return records
 

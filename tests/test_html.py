@@ -381,3 +381,16 @@ def test_a_really_generated_set_can_be_answered_right_in_the_browser(browser, ge
     assert score(browser)[:2] == (len(records), len(records))
     assert console_errors(browser) == []
     screenshot(browser, "html-generated-practice.png")
+
+
+def test_line_by_line_highlighting_matches_pygments_on_whole_snippets(records):
+    from export_records import replicated_records
+    from exports.text import _highlight, clear_highlight_cache, highlight_python
+
+    clear_highlight_cache()
+    codes = [r["code"] for r in replicated_records(120) if r["code"]]
+    codes += ["x = 1", "x = [1,\n  2]\n", "y = x[:, -1] + 0x1F + 1e5 + 2.5 + 10_000 - 3\nz = f(3)(4)\n",
+              "from torch.nn.utils.rnn import (\n    pad_sequence,\n)\n", 's = """a\n1"""\nprint(s, 2)  # 3\n',
+              "@torch.no_grad()\ndef g(a=2):\n    return {'k': 3}\n"]
+    for code in codes:
+        assert highlight_python(code) == _highlight(code), code

@@ -431,3 +431,31 @@ def test_a_really_generated_set_passes_the_structure_rules(generated_set):
             assert all(moodle_grade(question, s) == 1.0 for s in [rec["answer"]["text"], *rec["answer"].get("accepted", [])])
         elif rec["type"] == "numerical":
             assert moodle_grade(question, decimal_text(rec["answer"]["value"])) == 1.0
+
+
+@pytest.mark.parametrize("field,value", [
+    ("schema", "torchquiz/question@2"), ("id", "Shape:12"), ("family", "vision"), ("topics", []),
+    ("topics", ["rnn", "rnn"]), ("difficulty", "extreme"), ("type", "essay"), ("stem", ""),
+    ("code", 3), ("run", "x"), ("answer_from", "guess"), ("options", [{"text": "a"}]),
+    ("answer", {"value": 1}), ("answer", {"text": "x", "tolerance": -1}), ("solution", []),
+    ("hint", ""), ("params", []), ("provenance", {"torch": "2", "device": "cpu", "seed": "one", "template_version": "v"}),
+    ("options", [{"text": "a", "correct": True, "feedback": "", "misconception": "Bad Id"}]),
+])
+def test_fast_and_reference_schema_validators_agree(records, field, value):
+    from exports.records import _fast_check, _validator, schema_path
+
+    bad = dict(records[0], **{field: value})
+    fast_ok = True
+    try:
+        _fast_check(str(schema_path()))(bad)
+    except Exception:
+        fast_ok = False
+    assert not fast_ok and not _validator(str(schema_path())).is_valid(bad)
+    with pytest.raises(RecordError, match=field):
+        load_records_from([bad])
+
+
+def load_records_from(items):
+    from exports.records import check_records
+
+    return check_records(items)

@@ -1,0 +1,146 @@
+"""Template loading and validation: every problem at once, each with file:line, field and value."""
+import pytest
+
+from generator.errors import TemplateError
+from generator.templates import load_bank, select_templates
+from generator.errors import UnknownTemplate
+
+from conftest import torchquiz
+
+GOOD = """\
+id: shape.fixture
+title: Fixture
+family: shape
+topics: [rnn]
+type: multichoice
+params:
+  input_size: {int: [2, 9]}
+  hidden_size: {int: [2, 9], differs_from: input_size}
+  batch: {int: [2, 5]}
+  seq_len: {int: [6, 9]}
+  ask: output
+difficulty: {easy: {}, medium: {}, hard: {}}
+code: |
+  import torch
+  import torch.nn as nn
+  layer = nn.RNN({{ input_size }}, {{ hidden_size }})
+  output, h_n = layer(torch.randn({{ seq_len }}, {{ batch }}, {{ input_size }}))
+  print({{ ask }}.shape)
+stem: What does this print?
+answer: stdout
+distractors: [swap_batch_seq, swap_input_hidden, confuse_hn_output]
+solution: ["It prints {{ key }}."]
+hint: Look at hidden_size.
+"""
+
+BROKEN = """\
+id: shape.broken
+title: Broken
+family: shpe
+topics: [rnn]
+type: multichoice
+params:
+  layer: {choice: [RNN]}
+  hidden_size: {choice: []}
+  seq: {int: [5, 2]}
+difficulty:
+  easy: {layr: GRU}
+code: |
+  import torch
+  print({{ hiden_size }})
+stem: What?
+answer: stdout
+distractors: [swap_input_hiden]
+solution: [x]
+hint: y
+tpoics: [a]
+"""
+
+
+def test_broken_template_reports_every_problem_with_file_and_line(write_bank):
+    root = write_bank({"shape/broken.yaml": BROKEN})
+    _, problems = load_bank([root], include_builtin=True)
+    messages = [str(p) for p in problems]
+    path = str(root / "shape" / "broken.yaml")
+    expected = [
+        f"{path}:3: family='shpe': unknown family; did you mean 'shape'?",
+        f"{path}:8: params.hidden_size={{'choice': []}}: cannot sample from an empty list",
+        f"{path}:9: params.seq={{'int': [5, 2]}}: empty range: low 5 > high 2",
+        f"{path}:11: difficulty.easy.layr: not a parameter; did you mean 'layer'?",
+        f"{path}:14: code: unknown name 'hiden_size'; did you mean 'hidden_size'?",
+        f"{path}:17: distractors[0]='swap_input_hiden': unknown misconception; did you mean 'swap_input_hidden'?",
+        f"{path}:20: tpoics: unknown key; did you mean 'topics'?",
+    ]
+    for line in expected:
+        assert line in messages, f"missing: {line}\ngot:\n" + "\n".join(messages)
+
+
+def test_yaml_syntax_error_carries_the_line(write_bank):
+    root = write_bank({"shape/bad.yaml": GOOD.replace("hint: Look at hidden_size.", "hint: [unclosed\n")})
+    _, problems = load_bank([root])
+    assert len(problems) == 1
+    assert str(problems[0]).startswith(str(root / "shape" / "bad.yaml") + ":")
+    assert "invalid YAML" in str(problems[0])
+
+
+def test_jinja_syntax_error_points_into_the_block(write_bank):
+    root = write_bank({"shape/j.yaml": GOOD.replace("print({{ ask }}.shape)", "print({{ ask.shape )")})
+    _, problems = load_bank([root])
+    assert [p.line for p in problems] == [18]
+    assert "jinja syntax error" in problems[0].message
+
+
+def test_unknown_answer_source_and_missing_round(write_bank):
+    text = GOOD.replace("answer: stdout", "answer: stdot").replace("type: multichoice", "type: numerical")
+    root = write_bank({"shape/a.yaml": text})
+    messages = [str(p) for p in load_bank([root])[1]]
+    assert any("unknown answer source; did you mean 'stdout'?" in m for m in messages)
+    assert any("needs `round: <decimals>`" in m for m in messages)
+
+
+def test_bad_misconception_catalogue_entries_are_reported(write_bank):
+    catalogue = "mine:\n  description: x\n  feedbak: y\n  set: {a: 1}\n"
+    root = write_bank({"shape/good.yaml": GOOD}, catalogue=catalogue)
+    problems = [str(p) for p in load_bank([root])[1]]
+    assert any(":3: mine.feedbak: unknown key; did you mean 'feedback'?" in p for p in problems)
+    assert any("mine.feedback: is required" in p for p in problems)
+
+
+def test_a_good_fixture_bank_loads_beside_the_builtin_one(write_bank):
+    root = write_bank({"shape/good.yaml": GOOD})
+    templates, problems = load_bank([root])
+    assert problems == []
+    assert "shape.fixture" in templates and "shape.recurrent_output" in templates
+    alone, _ = load_bank([root], include_builtin=False)
+    assert list(alone) == ["shape.fixture"]
+
+
+def test_unknown_template_and_family_get_did_you_mean():
+    templates, _ = load_bank()
+    with pytest.raises(UnknownTemplate, match="Did you mean 'shape.recurrent_output'"):
+        select_templates(templates, ["shape.recurent_output"])
+    with pytest.raises(UnknownTemplate, match="unknown family 'shpe'. Did you mean 'shape'"):
+        select_templates(templates, (), ["shpe"])
+
+
+def test_builtin_bank_is_valid():
+    templates, problems = load_bank()
+    assert problems == [], "\n".join(map(str, problems))
+    assert all(set(t.levels) == {"easy", "medium", "hard"} for t in templates.values())
+
+
+def test_bank_validate_cli_reports_all_and_exits_1(write_bank):
+    root = write_bank({"shape/broken.yaml": BROKEN, "shape/good.yaml": GOOD})
+    result = torchquiz("bank", "validate", str(root), check=False)
+    assert result.returncode == 1
+    assert "7 problem(s) found" in result.stderr or result.stderr.count("broken.yaml:") >= 7
+    assert "good.yaml" not in result.stderr
+    single = torchquiz("bank", "validate", str(root / "shape" / "good.yaml"))
+    assert "ok" in single.stdout
+
+
+def test_bank_list_with_extra_bank_via_env(write_bank):
+    root = write_bank({"shape/good.yaml": GOOD})
+    result = torchquiz("bank", "list", "--json", env={"TORCHQUIZ_BANK": str(root)})
+    assert '"id": "shape.fixture"' in result.stdout
+    assert '"id": "shape.recurrent_output"' in result.stdout
