@@ -39,6 +39,16 @@ def _validator(path):
     return cls(schema)
 
 
+@functools.lru_cache(maxsize=4)
+def _fast_check(path):
+    """A compiled validator (fastjsonschema) for the common case, a valid record: about
+    100 times faster than jsonschema, which is kept for the messages of invalid ones."""
+    import fastjsonschema
+
+    schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    return fastjsonschema.compile(schema)
+
+
 def _where(place, record):
     rid = record.get("id") if isinstance(record, dict) else None
     return f"{place} ({rid})" if isinstance(rid, str) else str(place)
@@ -46,12 +56,18 @@ def _where(place, record):
 
 def schema_problems(record):
     """Schema violations of one record, as `field.path: message` strings (empty if valid)."""
-    validator = _validator(str(schema_path()))
-    problems = []
-    for error in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.path))):
-        field = ".".join(str(p) for p in error.path) or "record"
-        problems.append(f"{field}: {error.message}")
-    return problems
+    import fastjsonschema
+
+    path = str(schema_path())
+    try:
+        _fast_check(path)(record)
+        return []
+    except fastjsonschema.JsonSchemaException as fast_error:
+        problems = []
+        for error in sorted(_validator(path).iter_errors(record), key=lambda e: list(map(str, e.path))):
+            field = ".".join(str(p) for p in error.path) or "record"
+            problems.append(f"{field}: {error.message}")
+        return problems or [str(fast_error)]
 
 
 def answer_problems(record):
