@@ -278,6 +278,9 @@ def test_slash_in_a_template_name_is_refused_with_its_place(records):
 
 def test_names_are_unique_tag_free_and_at_most_255(records, root):
     names = [q.findtext("name/text") for q in questions(root)]
+    digest = records[0]["id"][-12:]
+    assert names[0] == f"Output shape of a ‹GRU› layer [easy] {digest}: What is the shape of out? (watch batch_first)"
+    assert names[1].startswith("equivalence.last_step [medium] ")  # no title: the template id
     assert len(set(names)) == len(names)
     assert all(len(n) <= 255 and "<" not in n and ">" not in n for n in names)
     long_names = [n for n in names if n.startswith(LONG_TEMPLATE[:50])]
