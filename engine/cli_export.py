@@ -63,7 +63,7 @@ def export():
     """
 
 
-@export.command(name="moodle")
+@export.command(name="moodle", short_help="Write a set as Moodle XML for Moodle's importer.")
 @SET_ARGUMENT
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The Moodle XML file to write.")
@@ -99,7 +99,7 @@ def moodle(set_path, output, category_by, category_root, penalty, shuffle):
     click.echo(f"Wrote {len(records)} questions in {categories} categories to {output}")
 
 
-@export.command(name="html")
+@export.command(name="html", short_help="Write a set as one self-contained HTML page.")
 @SET_ARGUMENT
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The HTML file to write.")
