@@ -10,7 +10,7 @@ from decimal import Decimal
 from exports.errors import ExportError
 from exports.records import check_records
 from exports.templating import render
-from exports.text import code_block, escape_html, inline_html, output_block, plain_text
+from exports.text import code_block, escape_html, inline_html, output_block, plain_text, xml_safe
 from generator.answers import parse_shape, shape_spellings
 
 DEFAULT_CATEGORY_ROOT = "$course$/top/torchquiz"
@@ -59,7 +59,7 @@ def category_path(root, name):
     root = root.strip().rstrip("/")
     if not root:
         raise ExportError("category root must not be empty")
-    return f"{root}/{name.replace('/', '//')}"
+    return xml_safe(f"{root}/{name.replace('/', '//')}")
 
 
 def idnumber_for(question_id):
@@ -83,6 +83,7 @@ def question_name(record):
     # Moodle strips anything tag-like from names; look-alike brackets keep `a<b` readable.
     stem = plain_text(record["stem"])
     name = f"{label} [{record['difficulty']}] {digest}: {stem}".replace("<", "‹").replace(">", "›")
+    name = xml_safe(name)
     return name if len(name) <= NAME_LIMIT else name[:NAME_LIMIT - 1] + "…"
 
 
@@ -122,7 +123,7 @@ def general_feedback_html(record):
 
 def _answer(fraction, text, feedback, plain=False, tolerance=None):
     """One <answer>: plain texts are matched by Moodle as typed, HTML texts are shown."""
-    return {"fraction": fraction, "text": text, "feedback": feedback, "plain": plain,
+    return {"fraction": fraction, "text": xml_safe(text), "feedback": feedback, "plain": plain,
             "format": "moodle_auto_format" if plain else "html", "tolerance": tolerance}
 
 

@@ -140,9 +140,18 @@ def highlight_css():
     return HtmlFormatter(style="default").get_style_defs(".highlight")
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text):
+    """`text` without the characters XML 1.0 forbids (a stray ESC from a terminal would make
+    the whole file unparseable); escaping cannot save those, so they are dropped."""
+    return _XML_INVALID.sub("", text)
+
+
 def cdata(text):
     """`text` wrapped in CDATA; a `]]>` inside is split across two sections.
 
     CDATA protects the XML only: HTML inside must already be escaped by the caller.
     """
-    return Markup("<![CDATA[" + str(text).replace("]]>", "]]]]><![CDATA[>") + "]]>")
+    return Markup("<![CDATA[" + xml_safe(str(text)).replace("]]>", "]]]]><![CDATA[>") + "]]>")

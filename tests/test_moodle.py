@@ -462,3 +462,14 @@ def load_records_from(items):
     from exports.records import check_records
 
     return check_records(items)
+
+
+def test_characters_xml_forbids_are_dropped_so_the_file_parses(records):
+    noisy = json.loads(json.dumps(records[6]))  # shortanswer
+    noisy["stem"] = "Shape of \x1b[31mout\x1b[0m?\x00"
+    noisy["answer"]["accepted"].append("(4, 7, 3)\x0b")
+    noisy["options"] = []
+    root = parse(to_moodle_xml([noisy]))
+    question = questions(root)[0]
+    assert "Shape of [31mout[0m?" in html_text(question.findtext("questiontext/text"))
+    assert "\x1b" not in question.findtext("name/text")
