@@ -1,12 +1,11 @@
 """`torchquiz quiz`: an adaptive quiz in the terminal, from the questions in the store."""
 import difflib
-import getpass
 import os
 import sys
 
 import click
 
-from engine.cli_store import db_option, open_store, store_errors
+from engine.cli_store import db_option, default_learner, open_store, store_errors
 
 
 def _check_names(kind, given, known):
@@ -17,15 +16,8 @@ def _check_names(kind, given, known):
             raise click.BadParameter(f"no {kind} '{name}' in the store.{hint}", param_hint=f"--{kind}")
 
 
-def _default_learner():
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment (some containers)
-        return "learner"
-
-
 @click.command()
-@click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=_default_learner, show_default="your user name",
+@click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=default_learner, show_default="your user name",
               help="Whose progress to use and keep (env TORCHQUIZ_LEARNER).")
 @click.option("--topic", "topics", multiple=True, help="Only questions on this topic (repeatable).")
 @click.option("--family", "families", multiple=True, help="Only questions of this family (repeatable).")

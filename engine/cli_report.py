@@ -3,7 +3,7 @@ import json
 
 import click
 
-from engine.cli_store import db_option, open_store, store_errors
+from engine.cli_store import db_option, default_learner, open_store, store_errors
 
 
 def learner_report(store, name):
@@ -36,7 +36,8 @@ def _ability(ability):
 
 
 @click.command()
-@click.option("--learner", required=True, help="The learner's name, as given to `torchquiz quiz`.")
+@click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=default_learner, show_default="your user name",
+              help="The learner's name, as given to `torchquiz quiz` (env TORCHQUIZ_LEARNER).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @db_option
 def report(learner, as_json, db_path):

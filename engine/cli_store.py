@@ -26,6 +26,15 @@ def store_errors():
         raise click.ClickException(str(exc)) from None
 
 
+def default_learner():
+    """The learner name when --learner is not given: the user's login name."""
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (some containers)
+        return "learner"
+
+
 def open_store(db_path):
     from engine.store import Store
     with store_errors():
