@@ -108,6 +108,9 @@ def stats(min_attempts, flagged, as_json, db_path):
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
+    if not data["attempts"] and not flagged:
+        click.echo(f"No answers stored yet ({data['questions_stored']} questions): nothing to measure.")
+        return
     click.echo(f"{data['attempted']} of {data['questions_stored']} stored questions attempted "
                f"({data['attempts']} answers).\n")
     for title, rows, key in (("Per template", data["templates"], "template"),

@@ -113,7 +113,10 @@ class Store:
                 if handle.read(16) != _SQLITE_MAGIC:
                     raise NotATorchquizDatabase(f"{path} is not a torchquiz database (not an SQLite file)")
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from exc
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see write()).
             conn = sqlite3.connect(str(path), timeout=15, isolation_level=None,
