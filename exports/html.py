@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from exports.errors import ExportError
 from exports.records import CHOICE_TYPES, check_records
-from exports.templating import render
+from exports.templating import gc_paused, render
 from exports.text import highlight_css, highlighted_code_block, inline_html, output_block
 
 MODES = ("practice", "exam", "key")
@@ -91,11 +91,12 @@ def to_html(records, mode="practice", title=None):
     """One self-contained HTML page (str) for `records` in `mode`: practice, exam or key."""
     if mode not in MODES:
         raise ExportError(f"mode={mode!r}: expected one of {', '.join(MODES)}")
-    records = check_records(records)
-    questions = [page_question(r, n, mode) for n, r in enumerate(records, start=1)]
-    scripts = None
-    if mode == "practice":
-        scripts = {"data": script_json([grading_data(r) for r in records]),
-                   "code": Markup(_asset("grading.js") + "\n" + _asset("quiz.js"))}
-    return render("quiz.html.j2", mode=mode, title=title or TITLES[mode], questions=questions,
-                  css=Markup(_asset("quiz.css") + "\n" + highlight_css()), scripts=scripts)
+    with gc_paused():
+        records = check_records(records)
+        questions = [page_question(r, n, mode) for n, r in enumerate(records, start=1)]
+        scripts = None
+        if mode == "practice":
+            scripts = {"data": script_json([grading_data(r) for r in records]),
+                       "code": Markup(_asset("grading.js") + "\n" + _asset("quiz.js"))}
+        return render("quiz.html.j2", mode=mode, title=title or TITLES[mode], questions=questions,
+                      css=Markup(_asset("quiz.css") + "\n" + highlight_css()), scripts=scripts)

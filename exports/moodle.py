@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from exports.errors import ExportError
 from exports.records import check_records
-from exports.templating import render
+from exports.templating import gc_paused, render
 from exports.text import code_block, escape_html, inline_html, output_block, plain_text, xml_safe
 from generator.answers import parse_shape, shape_spellings
 
@@ -209,7 +209,11 @@ def to_moodle_xml(records, category_by="template", category_root=DEFAULT_CATEGOR
         raise ExportError(f"category_by={category_by!r}: expected one of {', '.join(CATEGORY_KEYS)}")
     if not 0 <= float(penalty) <= 1:
         raise ExportError(f"penalty={penalty!r}: expected a number from 0 to 1")
-    records = check_records(records)
+    with gc_paused():
+        return _moodle_xml(check_records(records), category_by, category_root, penalty, shuffle)
+
+
+def _moodle_xml(records, category_by, category_root, penalty, shuffle):
     groups = {}
     for record in records:
         groups.setdefault(category_path(category_root, record[category_by]), []).append(record)
