@@ -116,10 +116,11 @@ def stats(min_attempts, flagged, as_json, db_path):
     for title, rows, key in (("Per template", data["templates"], "template"),
                              ("Per question", data["questions"], "id")):
         click.echo(title + ":")
-        click.echo(f"{key:<32} {'label':<6} {'n':>5} {'facility':>8} {'discr':>6} {'b':>6}  flag")
+        width = max([len(key)] + [len(r[key]) for r in rows])
+        click.echo(f"{key:<{width}} {'label':<6} {'n':>5} {'facility':>8} {'discr':>6} {'b':>6}  flag")
         for r in rows:
             discr = "  -" if r["discrimination"] is None else f"{r['discrimination']:+.2f}"
-            click.echo(f"{r[key]:<32} {r['label']:<6} {r['attempts']:>5} {r['facility']:>8.2f} {discr:>6} "
+            click.echo(f"{r[key]:<{width}} {r['label']:<6} {r['attempts']:>5} {r['facility']:>8.2f} {discr:>6} "
                        f"{r['b']:>+6.2f}  {r['flag'] or ''}")
         click.echo()
 
