@@ -394,3 +394,23 @@ def test_line_by_line_highlighting_matches_pygments_on_whole_snippets(records):
               "@torch.no_grad()\ndef g(a=2):\n    return {'k': 3}\n"]
     for code in codes:
         assert highlight_python(code) == _highlight(code), code
+
+
+@pytest.mark.browser
+def test_print_css_hides_the_controls_and_exam_prints_to_pdf(browser, pages):
+    import base64
+
+    open_page(browser, pages["practice"])
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        hidden = browser.execute_script(
+            "return ['#score', 'button', 'details'].map(s => getComputedStyle(document.querySelector(s)).display)")
+        assert hidden == ["none", "none", "none"]
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    open_page(browser, pages["exam"])
+    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})["data"])
+    assert pdf.startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "html-exam.pdf").write_bytes(pdf)
+    assert len(pdf) > 10_000
