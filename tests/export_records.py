@@ -155,3 +155,19 @@ def generate_set(path, count=1, seed=1):
     if result.returncode != 0:
         raise AssertionError(f"`torchquiz generate` failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
     return None
+
+
+def session_generated_set(tmp_path_factory):
+    """One really generated set per test session, shared by the export test modules.
+
+    Returns (path, None), or (None, reason) when `torchquiz generate` does not exist yet.
+    """
+    path = tmp_path_factory.getbasetemp() / "export-generated-set.jsonl"
+    if path.exists():
+        return path, None
+    partial = path.with_suffix(".partial")
+    reason = generate_set(partial)
+    if reason:
+        return None, reason
+    partial.replace(path)
+    return path, None

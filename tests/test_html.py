@@ -13,7 +13,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from export_records import edge_case_records, generate_set
+from export_records import edge_case_records, session_generated_set
 from exports.errors import ExportError
 from exports.html import to_html
 from exports.records import load_records
@@ -351,8 +351,7 @@ def test_page_grading_agrees_with_the_engine_rules(browser, pages):
 
 @pytest.fixture(scope="module")
 def generated_set(tmp_path_factory):
-    path = tmp_path_factory.mktemp("generated") / "set.jsonl"
-    reason = generate_set(path)
+    path, reason = session_generated_set(tmp_path_factory)
     if reason:
         if CI:
             pytest.fail(reason)

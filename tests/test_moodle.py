@@ -14,7 +14,7 @@ import lxml.etree as etree
 import lxml.html
 import pytest
 
-from export_records import LONG_TEMPLATE, TRICKY_CODE, edge_case_records, generate_set, option, record
+from export_records import LONG_TEMPLATE, TRICKY_CODE, edge_case_records, option, record, session_generated_set
 from exports.errors import ExportError, RecordError
 from exports.moodle import (GRADES, category_path, decimal_text, grade_share, idnumber_for,
                             shortanswer_spellings, to_moodle_xml, wrong_fraction)
@@ -409,8 +409,7 @@ def test_exports_never_import_torch():
 
 @pytest.fixture(scope="module")
 def generated_set(tmp_path_factory):
-    path = tmp_path_factory.mktemp("generated") / "set.jsonl"
-    reason = generate_set(path)
+    path, reason = session_generated_set(tmp_path_factory)
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
