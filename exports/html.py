@@ -13,7 +13,7 @@ from markupsafe import Markup
 from exports.errors import ExportError
 from exports.records import CHOICE_TYPES, check_records
 from exports.templating import gc_paused, render
-from exports.text import highlight_css, highlighted_code_block, inline_html, output_block
+from exports.text import highlight_css, highlighted_code_block, inline_html, run_html
 
 MODES = ("practice", "exam", "key")
 TITLES = {"practice": "torchquiz practice", "exam": "torchquiz exam", "key": "torchquiz answer key"}
@@ -34,16 +34,6 @@ def script_json(value):
 
 def _letter(index):
     return LETTERS[index] if index < len(LETTERS) else str(index + 1)
-
-
-def _run_html(record):
-    run = record.get("run") or {}
-    if run.get("exception"):
-        message = f": {run['message']}" if run.get("message") else ""
-        return Markup("<p>Running it raises:</p>" + output_block(run["exception"] + message))
-    if run.get("stdout", "").strip():
-        return Markup("<p>Running it prints:</p>" + output_block(run["stdout"].rstrip("\n")))
-    return Markup("")
 
 
 def page_question(record, number, mode):
@@ -71,7 +61,7 @@ def page_question(record, number, mode):
         solution=[Markup(inline_html(step)) for step in record["solution"]],
         hint=Markup(inline_html(record["hint"])),
         mistakes=[Markup(inline_html(m)) for m in record.get("common_mistakes", [])],
-        run=_run_html(record),
+        run=Markup(run_html(record)),
     )
     return question
 

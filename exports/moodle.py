@@ -10,7 +10,7 @@ from decimal import Decimal
 from exports.errors import ExportError
 from exports.records import check_records
 from exports.templating import gc_paused, render
-from exports.text import code_block, escape_html, inline_html, output_block, plain_text, xml_safe
+from exports.text import code_block, escape_html, inline_html, plain_text, run_html, xml_safe
 from generator.answers import parse_shape, shape_spellings
 
 DEFAULT_CATEGORY_ROOT = "$course$/top/torchquiz"
@@ -87,16 +87,6 @@ def question_name(record):
     return name if len(name) <= NAME_LIMIT else name[:NAME_LIMIT - 1] + "…"
 
 
-def _run_html(record):
-    run = record.get("run") or {}
-    if run.get("exception"):
-        message = f": {run['message']}" if run.get("message") else ""
-        return "<p>Running it raises:</p>" + output_block(run["exception"] + message)
-    if run.get("stdout", "").strip():
-        return "<p>Running it prints:</p>" + output_block(run["stdout"].rstrip("\n"))
-    return ""
-
-
 def _list_html(items, tag="ul"):
     return f"<{tag}>" + "".join(f"<li>{inline_html(item)}</li>" for item in items) + f"</{tag}>"
 
@@ -113,7 +103,7 @@ def general_feedback_html(record):
     """Moodle's general feedback: the worked solution with the code, its output and common mistakes."""
     html = "<p><strong>Worked solution</strong></p>"
     if record.get("code"):
-        html += code_block(record["code"]) + _run_html(record)
+        html += code_block(record["code"]) + run_html(record)
     html += _list_html(record["solution"], "ol")
     html += f"<p>Answer: {inline_html(record['answer']['text'])}</p>"
     if record.get("common_mistakes"):

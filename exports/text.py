@@ -62,6 +62,17 @@ def output_block(text):
     return f'<pre class="output"><samp>{escape_html(text)}</samp></pre>'
 
 
+def run_html(record):
+    """What running the record's code printed or raised, as HTML ('' when there is nothing)."""
+    run = record.get("run") or {}
+    if run.get("exception"):
+        message = f": {run['message']}" if run.get("message") else ""
+        return "<p>Running it raises:</p>" + output_block(run["exception"] + message)
+    if run.get("stdout", "").strip():
+        return "<p>Running it prints:</p>" + output_block(run["stdout"].rstrip("\n"))
+    return ""
+
+
 @functools.lru_cache(maxsize=1)
 def _python_lexer_and_formatter():
     from pygments.formatters import HtmlFormatter
