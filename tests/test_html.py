@@ -70,6 +70,16 @@ def test_every_record_text_is_escaped(pages, records):
         assert any("<script>alert('x')</script>" in s for s in stems)
 
 
+def test_grading_data_cannot_close_its_script_element(records):
+    tricky = json.loads(json.dumps(records[7]))  # shortanswer
+    tricky["answer"]["accepted"].append("</script><script>alert(1)</script><!--")
+    page = to_html([tricky], mode="practice")
+    tree = lxml.html.fromstring(page)
+    assert len(tree.xpath("//script")) == 2
+    data = json.loads(tree.get_element_by_id("torchquiz-data").text)
+    assert data[0]["answer"]["accepted"][-1] == "</script><script>alert(1)</script><!--"
+
+
 def test_exam_source_holds_no_answer(pages, records):
     source = pages["exam"].read_text(encoding="utf-8")
     body = source.split("</style>", 1)[1]
