@@ -108,24 +108,27 @@ def calibrate(
         h_b = np.bincount(item_idx, a_r**2 * wpq.sum(1), n_items) + 1.0 / s2
         step_b = np.clip(g_b / h_b, -_MAX_STEP, _MAX_STEP)
         if fit_a:
-            # d logL / d log a = a * sum w (y - p)(theta - b)
+            # d logL / d log a = a * sum w (y - p)(theta - b).  Each b is only
+            # known to within 1/h_b, and theta - b inherits that spread; left
+            # out, the fit explains it away with a steeper a (a few dozen
+            # attempts in a narrow ability band per item make that large).
+            # Expected over b's posterior, the log-likelihood loses
+            # 0.5 a^2 p(1-p) / h_b per attempt: its gradient is `adjust`.
             g_la_r = -a_r * (resid * dev).sum(1)
             h_la_r = a_r**2 * (wpq * dev**2).sum(1)
+            adjust = np.where(has_data, 1.0 - 1.0 / (s2 * h_b), 0.0)
             if item_a:
                 centre = math.log(state.common_a)
                 log_a = np.log(state.a)
-                g = np.bincount(item_idx, g_la_r, n_items) - (log_a - centre) / _ITEM_LOG_A_SD**2
+                g = np.bincount(item_idx, g_la_r, n_items) - adjust - (log_a - centre) / _ITEM_LOG_A_SD**2
                 h = np.bincount(item_idx, h_la_r, n_items) + 1.0 / _ITEM_LOG_A_SD**2
                 log_a = log_a + np.clip(g / h, -0.5, 0.5)
-                # the common level gets its own weak prior around 1
-                level = np.mean(log_a[has_data]) if has_data.any() else 0.0
-                shrink = (level * has_data.sum() / _ITEM_LOG_A_SD**2) / (
-                    has_data.sum() / _ITEM_LOG_A_SD**2 + 1.0 / _LOG_A_PRIOR_SD**2)
-                log_a = np.where(has_data, log_a, shrink)
+                if has_data.any():  # unseen items follow the seen ones' level
+                    log_a[~has_data] = np.mean(log_a[has_data])
                 state.a = np.exp(log_a)
             else:
                 log_a = math.log(state.common_a)
-                g = g_la_r.sum() - log_a / _LOG_A_PRIOR_SD**2
+                g = g_la_r.sum() - adjust.sum() - log_a / _LOG_A_PRIOR_SD**2
                 h = h_la_r.sum() + 1.0 / _LOG_A_PRIOR_SD**2
                 state.a = np.full(n_items, math.exp(log_a + float(np.clip(g / h, -0.5, 0.5))))
         state.b = state.b + step_b

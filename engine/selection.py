@@ -14,9 +14,8 @@ a list: selection is then a few vectorised passes, about a millisecond per
 """
 from __future__ import annotations
 
-import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -67,6 +66,9 @@ class ItemPool:
         self.topic = np.array([topic_code[item.topic] for item in self.items], np.int64)
         self.b = np.array([item.b for item in self.items], float)
         self.a = np.array([item.a for item in self.items], float)
+        # Share of learners who have seen each item; the quiz fills it from the
+        # store's attempt counts, the simulation from its own.  Zeros: no limit.
+        self.exposure = np.zeros(len(self.items), float)
         self.by_template: dict[str, list[int]] = {}
         for i, item in enumerate(self.items):
             self.by_template.setdefault(item.template, []).append(i)
@@ -105,6 +107,8 @@ def select_index(
     top_k: int = 5,
     window: float = 0.05,
     topic_weight: float = 0.10,
+    info_weight: float = 0.3,
+    max_exposure: float = 0.15,
 ) -> int | None:
     """Index of the next item, or None when every item is seen.
 
@@ -123,6 +127,9 @@ def select_index(
     extra = topic_counts - topic_counts[available].min()
     p = 1.0 / (1.0 + np.exp(-pool.a * (theta - pool.b)))
     cost = np.abs(p - target) + topic_weight * extra[pool.topic]
+    if info_weight:  # steeper items measure more: a^2 p(1-p)
+        cost -= info_weight * np.log(pool.a)
+    cost[pool.exposure >= max_exposure] += 1.0  # over-shown items only as a last resort
     cost[seen] = np.inf
     n_unseen = int(unseen.sum())
     k = min(top_k, n_unseen)
@@ -156,6 +163,8 @@ def select_next(
     top_k: int = 5,
     window: float = 0.05,
     topic_weight: float = 0.10,
+    info_weight: float = 0.3,
+    max_exposure: float = 0.15,
     pending: Sequence[NearVariant] = (),
 ) -> Item | None:
     """The next item for a learner with this history, or None if none is left.
@@ -177,7 +186,8 @@ def select_next(
     seen, counts = history_state(pool, history)
     theta, _ = estimate_ability(history)
     i = select_index(pool, seen, counts, theta, rng, target=target, top_k=top_k,
-                     window=window, topic_weight=topic_weight)
+                     window=window, topic_weight=topic_weight, info_weight=info_weight,
+                     max_exposure=max_exposure)
     return None if i is None else pool.item(i)
 
 
