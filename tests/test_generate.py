@@ -1,0 +1,161 @@
+"""Generated sets: schema-valid, deterministic, and every key reproduced by re-running its snippet."""
+import collections
+import concurrent.futures
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+
+from generator.answers import canonical_line, last_line
+
+from conftest import ROOT, torchquiz
+
+LEVELS = {"easy", "medium", "hard"}
+
+
+def test_generated_set_is_schema_valid_and_covers_every_family_and_level(generated_set, validate_record):
+    _, records = generated_set
+    assert records
+    for record in records:
+        validate_record(record)
+    from generator.templates import load_bank
+    families = {t.family for t in load_bank()[0].values()}
+    covered = collections.defaultdict(set)
+    for record in records:
+        covered[record["family"]].add(record["difficulty"])
+    assert set(covered) == families
+    assert all(levels == LEVELS for levels in covered.values()), dict(covered)
+
+
+def test_every_option_set_is_well_formed(generated_set):
+    _, records = generated_set
+    for record in records:
+        texts = [o["text"] for o in record["options"]]
+        assert len(texts) == len(set(texts)), record["id"]
+        correct = [o for o in record["options"] if o["correct"]]
+        if record["type"] in ("multichoice", "truefalse"):
+            assert len(correct) == 1, record["id"]
+        if record["type"] == "multichoice":
+            assert len(texts) >= 4, record["id"]
+        for option in record["options"]:
+            assert option["feedback"].strip()
+            assert (option["misconception"] is None) == option["correct"], record["id"]
+        assert record["run"] is None if record["code"] is None else record["run"] is not None
+
+
+def _rerun(code):
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    exception = None
+    if done.returncode != 0:
+        lines = [ln for ln in done.stderr.splitlines() if ln and not ln.startswith((" ", "Traceback"))]
+        exception = lines[-1].split(":")[0].rsplit(".", 1)[-1] if lines else "?"
+    return done.stdout, exception
+
+
+def _check_reproduces(record):
+    stdout, exception = _rerun(record["code"])
+    assert exception == record["run"]["exception"], record["id"]
+    assert stdout == record["run"]["stdout"], record["id"]
+    if record["answer_from"] == "stdout":
+        assert canonical_line(last_line(stdout)) in {record["answer"]["text"], *(
+            o["text"] for o in record["options"] if o["correct"])} or record["type"] == "numerical", record["id"]
+
+
+def _check_all(records):
+    # Each snippet gets its own fresh interpreter; run a few side by side.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(_check_reproduces, records))
+
+
+def test_a_sample_of_snippets_reproduces_in_a_fresh_interpreter(generated_set):
+    _, records = generated_set
+    with_code = [r for r in records if r["code"]]
+    by_template = {}
+    for record in with_code:
+        by_template.setdefault(record["template"], record)
+    sample = random.Random(0).sample(list(by_template.values()), min(8, len(by_template)))
+    _check_all(sample)
+
+
+@pytest.mark.slow
+def test_every_snippet_reproduces_in_a_fresh_interpreter(generated_set):
+    _, records = generated_set
+    _check_all([r for r in records if r["code"]])
+
+
+def test_same_seed_gives_a_byte_identical_file_whatever_the_worker_count(tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    args = ["generate", "--template", "shape.recurrent_output", "--template", "metrics.confusion_metric",
+            "--template", "constructor.recurrent_sizes", "--count", "6", "--seed", "11"]
+    torchquiz(*args, "--workers", "1", "-o", str(one))
+    torchquiz(*args, "--workers", "2", "-o", str(two))
+    assert one.read_bytes() == two.read_bytes()
+    other = tmp_path / "other.jsonl"
+    torchquiz(*args[:-1], "12", "-o", str(other))
+    assert other.read_bytes() != one.read_bytes()
+
+
+def test_duplicate_variants_are_dropped_and_counted(tmp_path, write_bank):
+    from test_templates import GOOD
+
+    # a parameter space of two variants
+    tiny = (GOOD.replace("{int: [2, 9]}", "{choice: [3, 4]}", 1).replace("{int: [2, 9], differs_from: input_size}", "7")
+            .replace("{int: [2, 5]}", "2").replace("{int: [6, 9]}", "6"))
+    root = write_bank({"shape/tiny.yaml": tiny})
+    out = tmp_path / "dups.jsonl"
+    result = torchquiz("generate", "--bank", str(root), "--no-builtin", "--count", "40", "-o", str(out))
+    lines = out.read_text().splitlines()
+    ids = [json.loads(line)["id"] for line in lines]
+    assert len(ids) == len(set(ids))
+    dropped = int(result.stderr.split("(")[1].split(" duplicates")[0])
+    assert len(ids) == 2
+    assert dropped == 38
+
+
+def test_correct_position_is_roughly_uniform_over_a_set(tmp_path):
+    out = tmp_path / "many.jsonl"
+    torchquiz("generate", "--template", "shape.recurrent_output", "--template", "packing.pack_padded",
+              "--template", "metrics.confusion_metric", "--count", "60", "--seed", "5", "--workers", "2", "-o", str(out))
+    positions = collections.Counter()
+    for line in out.read_text().splitlines():
+        record = json.loads(line)
+        if record["type"] == "multichoice":
+            positions[[o["correct"] for o in record["options"]].index(True)] += 1
+    total = sum(positions.values())
+    assert total >= 100
+    for position in range(4):
+        assert 0.15 < positions[position] / total < 0.35, positions
+
+
+def test_commands_that_do_not_generate_never_import_torch():
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom engine.cli import main\n"
+            "for args in (['--help'], ['bank', 'list'], ['bank', 'validate'], ['generate', '--help']):\n"
+            "    result = CliRunner().invoke(main, args)\n"
+            "    assert result.exit_code == 0, (args, result.output)\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def test_preview_pins_parameters_to_reproduce_a_seed_question():
+    result = torchquiz("preview", "shape.recurrent_output", "--difficulty", "easy", "--param", "layer=GRU",
+                       "--param", "input_size=5", "--param", "hidden_size=3", "--param", "batch_first=true",
+                       "--param", "batch=4", "--param", "seq_len=7", "--json")
+    record = json.loads(result.stdout)
+    assert "nn.GRU(input_size=5, hidden_size=3, batch_first=True)" in record["code"]
+    assert "torch.randn(4, 7, 5)" in record["code"]
+    stdout, _ = _rerun(record["code"])
+    assert record["answer"]["text"] == canonical_line(last_line(stdout))
+
+
+def test_preview_unknown_param_gets_did_you_mean():
+    result = torchquiz("preview", "shape.recurrent_output", "--param", "hiden_size=3", check=False)
+    assert result.returncode == 2
+    assert "Did you mean 'hidden_size'?" in result.stderr
+
+
+def test_generate_help_has_examples():
+    result = torchquiz("generate", "--help")
+    assert "Examples:" in result.stdout and "torchquiz generate --count 25 --seed 1" in result.stdout
