@@ -65,8 +65,15 @@ class LazyGroup(click.Group):
             ctx.fail(f"No such command '{name}'.{hint}")
         return super().resolve_command(ctx, args)
 
+    def command_summary(self, ctx, name):
+        if name in SHORT_HELP and self.lazy_commands is COMMANDS:
+            return SHORT_HELP[name]  # the top level stays cheap: no module imports for --help
+        command = self.get_command(ctx, name)
+        return command.get_short_help_str(limit=70) if command is not None else ""
+
     def format_commands(self, ctx, formatter):
-        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        rows = [(name, self.command_summary(ctx, name)) for name in self.list_commands(ctx)
+                if self.get_command(ctx, name) is not None or name in SHORT_HELP]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -1,6 +1,7 @@
 """Options shared by several commands, and the translation of library errors into click errors."""
 import contextlib
 import os
+import sys
 
 import click
 
@@ -35,7 +36,7 @@ def user_errors():
 
 def progress_reporter(label, enabled=None):
     """An on_progress(done, total) callback drawing a bar on stderr when it is a terminal."""
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr
     enabled = stream.isatty() if enabled is None else enabled
     state = {}
 

@@ -117,6 +117,17 @@ def _wrong_answers(template, params, specs, key, run, catalogue):
     return found
 
 
+LAYER_TOPICS = ("rnn", "gru", "lstm")
+
+
+def variant_topics(template, params):
+    """The template's topics with this variant's own layer first (a GRU question is about gru)."""
+    layer = str(params.get("layer", "")).lower()
+    if layer not in LAYER_TOPICS:
+        return list(template.topics)
+    return [layer] + [t for t in template.topics if t not in LAYER_TOPICS]
+
+
 def _feedback(source, ctx):
     return " ".join(render(source, ctx).split())
 
@@ -205,7 +216,7 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
         answer["text"] = "; ".join(o["text"] for o in options if o["correct"])
     record = {
         "schema": SCHEMA_ID, "id": variant_id(template, params), "template": template.id,
-        "family": template.family, "topics": list(template.topics), "difficulty": difficulty,
+        "family": template.family, "topics": variant_topics(template, params), "difficulty": difficulty,
         "type": template.type, "title": template.title,
         "stem": " ".join(render(template.stem, ctx).split()) if "\n" not in template.stem.strip() else render(template.stem, ctx).strip(),
         "code": key.code, "run": key.code_run.as_record() if key.code is not None else None,
