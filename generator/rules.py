@@ -108,6 +108,61 @@ def pipeline_shape(ctx):
     return recurrent_shape(ctx)
 
 
+def pad_packed_result(ctx):
+    """What pad_packed_sequence(..., total_length=T) does: ValueError below the longest length, else the padded shape."""
+    lengths, total = ctx["lengths"], ctx["total_length"]
+    if total < max(lengths):
+        return "It raises ValueError"
+    shape = (len(lengths), total, ctx["features"]) if ctx.get("batch_first") else (total, len(lengths), ctx["features"])
+    return f"It runs and prints {format_shape(shape)}"
+
+
+def _is_decreasing(values):
+    return all(a >= b for a, b in zip(values, values[1:]))
+
+
+def pack_outcome(ctx):
+    """What a pack_padded_sequence snippet does: RuntimeError for unsorted lengths with enforce_sorted=True or
+    a 2-D lengths tensor, else what packing_result says it prints."""
+    if ctx.get("lengths_form") == "nested" or (ctx.get("enforce_sorted", True) and not _is_decreasing(ctx["lengths"])):
+        return "It raises RuntimeError"
+    printed = packing_result(ctx)
+    return None if printed is None else f"It runs and prints {printed}"
+
+
+def packing_order(ctx):
+    """sorted_indices (positions by decreasing length) or its inverse unsorted_indices; None when lengths tie,
+    because torch's sort does not promise an order for ties."""
+    lengths = ctx["lengths"]
+    if len(set(lengths)) != len(lengths):
+        return None
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    if ctx.get("ask") == "sorted_indices":
+        return "[" + ", ".join(map(str, order)) + "]"
+    if ctx.get("ask") == "unsorted_indices":
+        inverse = [0] * len(order)
+        for slot, original in enumerate(order):
+            inverse[original] = slot
+        return "[" + ", ".join(map(str, inverse)) + "]"
+    return None
+
+
+def packed_run_shape(ctx):
+    """Shapes around a recurrent layer run on a packed batch: h_n, packed_out.data, and the unpacked output."""
+    lengths, hidden = ctx["lengths"], ctx["hidden_size"]
+    directions = 2 if ctx.get("bidirectional") else 1
+    ask = ctx.get("ask")
+    if ask == "h_n":
+        return format_shape((ctx.get("num_layers", 1) * directions, len(lengths), hidden))
+    if ask == "data_shape":
+        return format_shape((sum(lengths), directions * hidden))
+    if ask == "output":
+        steps, batch = max(lengths), len(lengths)
+        return format_shape((batch, steps, directions * hidden) if ctx.get("unpack_batch_first")
+                            else (steps, batch, directions * hidden))
+    return None
+
+
 RULES = {
     "recurrent_shape": recurrent_shape,
     "packing_result": packing_result,
@@ -115,4 +170,8 @@ RULES = {
     "recurrent_param_count": recurrent_param_count,
     "documented_equivalence": documented_equivalence,
     "pipeline_shape": pipeline_shape,
+    "pad_packed_result": pad_packed_result,
+    "pack_outcome": pack_outcome,
+    "packing_order": packing_order,
+    "packed_run_shape": packed_run_shape,
 }
