@@ -129,11 +129,13 @@ def select_index(
     cost = np.abs(p - target) + topic_weight * extra[pool.topic]
     if info_weight:  # steeper items measure more: a^2 p(1-p)
         cost -= info_weight * np.log(pool.a)
-    cost[pool.exposure >= max_exposure] += 1.0  # over-shown items only as a last resort
     cost[seen] = np.inf
-    n_unseen = int(unseen.sum())
-    k = min(top_k, n_unseen)
-    kth = np.partition(cost, k - 1)[k - 1] if k < len(cost) else cost[unseen].max()
+    over = pool.exposure >= max_exposure
+    if (unseen & ~over).any():  # over-shown items only as a last resort
+        cost[over] = np.inf
+    n_open = int(np.isfinite(cost).sum())
+    k = min(top_k, n_open)
+    kth = np.partition(cost, k - 1)[k - 1]
     best = cost.min()
     candidates = np.flatnonzero(cost <= max(kth, best + window))
     return int(candidates[rng.randrange(len(candidates))])

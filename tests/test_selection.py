@@ -1,0 +1,168 @@
+"""Adaptive selection: target success, exposure, topics, stop rule, near variants."""
+import random
+import subprocess
+import sys
+
+import pytest
+
+from engine.irt import LABEL_PRIOR, estimate_ability, p_correct
+from engine.selection import (Item, ItemPool, NearVariant, Response, find_near_variant,
+                              schedule_near_variant, select_next, settle_pending, should_stop,
+                              unservable)
+
+TOPICS = ["rnn", "gru", "lstm", "packing", "metrics", "shape"]
+
+
+def make_pool(n=240, spread=True):
+    items = []
+    for j in range(n):
+        label = ["easy", "medium", "hard"][j % 3]
+        b = LABEL_PRIOR[label] + ((j * 37) % 21 - 10) / 20 if spread else LABEL_PRIOR[label]
+        items.append(Item(f"tpl{j % 12}:{j:012x}", f"tpl{j % 12}", TOPICS[(j // 3) % 6], label, b,
+                          misconceptions=frozenset({"forget_bidirectional_doubling"}) if j % 4 == 0 else frozenset()))
+    return items
+
+
+def answer(item, correct, misconception=None):
+    return Response(item.id, item.topic, item.b, correct, misconception, item.a)
+
+
+def test_picks_an_unseen_item_near_the_target_success():
+    pool = make_pool()
+    rng = random.Random(3)
+    history = []
+    for k in range(15):
+        item = select_next(pool, history, rng)
+        assert item.id not in {r.item_id for r in history}
+        theta, _ = estimate_ability(history)
+        assert abs(p_correct(theta, item.b, item.a) - 0.70) < 0.12
+        history.append(answer(item, k % 3 != 0))
+
+
+def test_target_is_configurable():
+    pool = make_pool()
+    hard = select_next(pool, [], random.Random(1), target=0.3)
+    easy = select_next(pool, [], random.Random(1), target=0.9)
+    assert p_correct(0.0, hard.b) < 0.45 and p_correct(0.0, easy.b) > 0.78
+    with pytest.raises(ValueError, match="target=1.5"):
+        select_next(pool, [], random.Random(1), target=1.5)
+
+
+def test_none_when_everything_is_seen():
+    pool = make_pool(6)
+    history = [answer(item, True) for item in pool]
+    assert select_next(pool, history, random.Random(0)) is None
+    assert select_next([], [], random.Random(0)) is None
+
+
+def test_same_rng_seed_same_choice_and_list_equals_prepared_pool():
+    pool = make_pool()
+    history = [answer(pool[0], True), answer(pool[5], False)]
+    a = select_next(pool, history, random.Random(42))
+    b = select_next(ItemPool(pool), history, random.Random(42))
+    assert a == b
+
+
+def test_first_pick_is_spread_over_many_items():
+    pool = make_pool()
+    firsts = {select_next(pool, [], random.Random(seed)).id for seed in range(300)}
+    assert len(firsts) >= 15
+
+
+def test_topics_are_balanced():
+    pool = make_pool()
+    rng = random.Random(7)
+    history = []
+    for k in range(6):
+        item = select_next(pool, history, rng)
+        history.append(answer(item, True))
+    assert {r.topic for r in history} == set(TOPICS)
+
+
+def test_level_moves_up_as_the_learner_gets_answers_right():
+    pool = make_pool(spread=False)
+    rng = random.Random(2)
+    history, labels = [], []
+    for _ in range(12):
+        item = select_next(pool, history, rng)
+        labels.append(item.label)
+        history.append(answer(item, True))
+    assert labels[0] == "easy" and labels[-1] == "hard"
+    order = {"easy": 0, "medium": 1, "hard": 2}
+    assert [order[l] for l in labels] == sorted(order[l] for l in labels)
+
+
+def test_over_exposed_items_are_avoided():
+    pool = ItemPool(make_pool())
+    free = select_next(pool, [], random.Random(0))
+    pool.exposure[:] = 0.5
+    pool.exposure[pool.index[free.id]] = 0.0
+    for seed in range(20):
+        assert select_next(pool, [], random.Random(seed)).id == free.id
+
+
+def test_prepared_pool_takes_recalibrated_parameters():
+    pool = ItemPool(make_pool())
+    item = pool.items[7]
+    pool.set_parameters(item.id, 2.5, a=1.4)
+    assert pool.item(7).b == 2.5 and pool.item(7).a == 1.4
+
+
+def test_should_stop_by_length_or_uncertainty():
+    pool = make_pool()
+    history = [answer(item, k % 2 == 0) for k, item in enumerate(pool[:8])]
+    assert not should_stop(history, length=10)
+    assert should_stop(history, length=8)
+    assert should_stop(history, length=50, se_threshold=0.9)
+    assert not should_stop(history, length=50, se_threshold=0.3)
+    assert not should_stop([], length=5, se_threshold=0.9)
+
+
+def test_near_variant_is_scheduled_after_a_wrong_answer_and_served_when_due():
+    pool = make_pool()
+    first = pool[0]                       # template tpl0, tests forget_bidirectional_doubling
+    wrong = answer(first, False, "forget_bidirectional_doubling")
+    pending = schedule_near_variant((), first, wrong, position=1, delay=3)
+    assert pending == (NearVariant("tpl0", "forget_bidirectional_doubling", 4),)
+    assert schedule_near_variant(pending, first, wrong, position=2) == pending     # no duplicates
+    assert schedule_near_variant((), first, answer(first, True), position=1) == ()
+    assert schedule_near_variant((), first, answer(first, False), position=1) == ()
+
+    history = [wrong]
+    rng = random.Random(0)
+    while len(history) < 3:               # not due yet: ordinary adaptive picks
+        item = select_next(pool, history, rng, pending=pending)
+        history.append(answer(item, True))
+    item = select_next(pool, history + [answer(pool[1], True)], rng, pending=pending)
+    assert item.template == "tpl0" and "forget_bidirectional_doubling" in item.misconceptions
+    assert item.id != first.id
+    assert settle_pending(pending, item) == ()
+
+
+def test_pool_without_a_near_variant_asks_for_generation():
+    pool = make_pool()
+    variant = NearVariant("tpl1", "forget_bidirectional_doubling", 0)   # tpl1 never tests it
+    assert find_near_variant(pool, variant, []) is None
+    assert unservable(pool, [], [variant]) == [variant]
+    item = select_next(pool, [], random.Random(0), pending=[variant])
+    assert item is not None                # falls back to adaptive selection
+
+
+def test_selection_on_a_large_prepared_pool():
+    items = [Item(f"t:{j:012x}", "t", TOPICS[j % 6], "medium", (j % 400) / 100 - 2) for j in range(100_000)]
+    pool = ItemPool(items)
+    history = []
+    rng = random.Random(0)
+    for k in range(10):
+        item = select_next(pool, history, rng)
+        history.append(answer(item, True))
+    assert len({r.item_id for r in history}) == 10
+    assert estimate_ability(history)[0] > 1.0
+
+
+def test_selection_never_imports_torch():
+    code = ("import sys, random; from engine.selection import select_next, Item;"
+            "select_next([Item('a:000000000000','a','rnn','easy',-1.0)], [], random.Random(0));"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
