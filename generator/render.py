@@ -22,9 +22,14 @@ def compile_expression(source):
     return ENV.compile_expression(source, undefined_to_none=False)
 
 
+GLOBALS = dict(ENV.globals)  # a plain dict: jinja would copy its ChainMap on every render
+
+
 def render(source, context):
     """Render a jinja template string; StrictUndefined raises on unknown names."""
-    return compile_template(source).render(context)
+    template = compile_template(source)
+    # shared=True skips jinja's per-render copy of the globals; we pass them merged instead.
+    return ENV.concat(template.root_render_func(template.new_context({**GLOBALS, **context}, shared=True)))
 
 
 def evaluate(expression, context):

@@ -163,6 +163,47 @@ def packed_run_shape(ctx):
     return None
 
 
+def _counts_at(scores, labels, threshold):
+    """TP, FP, FN, TN when a score at or above the threshold predicts positive."""
+    pairs = [(s >= threshold, y == 1) for s, y in zip(scores, labels)]
+    return (sum(p and y for p, y in pairs), sum(p and not y for p, y in pairs),
+            sum(not p and y for p, y in pairs), sum(not p and not y for p, y in pairs))
+
+
+def threshold_metric(ctx):
+    """Precision, recall, ... of `scores >= threshold` against `labels` (scores have two decimals, so the
+    comparison is the same in float32 and in Python)."""
+    formula = METRIC_FORMULAS.get(ctx.get("metric"))
+    if formula is None or "labels" not in ctx:
+        return None
+    return format_number(formula(*_counts_at(ctx["scores"], ctx["labels"], ctx["threshold"])), ctx.get("decimals", 2))
+
+
+def threshold_tradeoff(ctx):
+    """Whether raising the threshold from t_low to t_high moves precision or recall the claimed way."""
+    if "labels" not in ctx:
+        return None
+    low = _counts_at(ctx["scores"], ctx["labels"], ctx["t_low"])
+    high = _counts_at(ctx["scores"], ctx["labels"], ctx["t_high"])
+    metric, direction = ctx["claim"].rsplit("_", 1)
+    before, after = METRIC_FORMULAS[metric](*low), METRIC_FORMULAS[metric](*high)
+    return str(after > before if direction == "up" else after < before)
+
+
+def regression_error(ctx):
+    """F.mse_loss / F.l1_loss (mean reduction) computed exactly from the decimal inputs, then rounded."""
+    from fractions import Fraction
+
+    diffs = [Fraction(str(p)) - Fraction(str(t)) for p, t in zip(ctx["pred"], ctx["target"])]
+    if ctx.get("loss") == "mse":
+        value = sum(d * d for d in diffs) / len(diffs)
+    elif ctx.get("loss") == "mae":
+        value = sum(abs(d) for d in diffs) / len(diffs)
+    else:
+        return None
+    return format_number(float(value), ctx.get("decimals", 3))
+
+
 RULES = {
     "recurrent_shape": recurrent_shape,
     "packing_result": packing_result,
@@ -174,4 +215,7 @@ RULES = {
     "pack_outcome": pack_outcome,
     "packing_order": packing_order,
     "packed_run_shape": packed_run_shape,
+    "threshold_metric": threshold_metric,
+    "threshold_tradeoff": threshold_tradeoff,
+    "regression_error": regression_error,
 }

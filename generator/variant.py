@@ -91,10 +91,16 @@ class Evaluation:
         return f"raises {self.run.exception}" if self.run.exception else printed
 
 
-def _wrong_answers(template, params, specs, key, run, catalogue):
-    """(misconception, text, correct?) for every misconception that yields a distinct answer."""
+def _wrong_answers(template, params, specs, key, run, catalogue, order, wanted):
+    """(misconception, text, correct?, evaluation) for misconceptions that yield a distinct answer.
+
+    Misconceptions are tried in `order` and evaluation stops once `wanted` wrong answers are
+    found, so no torch run is spent on an option that would not be shown.
+    """
     found, seen = [], {key.option if template.answer == "probe" else key.text}
-    for mid in template.distractors:
+    for mid in order:
+        if sum(1 for f in found if not f[2]) >= wanted:
+            break
         misconception = catalogue[mid]
         wrong_params = misconception.transform_params(params, specs)
         if wrong_params is None:
@@ -107,12 +113,11 @@ def _wrong_answers(template, params, specs, key, run, catalogue):
         shown = wrong.option if template.answer == "probe" else wrong.text
         if shown is None or shown in seen:
             continue
+        seen.add(shown)
         if template.answer == "probe" and wrong.text == key.text:
             if template.type == "multiresponse":  # torch says this spelling also builds it
                 found.append((None, shown, True, wrong))
-                seen.add(shown)
             continue
-        seen.add(shown)
         found.append((misconception, shown, False, wrong))
     return found
 
@@ -159,21 +164,24 @@ def _options(template, key, params, specs, run, catalogue, rng, ctx):
                             "misconception": None if option.get("correct") else misconception.id})
         rng.shuffle(options)
         return options, []
-    wrong = _wrong_answers(template, params, specs, key, run, catalogue)
+    needed = WRONG_OPTIONS.get(template.type)
+    if needed is None or template.type == "multiresponse":  # typed answers and multiresponse use every one
+        order, wanted = template.distractors, len(template.distractors)
+    else:
+        order, wanted = rng.sample(template.distractors, len(template.distractors)), needed
+    wrong = _wrong_answers(template, params, specs, key, run, catalogue, order, wanted)
     wrong_answers = [{"text": text, "misconception": m.id,
                       "feedback": _feedback(m.feedback, {**ctx, "wrong": text, "their": w.ctx})}
                      for m, text, correct, w in wrong if not correct]
-    if template.type in ("numerical", "shortanswer"):
+    if needed is None:
         return [], wrong_answers
-    needed = WRONG_OPTIONS[template.type]
     if len(wrong_answers) < needed:
         raise Resample(f"only {len(wrong_answers)} distinct misconception answers, need {needed}")
     right_text = key.option if template.answer == "probe" else key.text
     options = [{"text": right_text, "correct": True, "feedback": _feedback(template.feedback, ctx), "misconception": None}]
     options += [{"text": text, "correct": True, "feedback": _feedback(template.feedback, {**ctx, "key": text}),
                  "misconception": None} for m, text, correct, w in wrong if correct][:2]
-    wanted = needed if template.type != "multiresponse" else min(len(wrong_answers), 3)
-    chosen = rng.sample(wrong_answers, wanted)
+    chosen = wrong_answers if template.type != "multiresponse" else rng.sample(wrong_answers, min(len(wrong_answers), 3))
     options += [{"text": w["text"], "correct": False, "feedback": w["feedback"], "misconception": w["misconception"]}
                 for w in chosen]
     if template.type == "truefalse":
@@ -239,6 +247,8 @@ def build_variant(template, difficulty, seed, run, catalogue, provenance, pins=N
     specs = specs_for(template.params, template.difficulty[difficulty])
     last = None
     for attempt in range(MAX_ATTEMPTS):
+        if hasattr(run, "executed"):
+            run.executed = []  # trace only the accepted draw's snippets (the benchmark's floor)
         rng = random.Random(f"{template.id}|{difficulty}|{seed}|{attempt}")
         try:
             params = sample_params(specs, rng, pins)
