@@ -124,6 +124,8 @@ def flags_for(stats, expected=None):
         flags.append(f"{len(stats.failures)} failed")
     built = stats.attempted - len(stats.failures)
     wanted = min(MIN_DISTINCT_KEYS, stats.space if stats.space is not None else MIN_DISTINCT_KEYS, built)
+    if stats.type == "truefalse":  # two keys is all a true/false question has
+        wanted = min(wanted, 2)
     # A "which expression" key has few values by nature; its options still vary with the code.
     if stats.distinct_answers < wanted:
         flags.append(f"low variety: {stats.distinct_answers} distinct keys (with their options) < {wanted}")

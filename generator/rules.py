@@ -204,6 +204,13 @@ def regression_error(ctx):
     return format_number(float(value), ctx.get("decimals", 3))
 
 
+def meets_requirement(ctx):
+    """Whether the recall from the counts reaches the required percentage."""
+    if "tp" not in ctx:
+        return None
+    return str(METRIC_FORMULAS["recall"](*_counts(ctx)) >= ctx["required"] / 100)
+
+
 RULES = {
     "recurrent_shape": recurrent_shape,
     "packing_result": packing_result,
@@ -218,4 +225,5 @@ RULES = {
     "threshold_metric": threshold_metric,
     "threshold_tradeoff": threshold_tradeoff,
     "regression_error": regression_error,
+    "meets_requirement": meets_requirement,
 }
