@@ -43,6 +43,10 @@ def generate(families, templates, difficulty, count, seed, device, workers, time
     for failure in result.failures:
         click.echo(f"failed: {failure.message}", err=True)
     elapsed = time.monotonic() - started
+    if result.interrupted:
+        click.echo(f"interrupted: wrote the {len(result.records)} questions finished so far; "
+                   f"run the same command again for the complete, identical set", err=True)
+        sys.exit(130)
     click.echo(f"{len(result.records)} questions -> {output} ({result.duplicates} duplicates dropped, "
                f"{len(result.failures)} failed) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
                err=True)

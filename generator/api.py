@@ -29,6 +29,7 @@ class GenerationResult:
     torch: str | None = None
     device: str | None = None
     snippets: list = dataclasses.field(default_factory=list)  # per record, with trace=True
+    interrupted: bool = False  # Ctrl-C: records holds the variants finished before it
 
 
 def variant_jobs(templates, count, seed, difficulty="mixed", pins=None):
@@ -55,15 +56,21 @@ def run_jobs(jobs, *, device="cpu", workers=1, time_limit=20.0, bank_dirs=(), in
              on_progress=None, trace=False):
     """Build every job's variant in worker processes; records come back in job order."""
     replies = [None] * len(jobs)
+    interrupted = False
     with WorkerPool(min(workers, max(1, len(jobs))), device, time_limit, bank_dirs, include_builtin) as pool:
-        for done, (job, reply) in enumerate(pool.run([{**j, "trace": trace} for j in jobs]), 1):
-            replies[job["id"]] = reply
-            if on_progress:
-                on_progress(done, len(jobs))
+        try:
+            for done, (job, reply) in enumerate(pool.run([{**j, "trace": trace} for j in jobs]), 1):
+                replies[job["id"]] = reply
+                if on_progress:
+                    on_progress(done, len(jobs))
+        except KeyboardInterrupt:  # keep what is finished; the caller decides what to write
+            interrupted = True
         hello = pool.hello
-    result = GenerationResult([], [], 0, hello["torch"], hello["device"])
+    result = GenerationResult([], [], 0, hello["torch"], hello["device"], interrupted=interrupted)
     seen = set()
     for job, reply in zip(jobs, replies):
+        if reply is None:
+            continue
         if "record" not in reply:
             message = reply["error"]
             if reply.get("crashed"):

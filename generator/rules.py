@@ -1,9 +1,10 @@
 """Analytic rules for double entry: the key computed from the formula, compared with torch's.
 
 Each rule takes the variant's context (params plus computed values) and returns the
-expected answer text, or None when the rule does not cover this variant.
+expected answer text, or a float for numeric keys (compared unrounded, within 1e-6), or None
+when the rule does not cover this variant.
 """
-from .answers import format_number, format_shape
+from .answers import format_shape
 
 
 def recurrent_shape(ctx):
@@ -67,7 +68,7 @@ def confusion_metric(ctx):
     formula = METRIC_FORMULAS.get(ctx.get("metric"))
     if formula is None:
         return None
-    return format_number(formula(*_counts(ctx)), ctx.get("decimals", 2))
+    return float(formula(*_counts(ctx)))
 
 
 def recurrent_param_count(ctx):
@@ -176,7 +177,7 @@ def threshold_metric(ctx):
     formula = METRIC_FORMULAS.get(ctx.get("metric"))
     if formula is None or "labels" not in ctx:
         return None
-    return format_number(formula(*_counts_at(ctx["scores"], ctx["labels"], ctx["threshold"])), ctx.get("decimals", 2))
+    return float(formula(*_counts_at(ctx["scores"], ctx["labels"], ctx["threshold"])))
 
 
 def threshold_tradeoff(ctx):
@@ -201,7 +202,7 @@ def regression_error(ctx):
         value = sum(abs(d) for d in diffs) / len(diffs)
     else:
         return None
-    return format_number(float(value), ctx.get("decimals", 3))
+    return float(value)
 
 
 def meets_requirement(ctx):

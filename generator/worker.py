@@ -8,6 +8,7 @@ job {"id", "template", "difficulty", "seed", "pins", "trace"} it answers
 import argparse
 import json
 import os
+import signal
 import sys
 
 from .catalogue import load_misconceptions
@@ -103,6 +104,8 @@ def main(argv=None):
     parser.add_argument("--bank", action="append", default=[])
     parser.add_argument("--no-builtin", action="store_true")
     args = parser.parse_args(argv)
+    # Ctrl-C in the terminal reaches the whole process group: the parent decides, the worker carries on.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Keep the protocol on a private copy of stdout: C code or snippets writing to fd 1 can't corrupt it.
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
