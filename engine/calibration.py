@@ -63,6 +63,7 @@ class Calibration:
     a: dict[str, float]
     label_means: dict[str, float]
     label_sd: float
+    topic_sd: float = 0.0
 
 
 def calibrate(
@@ -159,10 +160,18 @@ def calibrate_records(
     attempts: Iterable[tuple[str, str, bool, float]],
     labels: Mapping[str, str],
     *,
-    state: CalibrationState | None = None,
+    initial: Mapping[str, tuple[float, float]] | None = None,
+    topics: Mapping[str, str] | None = None,
+    iterations: int = 30,
+    item_a: bool = True,
     **options,
 ) -> Calibration:
-    """`calibrate` over id-keyed records: (item_id, learner_id, correct, theta)."""
+    """`calibrate` over id-keyed records: (item_id, learner_id, correct, theta).
+
+    initial: item_id -> (b, a) from the last calibration, to warm-start.
+    topics: item_id -> primary topic; when given, also fit `topic_sd`, the
+    spread of a learner's topic abilities (see `engine.topic_ability`).
+    """
     ids = list(labels)
     index = {item_id: i for i, item_id in enumerate(ids)}
     learner_index: dict[str, int] = {}
@@ -173,11 +182,26 @@ def calibrate_records(
         items.append(index[item_id])
         learners.append(learner_index.setdefault(learner_id, len(learner_index)))
         ys.append(bool(correct))
-    state = state or CalibrationState.from_labels(labels[i] for i in ids)
-    calibrate(state, np.array(items, np.int64), np.array(learners, np.int64), np.array(ys, float), **options)
+    state = CalibrationState.from_labels(labels[i] for i in ids)
+    for item_id, (b, a) in (initial or {}).items():
+        if item_id in index:
+            state.b[index[item_id]], state.a[index[item_id]] = b, a
+    items_a, learners_a, ys_a = np.array(items, np.int64), np.array(learners, np.int64), np.array(ys, float)
+    calibrate(state, items_a, learners_a, ys_a, iterations=iterations, item_a=item_a, **options)
+    topic_sd = 0.0
+    if topics is not None and len(items_a):
+        from engine.topic_ability import fit_topic_sd
+
+        names = sorted({topics[i] for i in ids if i in topics})
+        code = np.array([names.index(topics[i]) if i in topics else 0 for i in ids], np.int64)
+        order = np.argsort(learners_a, kind="stable")
+        groups = np.split(order, np.flatnonzero(np.diff(learners_a[order])) + 1)
+        topic_sd = fit_topic_sd(((state.b[items_a[g]], state.a[items_a[g]], ys_a[g], code[items_a[g]])
+                                 for g in groups), max(len(names), 1))
     return Calibration(
         b={i: float(state.b[k]) for i, k in index.items()},
         a={i: float(state.a[k]) for i, k in index.items()},
         label_means={name: float(m) for name, m in zip(LABELS, state.label_means)},
         label_sd=state.label_sd,
+        topic_sd=topic_sd,
     )

@@ -54,15 +54,22 @@ def p_correct(theta: float, b: float, a: float = 1.0) -> float:
     return e / (1.0 + e)
 
 
-def _attr(r, name, default):
-    return getattr(r, name, default) if not isinstance(r, Mapping) else r.get(name, default)
-
-
 def _arrays(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    b = np.fromiter((_attr(r, "b", 0.0) for r in history), float, len(history))
-    a = np.fromiter((_attr(r, "a", 1.0) for r in history), float, len(history))
-    y = np.fromiter((bool(_attr(r, "correct", False)) for r in history), float, len(history))
+    """(b, a, correct) arrays from Responses, or from dicts with those keys."""
+    if history and isinstance(history[0], Mapping):
+        history = [_Row(r) for r in history]
+    b = np.array([r.b for r in history], float)
+    a = np.array([getattr(r, "a", 1.0) for r in history], float)
+    y = np.array([bool(r.correct) for r in history], float)
     return b, a, y
+
+
+class _Row:
+    __slots__ = ("b", "a", "correct", "topic")
+
+    def __init__(self, record: Mapping):
+        self.b, self.a = record["b"], record.get("a", 1.0)
+        self.correct, self.topic = record["correct"], record.get("topic", "")
 
 
 def log_likelihood_grid(b: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -97,7 +104,7 @@ def estimate_topic_abilities(history: Sequence) -> dict[str, tuple[float, float]
     """EAP ability per topic, each from that topic's responses only."""
     by_topic: dict[str, list] = {}
     for r in history:
-        by_topic.setdefault(_attr(r, "topic", ""), []).append(r)
+        by_topic.setdefault(r["topic"] if isinstance(r, Mapping) else r.topic, []).append(r)
     return {topic: estimate_ability(rs) for topic, rs in sorted(by_topic.items())}
 
 

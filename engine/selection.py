@@ -21,6 +21,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from engine.irt import estimate_ability
+from engine.topic_ability import estimate_across_topics
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def select_index(
     pool: ItemPool,
     seen: np.ndarray,
     topic_counts: np.ndarray,
-    theta: float,
+    theta: float | np.ndarray,
     rng: random.Random,
     *,
     target: float = 0.70,
@@ -113,7 +114,7 @@ def select_index(
     """Index of the next item, or None when every item is seen.
 
     seen: boolean mask over the pool; topic_counts: items answered per topic
-    code.  Cost = |predicted success - target| + topic_weight x (how many
+    code; theta: the ability, or one per topic code.  Cost = |predicted success - target| + topic_weight x (how many
     more items of this topic than of the least-seen available topic).  The
     pick is uniform among the top_k cheapest and every item within `window`
     of the cheapest, which spreads exposure without leaving the zone.
@@ -125,6 +126,8 @@ def select_index(
         return None
     available = np.bincount(pool.topic[unseen], minlength=len(pool.topics)) > 0
     extra = topic_counts - topic_counts[available].min()
+    if np.ndim(theta):
+        theta = np.asarray(theta)[pool.topic]
     p = 1.0 / (1.0 + np.exp(-pool.a * (theta - pool.b)))
     cost = np.abs(p - target) + topic_weight * extra[pool.topic]
     if info_weight:  # steeper items measure more: a^2 p(1-p)
@@ -167,10 +170,13 @@ def select_next(
     topic_weight: float = 0.10,
     info_weight: float = 0.3,
     max_exposure: float = 0.15,
+    topic_sd: float = 0.0,
     pending: Sequence[NearVariant] = (),
 ) -> Item | None:
     """The next item for a learner with this history, or None if none is left.
 
+    topic_sd: the spread of topic abilities around the general one (see
+    `engine.topic_ability`); 0 treats all topics as one ability.
     A due near variant (see `schedule_near_variant`) that the pool holds comes
     first; call `settle_pending` with the item to drop it from the queue.
     """
@@ -186,7 +192,11 @@ def select_next(
             if item is not None:
                 return item
     seen, counts = history_state(pool, history)
-    theta, _ = estimate_ability(history)
+    if topic_sd > 0.0:  # predict each topic from its own ability (bi-factor EAP)
+        (_overall, topic_abilities) = estimate_across_topics(history, pool.topics, topic_sd)
+        theta = np.array([topic_abilities[t][0] for t in pool.topics])
+    else:
+        theta, _ = estimate_ability(history)
     i = select_index(pool, seen, counts, theta, rng, target=target, top_k=top_k,
                      window=window, topic_weight=topic_weight, info_weight=info_weight,
                      max_exposure=max_exposure)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.calibration import CalibrationState, calibrate
-from engine.irt import eap, online_update
+from engine.irt import online_update
+from engine.topic_ability import bifactor_eap, fit_topic_sd
 from engine.selection import Item, ItemPool, Response, select_next
 
 SEED = 20240607
@@ -142,6 +143,7 @@ def run_engine(
     fixed_a: float | None = None,
     oracle: bool = False,
     select_options: dict | None = None,
+    topic_model: bool = True,
 ) -> RunLog:
     """The engine: its own selection on a pool calibrated from earlier learners."""
     state = CalibrationState.from_labels(world.labels)
@@ -158,24 +160,25 @@ def run_engine(
     n = world.n_learners
     log = RunLog(np.zeros((n, length)), np.zeros((n, length), np.int64), np.zeros((n, length), bool))
     n_seen = np.zeros(N_ITEMS, np.int64)
+    topic_sd = 0.0       # spread of topic abilities, fitted from earlier learners
     done_items, done_learners, done_correct = [], [], []
     for learner in range(n):
         history: list[Response] = []
         adm: list[int] = []
         for k in range(length):
             started = time.perf_counter()
-            item = select_next(pool, history, rng, target=target, **(select_options or {}))
+            item = select_next(pool, history, rng, target=target, topic_sd=topic_sd, **(select_options or {}))
             log.select_seconds.append(time.perf_counter() - started)
             i = pool.index[item.id]
             correct = world.answer(learner, i)
             if calibrate_items and online:
-                theta_before = eap(pool.b[adm], pool.a[adm], log.correct[learner, :k])[0]
+                theta_before = ability(pool, adm, log.correct[learner, :k], world.topics, topic_sd)[2][world.topics[i]]
                 pool.b[i] = online_update(pool.b[i], theta_before, correct, int(n_seen[i]), a=pool.a[i])
             n_seen[i] += 1
             adm.append(i)
             log.items[learner, k], log.correct[learner, k] = i, correct
             history.append(Response(item.id, item.topic, float(pool.b[i]), correct, None, float(pool.a[i])))
-            log.estimates[learner, k] = eap(pool.b[adm], pool.a[adm], log.correct[learner, : k + 1])[0]
+            log.estimates[learner, k] = ability(pool, adm, log.correct[learner, : k + 1], world.topics, topic_sd)[0]
         pool.exposure = n_seen / max(learner + 1, 20)
         done_items.append(log.items[learner]); done_correct.append(log.correct[learner])
         done_learners.append(np.full(length, learner))
@@ -185,7 +188,21 @@ def run_engine(
                       np.concatenate(done_correct), iterations=refit_iterations, item_a=item_a,
                       fit_a=fixed_a is None)
             pool.b[:], pool.a[:] = state.b, state.a
+        if topic_model and topic_fit_due(learner + 1):
+            recent = range(max(0, learner + 1 - 500), learner + 1)
+            topic_sd = fit_topic_sd(((pool.b[log.items[l]], pool.a[log.items[l]], log.correct[l],
+                                      world.topics[log.items[l]]) for l in recent), N_TOPICS)
     return log
+
+
+def topic_fit_due(learners_done: int) -> bool:
+    return learners_done in (50, 100, 200, 400, 700, 1000, 1500)
+
+
+def ability(pool: ItemPool, adm: list[int], correct: np.ndarray, topics: np.ndarray, topic_sd: float):
+    """(overall EAP, its SD, per-topic EAP means) after the answers so far."""
+    mean, sd, topic_means, _ = bifactor_eap(pool.b[adm], pool.a[adm], correct, topics[adm], N_TOPICS, topic_sd)
+    return mean, sd, topic_means
 
 
 def simulate(

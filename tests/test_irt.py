@@ -102,3 +102,30 @@ def test_common_discrimination_is_not_inflated_by_fitted_difficulties():
     calibrate(state, items.ravel(), np.repeat(np.arange(n_learners), 10), y.ravel(), iterations=60)
     assert state.common_a == pytest.approx(1.3, abs=0.15)
     assert np.corrcoef(state.b, b)[0, 1] > 0.85
+
+
+def test_ability_accepts_plain_records():
+    records = [{"b": 0.0, "correct": True, "topic": "rnn"}, {"b": 0.5, "a": 1.4, "correct": False, "topic": "gru"}]
+    responses = [Response("x", "rnn", 0.0, True), Response("y", "gru", 0.5, False, a=1.4)]
+    assert estimate_ability(records) == pytest.approx(estimate_ability(responses))
+    assert set(estimate_topic_abilities(records)) == {"rnn", "gru"}
+
+
+def test_calibrate_records_warm_starts_and_fits_the_topic_spread():
+    from engine.calibration import calibrate_records
+
+    rng = np.random.default_rng(8)
+    labels = {f"q{j}": ["easy", "medium", "hard"][j % 3] for j in range(30)}
+    topics = {f"q{j}": ["rnn", "gru", "lstm"][(j // 3) % 3] for j in range(30)}
+    attempts = []
+    for learner in range(300):
+        theta = {t: v for t, v in zip(["rnn", "gru", "lstm"], rng.normal(0, 1, 3))}  # unrelated topics
+        for j in rng.choice(30, 12, replace=False):
+            b = [-1.0, 0.0, 1.0][j % 3]
+            p = 1 / (1 + math.exp(-(theta[topics[f"q{j}"]] - b)))
+            attempts.append((f"q{j}", f"L{learner}", bool(rng.random() < p), math.nan))
+    result = calibrate_records(attempts, labels, topics=topics)
+    assert result.topic_sd >= 0.5                  # topics really are separate abilities
+    assert set(result.b) == set(labels) and all(0.3 < a < 3 for a in result.a.values())
+    warm = calibrate_records([], labels, initial={"q0": (2.5, 1.7)})
+    assert warm.b["q0"] == pytest.approx(2.5) and warm.a["q0"] == pytest.approx(1.7)
