@@ -4,13 +4,13 @@ Only the exports and the question records are imported here, never torch: export
 takes a fraction of a second.
 """
 import difflib
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from exports.errors import ExportError
+
+from .cli_options import write_atomically
 
 
 class SuggestingChoice(click.Choice):
@@ -24,22 +24,6 @@ class SuggestingChoice(click.Choice):
             if matches:
                 exc.message = f"{exc.message} Did you mean '{matches[0]}'?"
             raise
-
-
-def _write_atomically(path, text):
-    """Write `text` to `path` via a temporary file, so a failed export leaves no half file."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ExportError(f"{path}: directory {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _load(set_path):
@@ -92,7 +76,7 @@ def moodle(set_path, output, category_by, category_root, penalty, shuffle):
         records = _load(set_path)
         xml = to_moodle_xml(records, category_by=category_by, category_root=category_root,
                             penalty=penalty, shuffle=shuffle)
-        _write_atomically(output, xml)
+        write_atomically(output, xml)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     categories = len({r[category_by] for r in records})
@@ -120,7 +104,7 @@ def html(set_path, output, mode):
     try:
         records = _load(set_path)
         page = to_html(records, mode=mode)
-        _write_atomically(output, page)
+        write_atomically(output, page)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {len(records)} questions ({mode}) to {output}")

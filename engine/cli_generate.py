@@ -4,7 +4,7 @@ import time
 
 import click
 
-from .cli_options import bank_options, device_option, progress_reporter, user_errors
+from .cli_options import bank_options, device_option, progress_reporter, user_errors, write_atomically
 
 
 @click.command()
@@ -29,7 +29,7 @@ def generate(families, templates, difficulty, count, seed, device, workers, time
       torchquiz generate --family shape --family packing --difficulty hard --count 10 -o hard.jsonl
       torchquiz generate --template shape.recurrent_output --workers 2 --device auto -o set.jsonl
     """
-    from generator.api import generate_set, write_jsonl
+    from generator.api import generate_set, jsonl_text
 
     started = time.monotonic()
     with user_errors():
@@ -37,9 +37,9 @@ def generate(families, templates, difficulty, count, seed, device, workers, time
                               families=families, difficulty=difficulty, count=count, seed=seed, device=device,
                               workers=workers, time_limit=time_limit, on_progress=progress_reporter("Generating"))
     if output == "-":
-        write_jsonl(result.records, sys.stdout)
+        sys.stdout.write(jsonl_text(result.records))
     else:
-        write_jsonl(result.records, output)
+        write_atomically(output, jsonl_text(result.records))
     for failure in result.failures:
         click.echo(f"failed: {failure.message}", err=True)
     elapsed = time.monotonic() - started

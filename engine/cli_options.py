@@ -55,3 +55,26 @@ def progress_reporter(label, enabled=None):
 
 def split_env_dirs(value):
     return tuple(d for d in (value or "").split(os.pathsep) if d)
+
+
+def write_atomically(path, text):
+    """Write `text` to `path` via a temporary file in the same directory: a crash or Ctrl-C leaves
+    the old file or none, never half of one. The file gets the usual permissions (0666 & ~umask)."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise click.ClickException(f"{path}: directory {directory} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -99,11 +99,6 @@ def generate_set(*, bank_dirs=(), include_builtin=True, templates=None, families
                     include_builtin=include_builtin, on_progress=on_progress, trace=trace)
 
 
-def write_jsonl(records, path_or_stream):
-    """One record per line; sorted keys make the same set byte-identical."""
-    lines = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records)
-    if hasattr(path_or_stream, "write"):
-        path_or_stream.write(lines)
-    else:
-        with open(path_or_stream, "w", encoding="utf-8") as handle:
-            handle.write(lines)
+def jsonl_text(records):
+    """A set as JSON Lines, one record per line; sorted keys make the same set byte-identical."""
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records)
