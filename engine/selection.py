@@ -110,14 +110,21 @@ def select_index(
     topic_weight: float = 0.10,
     info_weight: float = 0.3,
     max_exposure: float = 0.15,
+    theta_sd: float | np.ndarray = 0.0,
 ) -> int | None:
     """Index of the next item, or None when every item is seen.
 
     seen: boolean mask over the pool; topic_counts: items answered per topic
-    code; theta: the ability, or one per topic code.  Cost = |predicted success - target| + topic_weight x (how many
-    more items of this topic than of the least-seen available topic).  The
-    pick is uniform among the top_k cheapest and every item within `window`
-    of the cheapest, which spreads exposure without leaving the zone.
+    code; theta (and theta_sd, if the success should be averaged over the
+    posterior): the ability, or one per topic code.
+
+    cost = |predicted success - target|
+           + topic_weight x (answers in this topic - in the least-answered one)
+           - info_weight x log a          (steeper items measure more)
+    Items shown to at least `max_exposure` of learners are left out unless
+    nothing else is left.  The pick is uniform among the top_k cheapest and
+    every item within `window` of the cheapest, which spreads exposure
+    without leaving the zone.
     """
     if len(pool) == 0:
         return None
@@ -128,9 +135,14 @@ def select_index(
     extra = topic_counts - topic_counts[available].min()
     if np.ndim(theta):
         theta = np.asarray(theta)[pool.topic]
-    p = 1.0 / (1.0 + np.exp(-pool.a * (theta - pool.b)))
+    if np.ndim(theta_sd):
+        theta_sd = np.asarray(theta_sd)[pool.topic]
+    # Success averaged over the ability's posterior, not at its mean: an
+    # uncertain estimate flattens the curve (probit approximation).
+    slope = pool.a / np.sqrt(1.0 + (np.pi / 8.0) * (pool.a * theta_sd) ** 2)
+    p = 1.0 / (1.0 + np.exp(-slope * (theta - pool.b)))
     cost = np.abs(p - target) + topic_weight * extra[pool.topic]
-    if info_weight:  # steeper items measure more: a^2 p(1-p)
+    if info_weight:  # information is a^2 p (1 - p)
         cost -= info_weight * np.log(pool.a)
     cost[seen] = np.inf
     over = pool.exposure >= max_exposure
@@ -171,12 +183,16 @@ def select_next(
     info_weight: float = 0.3,
     max_exposure: float = 0.15,
     topic_sd: float = 0.0,
+    predictive: bool = False,
     pending: Sequence[NearVariant] = (),
 ) -> Item | None:
     """The next item for a learner with this history, or None if none is left.
 
     topic_sd: the spread of topic abilities around the general one (see
     `engine.topic_ability`); 0 treats all topics as one ability.
+    predictive: aim the success averaged over the ability's posterior rather
+    than at its mean (truer success early on, but easier, less informative
+    items: RMSE@15 0.44 instead of 0.41 in adaptive-sim-v1).
     A due near variant (see `schedule_near_variant`) that the pool holds comes
     first; call `settle_pending` with the item to drop it from the queue.
     """
@@ -195,11 +211,12 @@ def select_next(
     if topic_sd > 0.0:  # predict each topic from its own ability (bi-factor EAP)
         (_overall, topic_abilities) = estimate_across_topics(history, pool.topics, topic_sd)
         theta = np.array([topic_abilities[t][0] for t in pool.topics])
+        theta_sd = np.array([topic_abilities[t][1] for t in pool.topics])
     else:
-        theta, _ = estimate_ability(history)
+        theta, theta_sd = estimate_ability(history)
     i = select_index(pool, seen, counts, theta, rng, target=target, top_k=top_k,
                      window=window, topic_weight=topic_weight, info_weight=info_weight,
-                     max_exposure=max_exposure)
+                     max_exposure=max_exposure, theta_sd=theta_sd if predictive else 0.0)
     return None if i is None else pool.item(i)
 
 
