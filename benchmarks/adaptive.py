@@ -12,12 +12,14 @@ a pool of 100,000 items.
 
     .venv/bin/python benchmarks/adaptive.py [--learners 2000] [--quick]
 
-catsim (pip install catsim==0.21.0) is a benchmark-only dependency; without
+catsim (pip install -e '.[bench]', i.e. catsim==0.21.0) is a benchmark-only dependency; without
 it the two CAT rows use an equivalent hand-built max-information selector.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import random
 import sys
 import time
@@ -43,7 +45,8 @@ def max_info_cat(world: World, a: np.ndarray, b: np.ndarray, length: int) -> Run
     """Maximum-information CAT with fixed parameters (a, b) and EAP ability."""
     n = world.n_learners
     log = RunLog(np.zeros((n, length)), np.zeros((n, length), np.int64), np.zeros((n, length), bool))
-    bank = ItemBank(np.column_stack([a, b])) if ItemBank else None
+    with contextlib.redirect_stdout(io.StringIO()):  # catsim 0.21 prints its (empty) validation report
+        bank = ItemBank(np.column_stack([a, b])) if ItemBank else None
     selector = MaxInfoSelector() if MaxInfoSelector else None
     for learner in range(n):
         adm: list[int] = []

@@ -111,6 +111,7 @@ def select_index(
     info_weight: float = 0.3,
     max_exposure: float = 0.15,
     theta_sd: float | np.ndarray = 0.0,
+    band: float | None = None,
 ) -> int | None:
     """Index of the next item, or None when every item is seen.
 
@@ -141,10 +142,15 @@ def select_index(
     # uncertain estimate flattens the curve (probit approximation).
     slope = pool.a / np.sqrt(1.0 + (np.pi / 8.0) * (pool.a * theta_sd) ** 2)
     p = 1.0 / (1.0 + np.exp(-slope * (theta - pool.b)))
-    cost = np.abs(p - target) + topic_weight * extra[pool.topic]
+    miss = np.abs(p - target)
+    cost = miss + topic_weight * extra[pool.topic]
     if info_weight:  # information is a^2 p (1 - p)
         cost -= info_weight * np.log(pool.a)
     cost[seen] = np.inf
+    if band is not None:
+        outside = miss > band
+        if (unseen & ~outside).any():
+            cost[outside] = np.inf
     over = pool.exposure >= max_exposure
     if (unseen & ~over).any():  # over-shown items only as a last resort
         cost[over] = np.inf
@@ -178,15 +184,15 @@ def select_next(
     *,
     target: float = 0.70,
     top_k: int = 5,
-    window: float = 0.05,
-    topic_weight: float = 0.10,
-    info_weight: float = 0.3,
-    max_exposure: float = 0.15,
     topic_sd: float = 0.0,
     predictive: bool = False,
     pending: Sequence[NearVariant] = (),
+    **options,
 ) -> Item | None:
     """The next item for a learner with this history, or None if none is left.
+
+    target, top_k and the keyword `options` (window, topic_weight,
+    info_weight, max_exposure, band) are those of `select_index`.
 
     topic_sd: the spread of topic abilities around the general one (see
     `engine.topic_ability`); 0 treats all topics as one ability.
@@ -215,8 +221,7 @@ def select_next(
     else:
         theta, theta_sd = estimate_ability(history)
     i = select_index(pool, seen, counts, theta, rng, target=target, top_k=top_k,
-                     window=window, topic_weight=topic_weight, info_weight=info_weight,
-                     max_exposure=max_exposure, theta_sd=theta_sd if predictive else 0.0)
+                     theta_sd=theta_sd if predictive else 0.0, **options)
     return None if i is None else pool.item(i)
 
 
