@@ -8,7 +8,7 @@ import click
 from .cli_options import bank_options, device_option, progress_reporter, user_errors
 
 
-@click.command()
+@click.command(short_help="Stress-test every template over many seeds; flag poor variety or bias.")
 @click.option("--seeds", default=30, show_default=True, type=click.IntRange(1),
               help="Variants per template (seeds 0..N-1 of the set seed; levels cycle easy, medium, hard).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed the variant seeds derive from.")

@@ -128,7 +128,7 @@ def verify_set(path, *, device="cpu", workers=1, time_limit=20.0, bank_dirs=(), 
     return len(entries), sorted(problems), hello
 
 
-@click.command()
+@click.command(short_help="Re-run a stored set with this torch and report keys that changed.")
 @click.argument("set_file", metavar="SET.jsonl", type=click.Path(exists=True, dir_okay=False))
 @device_option
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Torch worker processes.")
