@@ -166,3 +166,17 @@ def test_selection_never_imports_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_band_keeps_picks_close_to_the_target_even_for_steep_items():
+    pool = ItemPool(make_pool())
+    pool.a[:] = 1.0
+    steep = pool.index[make_pool()[0].id]          # an easy item, far too easy for theta = 2
+    pool.a[steep] = 50.0
+    history = [Response(f"x{k}", "rnn", 0.0, True) for k in range(8)]   # unknown ids: only ability
+    picks = {select_next(pool, history, random.Random(s), info_weight=5.0).id for s in range(10)}
+    assert pool.items[steep].id in picks            # information outweighs the miss...
+    banded = {select_next(pool, history, random.Random(s), info_weight=5.0, band=0.08).id for s in range(10)}
+    theta, _ = estimate_ability(history)
+    assert pool.items[steep].id not in banded       # ...unless the band forbids it
+    assert all(abs(p_correct(theta, pool.item(pool.index[i]).b) - 0.7) <= 0.08 for i in banded)
