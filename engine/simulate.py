@@ -145,7 +145,16 @@ def run_engine(
     select_options: dict | None = None,
     topic_model: bool = True,
 ) -> RunLog:
-    """The engine: its own selection on a pool calibrated from earlier learners."""
+    """The engine: its own selection on a pool calibrated from earlier learners.
+
+    Learners run one after another.  After every answer the item gets an
+    online difficulty step; after some learners (`refit_due`) every item is
+    refitted by MML with the label prior, and now and then (`topic_fit_due`)
+    the spread of topic abilities is refitted.  The keyword switches are
+    ablations for benchmarks/adaptive.py and the note: item_a (per-item
+    discrimination), online, refit_iterations, fixed_a, topic_model, and
+    oracle (the hidden true parameters, no calibration).
+    """
     state = CalibrationState.from_labels(world.labels)
     items = [Item(f"item{j:03d}", f"template{j:03d}", f"topic{world.topics[j]}", world.labels[j],
                   float(state.b[j]), float(state.a[j])) for j in range(N_ITEMS)]
