@@ -2,6 +2,7 @@
 
 Rows (all on the same world and the same U matrix, ../shared/adaptive-sim.md):
   engine                      torchquiz's own selection + calibration, labels only
+  engine, one common a        the same without per-item discrimination (ablation)
   practice 70%, true a,b      the same selection with the hidden true parameters
   max-info CAT + EAP, true    catsim's MaxInfoSelector, EAP on a N(0,1) grid
   max-info CAT + EAP, labels  the same with b = -1/0/+1 by label, a = 1
@@ -112,7 +113,8 @@ HEAD = f"{'engine':<34} {'RMSE@5':>7} {'RMSE@10':>7} {'RMSE@15':>7} {'RMSE@20':>
 def row(name: str, m: dict) -> str:
     return (f"{name:<34} {m['rmse_5']:7.3f} {m['rmse_10']:7.3f} {m['rmse_15']:7.3f} {m['rmse_20']:7.3f} "
             f"{m['bias_15']:+7.3f} {m['success_rate']:7.2f} {m['in_zone']:7.2f} {m['max_exposure']:7.2f} "
-            f"{m['bank_used']:5.2f} {m['topics_first10']:6.2f} {m['select_ms_p99']:7.2f}")
+            f"{m['bank_used']:5.2f} {m['topics_first10']:6.2f} "
+            + (f"{m['select_ms_p99']:7.2f}" if m["select_ms_p99"] else f"{'-':>7}"))
 
 
 def main(argv=None) -> int:
@@ -130,6 +132,8 @@ def main(argv=None) -> int:
     print(HEAD)
     results = {}
     runs = [("engine (labels only, calibrating)", lambda: run_engine(world, length=length, seed=args.seed)),
+            ("engine, one common a (ablation)", lambda: run_engine(world, length=length, seed=args.seed,
+                                                                  item_a=False)),
             ("practice 70%, true a,b", lambda: run_engine(world, length=length, seed=args.seed, oracle=True))]
     if not args.quick:
         runs += [("max-info CAT + EAP, true a,b", lambda: max_info_cat(world, world.a, world.b, length)),
