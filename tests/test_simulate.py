@@ -1,7 +1,6 @@
 """adaptive-sim-v1: the world follows the protocol, the engine's run has the
 properties the benchmark relies on, and `torchquiz simulate` reports them."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +95,10 @@ def test_cli_table_and_usage_error():
     assert bad.returncode == 2 and "--topic-rho" in bad.stderr
     assert "Examples" in subprocess.run([TORCHQUIZ, "simulate", "--help"], capture_output=True,
                                         text=True, check=True).stdout
+
+
+def test_simulation_never_imports_torch():
+    code = ("import sys; from engine.simulate import simulate; simulate(learners=5, length=3);"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
