@@ -199,20 +199,26 @@ def answered_count(store):
 
 
 def calibrate(store, **options):
-    """Refit every item's difficulty from all stored attempts (label as prior); returns (items, attempts)."""
-    from engine import irt
+    """Refit every item's difficulty b and discrimination a from all stored attempts (labels as
+    priors), with the same calibration the simulation benchmark uses; returns (items changed, attempts)."""
+    from engine.calibration import calibrate_records
+
     rows = store.conn.execute(
         "SELECT question_id, learner_id, correct, theta_before FROM attempts WHERE correct IS NOT NULL ORDER BY id")
     attempts = [(q, str(lid), bool(c), float("nan") if t is None else t) for q, lid, c, t in rows]
-    labels = dict(store.conn.execute("SELECT question_id, label FROM items"))
     if not attempts:
         return 0, 0
-    fitted = irt.refit(attempts, labels, **options)
-    current = dict(store.conn.execute("SELECT question_id, b FROM items"))
-    changed = {q: b for q, b in fitted.items() if q in current and abs(b - current[q]) > 1e-9}
+    items = store.conn.execute("SELECT question_id, label, topic, b, a FROM items").fetchall()
+    labels = {q: label for q, label, _, _, _ in items}
+    fitted = calibrate_records(attempts, labels, initial={q: (b, a) for q, _, _, b, a in items},
+                               topics={q: topic for q, _, topic, _, _ in items}, **options)
+    current = {q: (b, a) for q, _, _, b, a in items}
+    changed = {q: (fitted.b[q], fitted.a[q]) for q in fitted.b
+               if max(abs(fitted.b[q] - current[q][0]), abs(fitted.a[q] - current[q][1])) > 1e-9}
     store.set_difficulties(changed, source="refit")
     with store.write():
         store.set_meta("refit_attempts", len(attempts))
+        store.set_meta("topic_sd", fitted.topic_sd)
     return len(changed), len(attempts)
 
 

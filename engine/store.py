@@ -268,12 +268,14 @@ class Store:
             raise UnknownQuestion(f"no question with id {question_id!r}")
         return dict(zip(("id", "topic", "label", "b", "a", "n_seen"), row))
 
-    def set_difficulties(self, difficulties, source="refit"):
-        """Store calibrated b for many items at once."""
+    def set_difficulties(self, parameters, source="refit"):
+        """Store calibrated parameters for many items at once: question id -> b, or -> (b, a)."""
         stamp = now()
+        rows = [(float(v[0]), float(v[1]), source, stamp, qid) if isinstance(v, tuple)
+                else (float(v), None, source, stamp, qid) for qid, v in parameters.items()]
         with self.write() as conn:
-            conn.executemany("UPDATE items SET b = ?, source = ?, updated_at = ? WHERE question_id = ?",
-                             [(float(b), source, stamp, qid) for qid, b in difficulties.items()])
+            conn.executemany("UPDATE items SET b = ?, a = COALESCE(?, a), source = ?, updated_at = ? "
+                             "WHERE question_id = ?", rows)
 
 
 def record_misconceptions(record):

@@ -95,6 +95,9 @@ def test_calibrate_then_stats_flags_wrong_labels(db, runner):
     result = runner.invoke(calibrate, ["--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "Refit from 3000 answers" in result.output
+    with Store.open(db) as store:  # discriminations are fitted too, not left at 1
+        a_values = [a for (a,) in store.conn.execute("SELECT a FROM items")]
+    assert len({round(a, 6) for a in a_values}) > 1
     data = json.loads(runner.invoke(stats, ["--db", str(db), "--json"]).output)
     rows = {q["id"]: q for q in data["questions"]}
     assert data["attempted"] == 50 and data["attempts"] == 3000
