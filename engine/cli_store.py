@@ -5,7 +5,6 @@ directory ($XDG_DATA_HOME/torchquiz/torchquiz.db, ~/.local/share by default).
 """
 import contextlib
 import json
-from pathlib import Path
 
 import click
 
@@ -41,22 +40,10 @@ def open_store(db_path):
         return Store.open(db_path)
 
 
-def question_schema():
-    """The question record's JSON schema: the packaged copy, else the repository's ../shared one."""
-    from importlib import resources
-    packaged = resources.files("generator") / "question.schema.json"
-    if packaged.is_file():
-        return json.loads(packaged.read_text())
-    shared = Path(__file__).resolve().parents[2] / "shared" / "question.schema.json"
-    if shared.is_file():
-        return json.loads(shared.read_text())
-    raise click.ClickException("question.schema.json not found (neither packaged nor in ../shared)")
-
-
 def validate_lines(path, lines):
     """(records, problems): each line parsed and checked against the schema; problems as 'path:N: ...'."""
-    import jsonschema
-    validator = jsonschema.Draft202012Validator(question_schema())
+    from exports.records import schema_problems  # the one schema check every consumer shares
+
     records, problems = [], []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -66,11 +53,10 @@ def validate_lines(path, lines):
         except json.JSONDecodeError as exc:
             problems.append(f"{path}:{number}: not JSON: {exc.msg} (column {exc.colno})")
             continue
-        errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+        errors = schema_problems(record) if isinstance(record, dict) else ["record: not a JSON object"]
         if errors:
-            where = "/".join(str(p) for p in errors[0].absolute_path) or "(record)"
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            problems.append(f"{path}:{number}: {where}: {errors[0].message}{more}")
+            problems.append(f"{path}:{number}: {errors[0]}{more}")
             continue
         records.append(record)
     return records, problems
