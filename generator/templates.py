@@ -1,7 +1,6 @@
 """Question templates: load a YAML file into a validated Template, and find the bank's files."""
 import dataclasses
 import hashlib
-import os
 from pathlib import Path
 
 from .catalogue import bank_roots, load_misconceptions
@@ -10,7 +9,6 @@ from .validate import template_problems
 from .yamlsource import load_yaml
 
 DIFFICULTIES = ("easy", "medium", "hard")
-BANK_ENV = "TORCHQUIZ_BANK"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +36,8 @@ class Template:
     feedback: str = "Correct: running it gives {{ key }}."
     path: str = ""
     version: str = ""
+    text_uses_difficulty: bool = False  # the level shows in the text, so it is part of the content
+
 
     @property
     def levels(self):
@@ -62,13 +62,21 @@ def load_template(path, catalogue=None):
         if key in values:
             values[key] = tuple(values[key])
     values["version"] = hashlib.sha256(raw).hexdigest()[:12]
+    values["text_uses_difficulty"] = uses_name(data, "difficulty")
     values["path"] = str(path)
     return Template(**values)
 
 
-def bank_dirs_from_env():
-    value = os.environ.get(BANK_ENV, "")
-    return tuple(d for d in value.split(os.pathsep) if d)
+def uses_name(data, name):
+    """Whether any jinja text of a template refers to `name`."""
+    from jinja2 import meta
+
+    from .render import ENV
+
+    sources = [data.get(f) for f in ("stem", "code", "compute", "probe", "option", "hint", "feedback")]
+    sources += list(data.get("solution") or []) + list(data.get("common_mistakes") or [])
+    sources += [o.get("text") for o in data.get("options") or [] if isinstance(o, dict)]
+    return any(name in meta.find_undeclared_variables(ENV.parse(s)) for s in sources if isinstance(s, str))
 
 
 def template_files(bank_dirs=(), include_builtin=True):

@@ -25,8 +25,13 @@ class Resample(Exception):
     """This parameter draw cannot make a good question; draw again."""
 
 
-def variant_id(template, params):
-    digest = hashlib.sha256(json.dumps([template.id, template.version, params], sort_keys=True).encode())
+def variant_id(template, params, difficulty):
+    """A content hash: template, its version and params, plus the level when the template's text uses it
+    (then two levels with the same params are different questions)."""
+    content = [template.id, template.version, params]
+    if template.text_uses_difficulty:
+        content.append(difficulty)
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode())
     return f"{template.id}:{digest.hexdigest()[:12]}"
 
 
@@ -237,7 +242,7 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
     if template.type == "multiresponse":
         answer["text"] = "; ".join(o["text"] for o in options if o["correct"])
     record = {
-        "schema": SCHEMA_ID, "id": variant_id(template, params), "template": template.id,
+        "schema": SCHEMA_ID, "id": variant_id(template, params, difficulty), "template": template.id,
         "family": template.family, "topics": variant_topics(template, params), "difficulty": difficulty,
         "type": template.type, "title": template.title,
         "stem": " ".join(render(template.stem, ctx).split()) if "\n" not in template.stem.strip() else render(template.stem, ctx).strip(),
