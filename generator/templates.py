@@ -62,7 +62,8 @@ def load_template(path, catalogue=None):
         if key in values:
             values[key] = tuple(values[key])
     values["version"] = hashlib.sha256(raw).hexdigest()[:12]
-    values["text_uses_difficulty"] = uses_name(data, "difficulty")
+    values["text_uses_difficulty"] = uses_name(data, "difficulty") or any(
+        isinstance(o, dict) and "levels" in o for o in data.get("options") or [])
     values["path"] = str(path)
     return Template(**values)
 
