@@ -55,17 +55,22 @@ def load_templates(bank_dirs=(), include_builtin=True):
 def run_jobs(jobs, *, device="cpu", workers=1, time_limit=20.0, bank_dirs=(), include_builtin=True,
              on_progress=None, trace=False):
     """Build every job's variant in worker processes; records come back in job order."""
+    with WorkerPool(min(workers, max(1, len(jobs))), device, time_limit, bank_dirs, include_builtin) as pool:
+        return collect(pool, jobs, on_progress, trace)
+
+
+def collect(pool, jobs, on_progress=None, trace=False):
+    """Run `jobs` on a started pool; failures and duplicates are counted, Ctrl-C keeps what finished."""
     replies = [None] * len(jobs)
     interrupted = False
-    with WorkerPool(min(workers, max(1, len(jobs))), device, time_limit, bank_dirs, include_builtin) as pool:
-        try:
-            for done, (job, reply) in enumerate(pool.run([{**j, "trace": trace} for j in jobs]), 1):
-                replies[job["id"]] = reply
-                if on_progress:
-                    on_progress(done, len(jobs))
-        except KeyboardInterrupt:  # keep what is finished; the caller decides what to write
-            interrupted = True
-        hello = pool.hello
+    hello = pool.ready()
+    try:
+        for done, (job, reply) in enumerate(pool.run([{**j, "trace": trace} for j in jobs]), 1):
+            replies[job["id"]] = reply
+            if on_progress:
+                on_progress(done, len(jobs))
+    except KeyboardInterrupt:  # keep what is finished; the caller decides what to write
+        interrupted = True
     result = GenerationResult([], [], 0, hello["torch"], hello["device"], interrupted=interrupted)
     seen = set()
     for job, reply in zip(jobs, replies):
@@ -92,11 +97,12 @@ def generate_set(*, bank_dirs=(), include_builtin=True, templates=None, families
                  count=1, seed=0, device="cpu", workers=1, time_limit=20.0, pins=None, on_progress=None,
                  trace=False):
     """Generate `count` variants of each selected template (all templates when none are selected)."""
-    loaded = load_templates(bank_dirs, include_builtin)
-    chosen = select_templates(loaded, templates or (), families or ())
-    jobs = variant_jobs(chosen, count, seed, difficulty, pins)
-    return run_jobs(jobs, device=device, workers=workers, time_limit=time_limit, bank_dirs=bank_dirs,
-                    include_builtin=include_builtin, on_progress=on_progress, trace=trace)
+    with WorkerPool(workers, device, time_limit, bank_dirs, include_builtin) as pool:
+        # The workers import torch meanwhile: loading and validating the bank here costs no wall time.
+        loaded = load_templates(bank_dirs, include_builtin)
+        chosen = select_templates(loaded, templates or (), families or ())
+        jobs = variant_jobs(chosen, count, seed, difficulty, pins)
+        return collect(pool, jobs, on_progress, trace)
 
 
 def jsonl_text(records):

@@ -27,6 +27,8 @@ GLOBALS = dict(ENV.globals)  # a plain dict: jinja would copy its ChainMap on ev
 
 def render(source, context):
     """Render a jinja template string; StrictUndefined raises on unknown names."""
+    if "{" not in source:  # plain text: nothing to render
+        return source
     template = compile_template(source)
     # shared=True skips jinja's per-render copy of the globals; we pass them merged instead.
     return ENV.concat(template.root_render_func(template.new_context({**GLOBALS, **context}, shared=True)))

@@ -41,7 +41,7 @@ def run_snippet(code, time_limit=20.0):
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, time_limit)
     try:
-        with contextlib.redirect_stdout(buffer):
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
             exec(compile(code, "<snippet>", "exec"), namespace)
     except SnippetTimeout:
         raise

@@ -44,15 +44,19 @@ class Template:
         return tuple(level for level in DIFFICULTIES if level in self.difficulty)
 
 
-def load_template(path, catalogue=None):
-    """Load and validate one template file; raises TemplateError with every problem found."""
+def load_template(path, catalogue=None, validate=True):
+    """Load and validate one template file; raises TemplateError with every problem found.
+
+    validate=False is for worker processes, which load a bank the parent has just validated.
+    """
     path = Path(path)
     raw = path.read_bytes()
     data, lines = load_yaml(raw.decode("utf-8"), str(path))
-    catalogue = load_misconceptions() if catalogue is None else catalogue
-    problems = template_problems(data, lines, str(path), catalogue)
-    if problems:
-        raise TemplateError(problems)
+    if validate:
+        catalogue = load_misconceptions() if catalogue is None else catalogue
+        problems = template_problems(data, lines, str(path), catalogue)
+        if problems:
+            raise TemplateError(problems)
     fields = {f.name for f in dataclasses.fields(Template)}
     values = {k: v for k, v in data.items() if k in fields}
     values["difficulty"] = {level: (data.get("difficulty") or {}).get(level) or {}
@@ -88,7 +92,7 @@ def template_files(bank_dirs=(), include_builtin=True):
     return files
 
 
-def load_bank(bank_dirs=(), include_builtin=True):
+def load_bank(bank_dirs=(), include_builtin=True, validate=True):
     """Load every template; returns ({id: Template}, [Problem]) so callers see all problems at once."""
     try:
         catalogue = load_misconceptions(bank_dirs, include_builtin)
@@ -97,7 +101,7 @@ def load_bank(bank_dirs=(), include_builtin=True):
     templates, problems = {}, []
     for path in template_files(bank_dirs, include_builtin):
         try:
-            template = load_template(path, catalogue)
+            template = load_template(path, catalogue, validate)
         except TemplateError as exc:
             problems += exc.problems
             continue

@@ -65,7 +65,7 @@ def serve(args, protocol):
     if device != "cpu":
         torch.set_default_device(device)  # the learner's snippet stays free of device code
     try:
-        templates, problems = load_bank(args.bank, not args.no_builtin)
+        templates, _ = load_bank(args.bank, not args.no_builtin, validate=False)  # the parent validated it
         catalogue = load_misconceptions(args.bank, not args.no_builtin)
     except GeneratorError as exc:
         send({"ok": False, "error": str(exc)})

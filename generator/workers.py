@@ -1,26 +1,32 @@
 """A pool of persistent torch worker processes with a deadline on every job.
 
 A job that hangs or crashes its worker fails alone: the worker is killed and replaced,
-and the pool goes on with the next job.
+and the pool goes on with the next job. Each worker holds up to PIPELINE jobs, so it
+starts the next variant while the parent reads the last one.
 """
+import collections
 import json
 import os
 import selectors
 import subprocess
 import sys
+import tempfile
 import time
 
 from .errors import DeviceUnavailable, WorkerFailure
 
 START_TIMEOUT = 180.0
+PIPELINE = 2
 
 
 class Worker:
     def __init__(self, command):
+        # stderr goes to a file, not a pipe: a chatty snippet must not fill a pipe nobody reads.
+        self.stderr = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, bufsize=1)
-        self.job = None
-        self.deadline = None
+                                        stderr=self.stderr, text=True, bufsize=1)
+        self.jobs = collections.deque()   # in flight, oldest first; replies come back in this order
+        self.deadline = None              # of the oldest job in flight
         self.hello = None
 
     def read_hello(self):
@@ -31,24 +37,33 @@ class Worker:
             raise WorkerFailure(f"a torch worker did not start within {START_TIMEOUT:g} s")
         line = self.process.stdout.readline()
         if not line:
-            err = self.process.stderr.read()[-2000:]
-            raise WorkerFailure(f"a torch worker exited while starting:\n{err}")
+            self.process.wait()
+            self.stderr.seek(0)
+            raise WorkerFailure(f"a torch worker exited while starting:\n{self.stderr.read()[-2000:]}")
         self.hello = json.loads(line)
         if not self.hello.get("ok"):
             self.kill()
             raise DeviceUnavailable(self.hello["error"])
         return self.hello
 
-    def send(self, job, deadline):
-        self.job, self.deadline = job, deadline
+    def send(self, job, timeout):
+        if not self.jobs:
+            self.deadline = time.monotonic() + timeout
+        self.jobs.append(job)
         self.process.stdin.write(json.dumps(job) + "\n")
         self.process.stdin.flush()
+
+    def finish(self, timeout):
+        """The oldest job is answered; the next one's clock starts now."""
+        job = self.jobs.popleft()
+        self.deadline = time.monotonic() + timeout if self.jobs else None
+        return job
 
     def kill(self):
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+        for stream in (self.process.stdin, self.process.stdout, self.stderr):
             try:
                 stream.close()
             except OSError:
@@ -70,14 +85,20 @@ class WorkerPool:
         self.hello = None
 
     def __enter__(self):
+        # Spawn only: the workers import torch while the caller does its own start-up work.
         self.workers = [Worker(self.command) for _ in range(self.size)]
+        return self
+
+    def ready(self):
+        """Wait until every worker has imported torch and found its device (raises DeviceUnavailable)."""
         try:
             for worker in self.workers:
-                self.hello = worker.read_hello()
+                if worker.hello is None:
+                    self.hello = worker.read_hello()
         except BaseException:
             self.close()
             raise
-        return self
+        return self.hello
 
     def __exit__(self, *exc):
         self.close()
@@ -101,42 +122,49 @@ class WorkerPool:
 
     def run(self, jobs):
         """Yield (job, reply) as jobs finish; reply has "record" or "error"."""
-        pending = list(reversed(jobs))
+        self.ready()
+        pending = collections.deque(jobs)
         selector = selectors.DefaultSelector()
 
         def dispatch(worker):
-            if pending:
-                worker.send(pending.pop(), time.monotonic() + self.job_timeout)
+            while pending and len(worker.jobs) < PIPELINE:
+                worker.send(pending.popleft(), self.job_timeout)
+            if worker.jobs and worker.process.stdout not in selector.get_map():
                 selector.register(worker.process.stdout, selectors.EVENT_READ, worker)
 
         for worker in self.workers:
             dispatch(worker)
         try:
             while selector.get_map():
-                nearest = min(w.deadline for w in self.workers if w.job is not None)
+                nearest = min(w.deadline for w in self.workers if w.jobs)
                 events = selector.select(max(0.0, nearest - time.monotonic()))
-                finished = []
                 for key, _ in events:
                     worker = key.data
                     line = worker.process.stdout.readline()
                     if line:
-                        finished.append((worker, json.loads(line)))
+                        job = worker.finish(self.job_timeout)
+                        if not worker.jobs:
+                            selector.unregister(worker.process.stdout)
+                        yield job, json.loads(line)
+                        dispatch(worker)
                     else:
                         code = worker.process.wait()
-                        finished.append((worker, {"error": f"the worker process died (exit code {code}) "
-                                                           f"while building this variant", "crashed": True}))
+                        yield from self._fail(worker, selector, pending, dispatch,
+                                              f"the worker process died (exit code {code}) while building this variant")
                 now = time.monotonic()
-                for worker in self.workers:
-                    if worker.job is not None and worker.deadline < now and all(w is not worker for w, _ in finished):
-                        finished.append((worker, {"error": f"ran past the {self.job_timeout:g} s job deadline "
-                                                           f"(the worker was killed and replaced)", "crashed": True}))
-                for worker, reply in finished:
-                    job = worker.job
-                    selector.unregister(worker.process.stdout)
-                    worker.job = None
-                    if reply.get("crashed"):
-                        worker = self._replace(worker)
-                    yield job, reply
-                    dispatch(worker)
+                for worker in list(self.workers):
+                    if worker.jobs and worker.deadline < now:
+                        yield from self._fail(worker, selector, pending, dispatch,
+                                              f"ran past the {self.job_timeout:g} s job deadline "
+                                              f"(the worker was killed and replaced)")
         finally:
             selector.close()
+
+    def _fail(self, worker, selector, pending, dispatch, message):
+        """The oldest job in flight failed with its worker: replace the worker, re-queue the others."""
+        selector.unregister(worker.process.stdout)
+        failed = worker.jobs.popleft()
+        pending.extendleft(reversed(worker.jobs))
+        fresh = self._replace(worker)
+        yield failed, {"error": message, "crashed": True}
+        dispatch(fresh)

@@ -3,6 +3,8 @@ import yaml
 
 from .errors import Problem, TemplateError
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
+
 
 def _walk(node, path, lines):
     lines[path] = node.start_mark.line + 1
@@ -21,13 +23,16 @@ def load_yaml(text, filename):
 
     A syntax error becomes a TemplateError carrying the line PyYAML reports.
     """
+    loader = LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()  # one parse gives both the data and every key's line
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise TemplateError([Problem(filename, line, "", f"invalid YAML: {exc.problem}")]) from None
+    finally:
+        loader.dispose()
     lines = {}
     if node is not None:
         _walk(node, (), lines)
