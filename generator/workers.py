@@ -23,24 +23,39 @@ class Worker:
     def __init__(self, command):
         # stderr goes to a file, not a pipe: a chatty snippet must not fill a pipe nobody reads.
         self.stderr = tempfile.TemporaryFile(mode="w+")
+        # Unbuffered binary pipes and our own line buffer: a buffered readline could swallow two
+        # replies at once and leave select() waiting for data that already arrived.
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.stderr, text=True, bufsize=1)
+                                        stderr=self.stderr, bufsize=0)
+        self.fd = self.process.stdout.fileno()
+        self.pending_bytes = b""
         self.jobs = collections.deque()   # in flight, oldest first; replies come back in this order
         self.deadline = None              # of the oldest job in flight
         self.hello = None
 
+    def read_lines(self):
+        """The complete reply lines now available (maybe none); None once the worker has exited."""
+        chunk = os.read(self.fd, 1 << 20)
+        if not chunk:
+            return None
+        *lines, self.pending_bytes = (self.pending_bytes + chunk).split(b"\n")
+        return [json.loads(line) for line in lines]
+
     def read_hello(self):
         ready = selectors.DefaultSelector()
-        ready.register(self.process.stdout, selectors.EVENT_READ)
-        if not ready.select(START_TIMEOUT):
-            self.kill()
-            raise WorkerFailure(f"a torch worker did not start within {START_TIMEOUT:g} s")
-        line = self.process.stdout.readline()
-        if not line:
-            self.process.wait()
-            self.stderr.seek(0)
-            raise WorkerFailure(f"a torch worker exited while starting:\n{self.stderr.read()[-2000:]}")
-        self.hello = json.loads(line)
+        ready.register(self.fd, selectors.EVENT_READ)
+        deadline = time.monotonic() + START_TIMEOUT
+        lines = []
+        while not lines:
+            if not ready.select(max(0.0, deadline - time.monotonic())):
+                self.kill()
+                raise WorkerFailure(f"a torch worker did not start within {START_TIMEOUT:g} s")
+            lines = self.read_lines()
+            if lines is None:
+                self.process.wait()
+                self.stderr.seek(0)
+                raise WorkerFailure(f"a torch worker exited while starting:\n{self.stderr.read()[-2000:]}")
+        self.hello = lines[0]
         if not self.hello.get("ok"):
             self.kill()
             raise DeviceUnavailable(self.hello["error"])
@@ -50,8 +65,9 @@ class Worker:
         if not self.jobs:
             self.deadline = time.monotonic() + timeout
         self.jobs.append(job)
-        self.process.stdin.write(json.dumps(job) + "\n")
-        self.process.stdin.flush()
+        data = (json.dumps(job) + "\n").encode()
+        while data:
+            data = data[os.write(self.process.stdin.fileno(), data):]
 
     def finish(self, timeout):
         """The oldest job is answered; the next one's clock starts now."""
@@ -129,8 +145,8 @@ class WorkerPool:
         def dispatch(worker):
             while pending and len(worker.jobs) < PIPELINE:
                 worker.send(pending.popleft(), self.job_timeout)
-            if worker.jobs and worker.process.stdout not in selector.get_map():
-                selector.register(worker.process.stdout, selectors.EVENT_READ, worker)
+            if worker.jobs and worker.fd not in selector.get_map():
+                selector.register(worker.fd, selectors.EVENT_READ, worker)
 
         for worker in self.workers:
             dispatch(worker)
@@ -140,17 +156,20 @@ class WorkerPool:
                 events = selector.select(max(0.0, nearest - time.monotonic()))
                 for key, _ in events:
                     worker = key.data
-                    line = worker.process.stdout.readline()
-                    if line:
-                        job = worker.finish(self.job_timeout)
-                        if not worker.jobs:
-                            selector.unregister(worker.process.stdout)
-                        yield job, json.loads(line)
-                        dispatch(worker)
-                    else:
+                    if worker not in self.workers:  # replaced while handling an earlier event
+                        continue
+                    replies = worker.read_lines()
+                    if replies is None:
                         code = worker.process.wait()
                         yield from self._fail(worker, selector, pending, dispatch,
                                               f"the worker process died (exit code {code}) while building this variant")
+                        continue
+                    for reply in replies:
+                        job = worker.finish(self.job_timeout)
+                        if not worker.jobs:
+                            selector.unregister(worker.fd)
+                        yield job, reply
+                    dispatch(worker)
                 now = time.monotonic()
                 for worker in list(self.workers):
                     if worker.jobs and worker.deadline < now:
@@ -162,7 +181,8 @@ class WorkerPool:
 
     def _fail(self, worker, selector, pending, dispatch, message):
         """The oldest job in flight failed with its worker: replace the worker, re-queue the others."""
-        selector.unregister(worker.process.stdout)
+        if worker.fd in selector.get_map():
+            selector.unregister(worker.fd)
         failed = worker.jobs.popleft()
         pending.extendleft(reversed(worker.jobs))
         fresh = self._replace(worker)
