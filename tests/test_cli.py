@@ -1,0 +1,50 @@
+"""The command line as a whole: every command is documented, has examples, and unknown names get suggestions."""
+import re
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import COMMANDS, main
+
+from conftest import ROOT
+
+
+def all_commands():
+    """(path, command) for every command and subcommand, loaded the way click loads them."""
+    found = []
+
+    def walk(group, prefix):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, f"{prefix + [name]} is listed but cannot be loaded"
+            found.append((prefix + [name], command))
+            if isinstance(command, click.Group):
+                walk(command, prefix + [name])
+
+    walk(main, [])
+    return found
+
+
+@pytest.mark.parametrize("path,command", all_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_every_command_is_in_the_readme_and_its_help_has_examples(path, command):
+    readme = (ROOT / "README.md").read_text()
+    assert f"torchquiz {' '.join(path)}" in readme or f"`{' '.join(path)}`" in readme, \
+        f"README.md does not mention `torchquiz {' '.join(path)}`"
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Examples:" in result.output
+    assert re.search(rf"torchquiz {re.escape(' '.join(path))}\b", result.output), "the examples should run this command"
+
+
+def test_the_top_level_lists_every_command():
+    result = CliRunner().invoke(main, ["--help"])
+    for name in COMMANDS:
+        assert re.search(rf"^  {name}\s", result.output, re.M), name
+
+
+def test_unknown_command_gets_a_suggestion_and_usage_exit_code():
+    result = CliRunner().invoke(main, ["genrate"])
+    assert result.exit_code == 2
+    assert "Did you mean 'generate'?" in result.output
