@@ -214,15 +214,20 @@ def select_next(
             if item is not None:
                 return item
     seen, counts = history_state(pool, history)
-    if topic_sd > 0.0:  # predict each topic from its own ability (bi-factor EAP)
-        (_overall, topic_abilities) = estimate_across_topics(history, pool.topics, topic_sd)
-        theta = np.array([topic_abilities[t][0] for t in pool.topics])
-        theta_sd = np.array([topic_abilities[t][1] for t in pool.topics])
-    else:
-        theta, theta_sd = estimate_ability(history)
+    theta, theta_sd = selection_ability(pool, history, topic_sd)
     i = select_index(pool, seen, counts, theta, rng, target=target, top_k=top_k,
                      theta_sd=theta_sd if predictive else 0.0, **options)
     return None if i is None else pool.item(i)
+
+
+def selection_ability(pool: ItemPool, history: Sequence[Response], topic_sd: float = 0.0):
+    """(mean, sd) of the ability the selection aims at: one number, or one per topic code of the pool
+    when topic_sd > 0 (each topic predicted from its own ability, bi-factor EAP)."""
+    if topic_sd > 0.0:
+        _overall, topic_abilities = estimate_across_topics(history, pool.topics, topic_sd)
+        return (np.array([topic_abilities[t][0] for t in pool.topics]),
+                np.array([topic_abilities[t][1] for t in pool.topics]))
+    return estimate_ability(history)
 
 
 def should_stop(history: Sequence[Response], *, length: int, se_threshold: float | None = None) -> bool:

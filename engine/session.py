@@ -167,7 +167,8 @@ class QuizSession:
                         or selection.find_near_variant(self.pool, variant, seen_ids))
                 if item is not None:
                     return item
-        theta, _ = ability_of(self.history)
+        # The calibration's topic spread (0 until enough learners) makes this the simulation's selection.
+        theta, _ = selection.selection_ability(self.pool, self.history, float(self.store.meta("topic_sd", 0.0)))
         seen, counts = selection.history_state(self.pool, self.history)
         for qid in self.session_ids:
             if qid in self.pool.index:
