@@ -72,7 +72,7 @@ class QuizUI:
     def prompt_for(self, record):
         kind, count = record["type"], len(record["options"])
         if kind == "multiresponse":
-            what = f"letters of every correct option, e.g. A,C"
+            what = "letters of every correct option, e.g. A,C"
         elif count:
             what = f"A-{LETTERS[count - 1]}"
         elif kind == "numerical":

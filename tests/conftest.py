@@ -64,3 +64,15 @@ def write_bank(tmp_path):
         return root
 
     return write
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A real quiz database file holding 48 hand-written questions (tests/quiz_fixtures.py)."""
+    from engine.store import Store
+    from quiz_fixtures import bank
+
+    path = tmp_path / "quiz.db"
+    with Store.open(path) as store:
+        store.add_questions(bank(48))
+    return path

@@ -27,14 +27,6 @@ def quiz_ada(db, runner, answers="A\n\n" * 6):
     return result
 
 
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "quiz.db"
-    with Store.open(path) as store:
-        store.add_questions(bank(48))
-    return path
-
-
 def test_report_text_and_json(db, runner):
     quiz_ada(db, runner)
     text = runner.invoke(report, ["--learner", "ada", "--db", str(db)])

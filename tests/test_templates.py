@@ -1,7 +1,6 @@
 """Template loading and validation: every problem at once, each with file:line, field and value."""
 import pytest
 
-from generator.errors import TemplateError
 from generator.templates import load_bank, select_templates
 from generator.errors import UnknownTemplate
 

@@ -13,17 +13,9 @@ from engine.cli import main
 from engine.session import QuizSession
 from engine.store import Store
 from engine.tui import DONE, QUIT, QuizUI, play
-from quiz_fixtures import bank, shape_question
+from quiz_fixtures import shape_question
 
 TORCHQUIZ = str(Path(sys.executable).parent / "torchquiz")
-
-
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "quiz.db"
-    with Store.open(path) as store:
-        store.add_questions(bank(48))
-    return path
 
 
 def render(record, color=False):
