@@ -40,7 +40,8 @@ def variant_jobs(templates, count, seed, difficulty="mixed", pins=None):
         if not set(levels) <= set(template.levels):
             continue
         for index in range(count):
-            jobs.append({"id": len(jobs), "template": template.id, "difficulty": levels[index % len(levels)],
+            jobs.append({"id": len(jobs), "template": template.id, "path": template.path,
+                         "difficulty": levels[index % len(levels)],
                          "seed": seed * SEED_STRIDE + index, "pins": pins or {}})
     return jobs
 

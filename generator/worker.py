@@ -14,7 +14,7 @@ import sys
 from .catalogue import load_misconceptions
 from .errors import GeneratorError, VariantError
 from .snippets import CachedRunner, SnippetTimeout
-from .templates import load_bank
+from .templates import load_bank, load_template
 from .variant import build_variant
 
 CACHE_LIMIT = 20000
@@ -49,6 +49,24 @@ def resolve_device(torch, name):
     return "cpu"
 
 
+class TemplateCache:
+    """Templates loaded when a job first needs them: from the job's `path` when the parent sent one
+    (the parent validated it), else from the whole bank, loaded once."""
+
+    def __init__(self, bank_dirs, include_builtin):
+        self.bank_dirs, self.include_builtin = bank_dirs, include_builtin
+        self.by_path, self.bank = {}, None
+
+    def get(self, job):
+        if job.get("path"):
+            if job["path"] not in self.by_path:
+                self.by_path[job["path"]] = load_template(job["path"], validate=False)
+            return self.by_path[job["path"]]
+        if self.bank is None:
+            self.bank, _ = load_bank(self.bank_dirs, self.include_builtin, validate=False)
+        return self.bank[job["template"]]
+
+
 def serve(args, protocol):
     def send(message):
         protocol.write(json.dumps(message) + "\n")
@@ -65,7 +83,6 @@ def serve(args, protocol):
     if device != "cpu":
         torch.set_default_device(device)  # the learner's snippet stays free of device code
     try:
-        templates, _ = load_bank(args.bank, not args.no_builtin, validate=False)  # the parent validated it
         catalogue = load_misconceptions(args.bank, not args.no_builtin)
     except GeneratorError as exc:
         send({"ok": False, "error": str(exc)})
@@ -73,13 +90,14 @@ def serve(args, protocol):
     provenance = {"torch": torch.__version__, "device": device}
     send({"ok": True, "torch": torch.__version__, "device": device, "pid": os.getpid()})
     runner = CachedRunner(args.time_limit)
+    templates = TemplateCache(args.bank, not args.no_builtin)
     for line in sys.stdin:
         job = json.loads(line)
         if len(runner.cache) > CACHE_LIMIT:
             runner.cache.clear()
         runner.executed = []
         try:
-            template = templates[job["template"]]
+            template = templates.get(job)
             record = build_variant(template, job["difficulty"], job["seed"], runner, catalogue,
                                    provenance, job.get("pins"))
             reply = {"id": job["id"], "record": record}
