@@ -11,6 +11,8 @@ import time
 
 import click
 
+from exports.records import parse_lines
+
 from .cli_options import bank_options, device_option, progress_reporter, user_errors
 
 # Fields that carry the answer; a difference in any of them is what torch drift looks like.
@@ -30,13 +32,9 @@ def read_set(path):
             lines = list(handle)
     except OSError as exc:
         raise SetFileError(f"{path}: {exc.strerror}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            entries.append((number, None, f"not valid JSON ({exc.msg})"))
+    for number, record, problem in parse_lines(lines):
+        if problem:
+            entries.append((number, None, problem))
             continue
         missing = [k for k in ("id", "template", "difficulty", "params", "provenance") if k not in record]
         if missing or "seed" not in record.get("provenance", {}):

@@ -4,7 +4,6 @@ The store's location is --db PATH, else $TORCHQUIZ_DB, else the per-user data
 directory ($XDG_DATA_HOME/torchquiz/torchquiz.db, ~/.local/share by default).
 """
 import contextlib
-import json
 
 import click
 
@@ -42,16 +41,12 @@ def open_store(db_path):
 
 def validate_lines(path, lines):
     """(records, problems): each line parsed and checked against the schema; problems as 'path:N: ...'."""
-    from exports.records import schema_problems  # the one schema check every consumer shares
+    from exports.records import parse_lines, schema_problems  # one reader and schema check for every consumer
 
     records, problems = [], []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{number}: not JSON: {exc.msg} (column {exc.colno})")
+    for number, record, problem in parse_lines(lines):
+        if problem:
+            problems.append(f"{path}:{number}: {problem}")
             continue
         errors = schema_problems(record) if isinstance(record, dict) else ["record: not a JSON object"]
         if errors:

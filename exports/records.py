@@ -125,6 +125,17 @@ def check_records(records):
     return records
 
 
+def parse_lines(lines):
+    """(line number, record or None, problem or None) for each non-empty line of a JSON Lines set."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line), None
+        except json.JSONDecodeError as exc:
+            yield number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+
+
 def load_records(path):
     """The records of a JSON Lines question set, validated; errors carry `file:line`."""
     path = Path(path)
@@ -135,13 +146,9 @@ def load_records(path):
     except UnicodeDecodeError as exc:
         raise RecordError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     records, first_line = [], {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RecordError(f"{path}:{number}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
+    for number, record, problem in parse_lines(text.splitlines()):
+        if problem:
+            raise RecordError(f"{path}:{number}: {problem}")
         check_record(record, f"{path}:{number}")
         if record["id"] in first_line:
             raise RecordError(f"{path}:{number}: duplicate id {record['id']!r} "

@@ -71,7 +71,7 @@ def test_bad_lines_and_unknown_templates_no_longer_reproduce(small_set, tmp_path
     result = torchquiz("bank", "verify", str(_write(tmp_path, lines)), check=False)
     assert result.returncode == 1
     out = result.stdout.splitlines()
-    assert out[0].endswith(":1: ?: not valid JSON (Expecting property name enclosed in double quotes)")
+    assert ":1: ?: invalid JSON: Expecting property name enclosed in double quotes" in out[0]
     assert out[1].endswith(f":2: {ghost['id']}: no longer reproduces: template 'shape.removed_long_ago' is not in the bank")
     assert len(out) == 2
 
