@@ -4,6 +4,7 @@ The store's location is --db PATH, else $TORCHQUIZ_DB, else the per-user data
 directory ($XDG_DATA_HOME/torchquiz/torchquiz.db, ~/.local/share by default).
 """
 import contextlib
+import sys
 
 import click
 
@@ -114,11 +115,13 @@ def build(count, families, templates, seed, device, workers, db_path):
     with user_errors():
         result = generate_set(templates=templates, families=families, count=count, seed=seed, device=device,
                               workers=workers, on_progress=progress_reporter("Generating"))
-    for failure in result.failures:
-        click.echo(f"failed: {failure.template} ({failure.difficulty}, seed {failure.seed}): {failure.message}\n"
-                   f"  reproduce: {failure.reproduce}", err=True)
+    for failure in result.failures:  # the message names template, seed, level and the reproduce command
+        click.echo(f"failed: {failure.message}", err=True)
     with store_errors():
         added, duplicates = store.add_questions(result.records)
+    if result.interrupted:
+        click.echo(f"Interrupted: stored the {added} new question(s) generated so far in {store.path}.", err=True)
+        sys.exit(130)
     click.echo(f"Stored {added} new question(s) in {store.path}"
                + (f"; {duplicates} already there" if duplicates else "")
                + (f"; {len(result.failures)} variant(s) failed" if result.failures else "") + ".")
