@@ -165,3 +165,22 @@ def test_preview_unknown_param_gets_did_you_mean():
 def test_generate_help_has_examples():
     result = torchquiz("generate", "--help")
     assert "Examples:" in result.stdout and "torchquiz generate --count 25 --seed 1" in result.stdout
+
+
+def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
+    import json as _json
+    import signal
+    import time
+
+    out = tmp_path / "partial.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "engine", "generate", "--count", "300", "-o", str(out)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(6)  # the worker is up and questions are being built
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted: wrote the" in stderr and "Traceback" not in stderr
+    lines = out.read_text().splitlines()
+    assert lines and "questions ->" not in stderr  # a part, not the finished set
+    assert all(_json.loads(line)["schema"] == "torchquiz/question@1" for line in lines)
