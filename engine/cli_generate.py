@@ -1,4 +1,5 @@
 """`torchquiz generate` and `torchquiz preview`: question sets and single variants from the bank."""
+import os
 import sys
 import time
 
@@ -15,7 +16,8 @@ from .cli_options import bank_options, device_option, progress_reporter, user_er
 @click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per selected template.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed: same bank + seed + torch = same file.")
 @device_option
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Torch worker processes.")
+@click.option("--workers", default=lambda: min(4, os.cpu_count() or 1), show_default="CPUs, at most 4",
+              type=click.IntRange(1), help="Torch worker processes (the file is the same for any number).")
 @click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per snippet run.")
 @bank_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
