@@ -23,15 +23,33 @@ def device_option(command):
                         help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto (env TORCHQUIZ_DEVICE).")(command)
 
 
-@contextlib.contextmanager
-def user_errors():
-    """Library errors become `Error: ...` with exit code 1; never a traceback."""
-    from generator.errors import GeneratorError
+def db_option(command):
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), envvar="TORCHQUIZ_DB",
+        help="The torchquiz database (env TORCHQUIZ_DB; default: ~/.local/share/torchquiz/torchquiz.db).")(command)
 
+
+@contextlib.contextmanager
+def _reported(error_class):
+    """`error_class` becomes `Error: ...` with exit code 1; never a traceback."""
     try:
         yield
-    except GeneratorError as exc:
+    except error_class as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def user_errors():
+    """Generator errors (bad templates, absent devices, ...) as click errors."""
+    from generator.errors import GeneratorError
+
+    return _reported(GeneratorError)
+
+
+def store_errors():
+    """Store errors (not a torchquiz database, newer schema, ...) as click errors."""
+    from engine.store import StoreError
+
+    return _reported(StoreError)
 
 
 def progress_reporter(label, enabled=None):
@@ -51,10 +69,6 @@ def progress_reporter(label, enabled=None):
             state["bar"].__exit__(None, None, None)
 
     return on_progress
-
-
-def split_env_dirs(value):
-    return tuple(d for d in (value or "").split(os.pathsep) if d)
 
 
 def write_atomically(path, text):

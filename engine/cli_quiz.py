@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from engine.cli_store import db_option, default_learner, open_store, store_errors
+from engine.cli_options import db_option, store_errors
+from engine.cli_store import default_learner, open_store
 
 
 def _check_names(kind, given, known):

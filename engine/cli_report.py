@@ -3,7 +3,8 @@ import json
 
 import click
 
-from engine.cli_store import db_option, default_learner, open_store, store_errors
+from engine.cli_options import db_option, store_errors
+from engine.cli_store import default_learner, open_store
 
 
 def learner_report(store, name):

@@ -1,28 +1,13 @@
-"""`torchquiz bank build` and `torchquiz bank import`: fill the question store; the --db option.
+"""`torchquiz bank build` and `torchquiz bank import`: fill the question store.
 
 The store's location is --db PATH, else $TORCHQUIZ_DB, else the per-user data
 directory ($XDG_DATA_HOME/torchquiz/torchquiz.db, ~/.local/share by default).
 """
-import contextlib
 import sys
 
 import click
 
-
-def db_option(command):
-    return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False), envvar="TORCHQUIZ_DB",
-        help="The torchquiz database (env TORCHQUIZ_DB; default: ~/.local/share/torchquiz/torchquiz.db).")(command)
-
-
-@contextlib.contextmanager
-def store_errors():
-    """Store errors become `Error: ...` with exit code 1, never a traceback."""
-    from engine.store import StoreError
-    try:
-        yield
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
+from engine.cli_options import db_option, progress_reporter, store_errors, user_errors
 
 
 def default_learner():
@@ -108,7 +93,6 @@ def build(count, families, templates, seed, device, workers, db_path):
       torchquiz bank build --family shape --family packing --count 50 --workers 4
       torchquiz bank build --count 10 --seed 3 --db class.db
     """
-    from engine.cli_options import progress_reporter, user_errors
     from generator.api import generate_set
 
     store = open_store(db_path)
