@@ -30,9 +30,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.irt import LABEL_PRIOR, eap  # noqa: E402
-from engine.selection import Item, ItemPool, Response, select_next  # noqa: E402
-from engine.simulate import (SEED, RunLog, World, build_world, items_to_match,  # noqa: E402
+from torchquiz.engine.irt import LABEL_PRIOR, eap  # noqa: E402
+from torchquiz.engine.selection import Item, ItemPool, Response, select_next  # noqa: E402
+from torchquiz.engine.simulate import (SEED, RunLog, World, build_world, items_to_match,  # noqa: E402
                              metrics, run_engine)
 
 try:

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from export_records import replicated_records  # noqa: E402
-from exports.html import to_html  # noqa: E402
-from exports.moodle import to_moodle_xml  # noqa: E402
-from exports.text import clear_highlight_cache  # noqa: E402
+from torchquiz.exports.html import to_html  # noqa: E402
+from torchquiz.exports.moodle import to_moodle_xml  # noqa: E402
+from torchquiz.exports.text import clear_highlight_cache  # noqa: E402
 
 FORMATS = {"moodle": to_moodle_xml, "html": lambda records: to_html(records, mode="practice")}
 SIZES = (1_000, 10_000)

@@ -15,8 +15,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from generator.api import load_templates, run_jobs, variant_jobs  # noqa: E402
-from generator.templates import select_templates  # noqa: E402
+from torchquiz.generator.api import load_templates, run_jobs, variant_jobs  # noqa: E402
+from torchquiz.generator.templates import select_templates  # noqa: E402
 
 FAMILIES = ("shape", "constructor", "metrics", "packing")
 
@@ -33,7 +33,7 @@ def timed_generation(jobs, workers, trace=False):
 
 
 def startup_time(workers):
-    from generator.workers import WorkerPool
+    from torchquiz.generator.workers import WorkerPool
 
     started = time.perf_counter()
     with WorkerPool(workers) as pool:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from engine import progress  # noqa: E402
-from engine.grading import grade  # noqa: E402
-from engine.session import QuizSession  # noqa: E402
-from engine.store import Store  # noqa: E402
+from torchquiz.engine import progress  # noqa: E402
+from torchquiz.record.grading import grade  # noqa: E402
+from torchquiz.engine.session import QuizSession  # noqa: E402
+from torchquiz.engine.store import Store  # noqa: E402
 from quiz_fixtures import LABELS, TOPICS, shape_question  # noqa: E402
 
 

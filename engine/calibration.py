@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from engine.irt import LABEL_PRIOR, LABEL_PRIOR_SD, label_prior
+from torchquiz.engine.irt import LABEL_PRIOR, LABEL_PRIOR_SD, label_prior
 
 LABELS = tuple(LABEL_PRIOR)
 QUAD = np.linspace(-5.0, 5.0, 41)
@@ -170,7 +170,7 @@ def calibrate_records(
 
     initial: item_id -> (b, a) from the last calibration, to warm-start.
     topics: item_id -> primary topic; when given, also fit `topic_sd`, the
-    spread of a learner's topic abilities (see `engine.topic_ability`).
+    spread of a learner's topic abilities (see `torchquiz.engine.topic_ability`).
     """
     ids = list(labels)
     index = {item_id: i for i, item_id in enumerate(ids)}
@@ -190,7 +190,7 @@ def calibrate_records(
     calibrate(state, items_a, learners_a, ys_a, iterations=iterations, item_a=item_a, **options)
     topic_sd = 0.0
     if topics is not None and len(items_a):
-        from engine.topic_ability import fit_topic_sd
+        from torchquiz.engine.topic_ability import fit_topic_sd
 
         names = sorted({topics[i] for i in ids if i in topics})
         code = np.array([names.index(topics[i]) if i in topics else 0 for i in ids], np.int64)

@@ -7,7 +7,7 @@ population scale (mean 0, SD 1) that the simulation protocol asks for.
 
 Item difficulty starts at its label's prior and is calibrated from attempts:
 `online_update` takes one cheap step per attempt, `refit` (marginal maximum
-likelihood by EM, see `engine.calibration`) re-estimates every item with the
+likelihood by EM, see `torchquiz.engine.calibration`) re-estimates every item with the
 label as a prior.  Pure functions, no I/O.
 """
 from __future__ import annotations
@@ -134,8 +134,8 @@ def refit(
     ability is integrated out (marginal maximum likelihood), so the stored
     theta is not needed; it is accepted for the store's convenience.
     Items in `labels` without attempts keep their label prior.  Keyword
-    options go to `engine.calibration.calibrate` (iterations, fit_a, ...).
+    options go to `torchquiz.engine.calibration.calibrate` (iterations, fit_a, ...).
     """
-    from engine.calibration import calibrate_records
+    from torchquiz.engine.calibration import calibrate_records
 
     return calibrate_records(attempts, labels, **options).b

@@ -9,8 +9,8 @@ it, lies nearer another label's prior than its own.
 import math
 from collections import defaultdict
 
-from engine.irt import LABEL_PRIOR
-from engine.store import OVERALL
+from torchquiz.engine.irt import LABEL_PRIOR
+from torchquiz.engine.store import OVERALL
 
 
 def point_biserial(correct, ability):

@@ -3,7 +3,7 @@
 After a wrong answer that names a misconception, the session wants a later question
 of the same template whose parameters make that misconception observable (the
 catalogue's `isolate` pins). When the store has none, `NearVariantMaker.request`
-starts `python -m engine.near_variants` in the background: that process imports
+starts `python -m torchquiz.engine.near_variants` in the background: that process imports
 torch, generates the variant, inserts it into the store and prints its ids. The
 quiz process never imports torch and never waits; it collects what has arrived
 before choosing each question. A generation that fails costs nothing but the variant.
@@ -23,7 +23,7 @@ class NearVariantMaker:
         self.failures = []
 
     def request(self, template, misconception, *, seed):
-        command = [sys.executable, "-m", "engine.near_variants", "--db", self.db_path, "--template", template,
+        command = [sys.executable, "-m", "torchquiz.engine.near_variants", "--db", self.db_path, "--template", template,
                    "--misconception", misconception, "--seed", str(seed), "--device", self.device]
         # Own session: the learner's Ctrl-C stops the quiz, not a generation that will be
         # useful on --resume; it finishes, stores its variant and exits on its own.
@@ -58,9 +58,9 @@ def generate_near_variant(db_path, template, misconception, *, seed, device="cpu
 
     Returns the stored ids whose options can diagnose `misconception`.
     """
-    from engine.store import Store, record_misconceptions
-    from generator.api import generate_set
-    from generator.catalogue import load_misconceptions
+    from torchquiz.engine.store import Store, record_misconceptions
+    from torchquiz.generator.api import generate_set
+    from torchquiz.generator.catalogue import load_misconceptions
 
     entry = load_misconceptions().get(misconception)
     pins = dict(getattr(entry, "isolate", None) or {})

@@ -1,6 +1,6 @@
 """A learner's progress in the store: learners, quiz sessions, attempts and abilities.
 
-Functions over an open `engine.store.Store`. Each answer is one write transaction
+Functions over an open `torchquiz.engine.store.Store`. Each answer is one write transaction
 (the attempt, the item's online difficulty step, the learner's abilities and the
 session's cursor together), so Ctrl-C or a crash between answers loses nothing and
 never leaves half an answer behind.
@@ -9,7 +9,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from engine.store import StoreError, now
+from torchquiz.engine.store import StoreError, now
 
 
 class UnknownLearner(StoreError):
@@ -153,7 +153,7 @@ def session_attempts(store, session_id):
 def history(store, learner):
     """Every answered (not skipped) attempt of the learner as selection.Response, oldest first,
     with each item's current difficulty."""
-    from engine.selection import Response
+    from torchquiz.engine.selection import Response
     rows = store.conn.execute(
         "SELECT a.question_id, i.topic, i.b, a.correct, a.misconception FROM attempts a "
         "JOIN items i ON i.question_id = a.question_id WHERE a.learner_id = ? AND a.correct IS NOT NULL "
@@ -201,7 +201,7 @@ def answered_count(store):
 def calibrate(store, **options):
     """Refit every item's difficulty b and discrimination a from all stored attempts (labels as
     priors), with the same calibration the simulation benchmark uses; returns (items changed, attempts)."""
-    from engine.calibration import calibrate_records
+    from torchquiz.engine.calibration import calibrate_records
 
     rows = store.conn.execute(
         "SELECT question_id, learner_id, correct, theta_before FROM attempts WHERE correct IS NOT NULL ORDER BY id")

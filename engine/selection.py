@@ -20,8 +20,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from engine.irt import estimate_ability
-from engine.topic_ability import estimate_across_topics
+from torchquiz.engine.irt import estimate_ability
+from torchquiz.engine.topic_ability import estimate_across_topics
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def select_next(
     info_weight, max_exposure, band) are those of `select_index`.
 
     topic_sd: the spread of topic abilities around the general one (see
-    `engine.topic_ability`); 0 treats all topics as one ability.
+    `torchquiz.engine.topic_ability`); 0 treats all topics as one ability.
     predictive: aim the success averaged over the ability's posterior rather
     than at its mean (truer success early on, but easier, less informative
     items: RMSE@15 0.44 instead of 0.41 in adaptive-sim-v1).

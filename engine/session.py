@@ -1,16 +1,16 @@
 """A quiz session: pick the next question, grade the answer, remember it, adapt.
 
 The session loads the learner's history and the matching questions from the store
-once, selects in memory with `engine.selection`, and commits every completed answer
-immediately (see `engine.progress.record_attempt`), so Ctrl-C loses nothing and
+once, selects in memory with `torchquiz.engine.selection`, and commits every completed answer
+immediately (see `torchquiz.engine.progress.record_attempt`), so Ctrl-C loses nothing and
 `resume` picks up the open session where it stopped: the question on screen, the
 pending near variants and the count so far. Nothing here imports torch.
 """
 import random
 from dataclasses import dataclass, field
 
-from engine import irt, progress, selection
-from engine.store import OVERALL, StoreError
+from torchquiz.engine import irt, progress, selection
+from torchquiz.engine.store import OVERALL, StoreError
 
 MASTERY_REFERENCE = "medium"  # mastery = predicted success on a medium question
 REFIT_EVERY = 500             # new attempts between automatic refits of item difficulty
@@ -121,7 +121,7 @@ class QuizSession:
         return self.store.question(item.id)
 
     def answer(self, record, grade, *, seconds=0.0, hint_used=False):
-        """Record a graded answer (engine.grading.Grade) with its consequences; returns its position."""
+        """Record a graded answer (torchquiz.record.grading.Grade) with its consequences; returns its position."""
         qid = record["id"]
         item = self.store.item(qid)
         theta, _ = ability_of(self.history)
@@ -269,7 +269,7 @@ def explain_misconception(store, misconception):
     global _CATALOGUE
     if _CATALOGUE is None:
         try:
-            from generator.catalogue import load_misconceptions  # plain YAML, no torch
+            from torchquiz.generator.catalogue import load_misconceptions  # plain YAML, no torch
             _CATALOGUE = load_misconceptions()
         except Exception:  # the catalogue is optional for the engine: stored feedback still explains
             _CATALOGUE = {}

@@ -4,7 +4,7 @@ The protocol is ../shared/adaptive-sim.md.  One `numpy.random.default_rng`
 builds the world (600 items, 2PL truth hidden from the engine, learners, one
 shared U matrix so every engine faces the same coin for the same pair); the
 engine sees only ids, labels and topics, and runs its own selection
-(`engine.selection.select_next`) and calibration code (online steps after
+(`torchquiz.engine.selection.select_next`) and calibration code (online steps after
 every attempt, an MML refit with the label prior as learners accumulate).
 Everything runs in memory.
 """
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.calibration import CalibrationState, calibrate
-from engine.irt import online_update
-from engine.topic_ability import bifactor_eap, fit_topic_sd
-from engine.selection import Item, ItemPool, Response, select_next
+from torchquiz.engine.calibration import CalibrationState, calibrate
+from torchquiz.engine.irt import online_update
+from torchquiz.engine.topic_ability import bifactor_eap, fit_topic_sd
+from torchquiz.engine.selection import Item, ItemPool, Response, select_next
 
 SEED = 20240607
 N_ITEMS = 600

@@ -196,7 +196,7 @@ class Store:
     def add_questions(self, records, label_prior=None):
         """Insert question records; ids already stored are kept as they are. Returns (added, duplicates)."""
         if label_prior is None:
-            from engine.irt import LABEL_PRIOR as label_prior
+            from torchquiz.engine.irt import LABEL_PRIOR as label_prior
         added = duplicates = 0
         stamp = now()
         with self.write() as conn:
@@ -244,7 +244,7 @@ class Store:
         One indexed scan; the quiz loads this once per session and selects in memory
         (numpy), which stays within milliseconds even for 100,000 questions.
         """
-        from engine.selection import Item
+        from torchquiz.engine.selection import Item
 
         where, args = _filter_sql(topics, families, alias="i", id_column="question_id")
         if ids is not None:

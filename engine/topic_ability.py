@@ -6,7 +6,7 @@ stays on the population scale.  An answer in topic t informs theta_t
 directly and the other topics through g.  The overall ability is the mean of
 the topic abilities over the pool's topics, which is what a learner's
 "overall" means when topics differ.  With topic_sd = 0 this is exactly the
-one-dimensional EAP of `engine.irt`.
+one-dimensional EAP of `torchquiz.engine.irt`.
 
 `topic_sd` is a property of the learner population, fitted from stored
 attempts like the item parameters (`fit_topic_sd`).
@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from engine.irt import GRID, eap
+from torchquiz.engine.irt import GRID, eap
 
 TOPIC_SD_CANDIDATES = (0.0, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8)
 

@@ -8,7 +8,7 @@ NO_COLOR), everything is plain text. `play(session, ui)` is the quiz loop.
 import re
 import time
 
-from engine.grading import LETTERS, Malformed, grade
+from torchquiz.record.grading import LETTERS, Malformed, grade
 
 RULE = "─" * 60
 QUIT, DONE = "quit", "done"
@@ -116,7 +116,7 @@ class QuizUI:
         self.write()
 
     def show_summary(self, summary):
-        from engine.session import mastery_bar
+        from torchquiz.engine.session import mastery_bar
         self.write(RULE)
         self.write(self.style("Quiz complete", bold=True))
         self.write(f"Score: {summary.correct}/{summary.answered} correct"

@@ -1,9 +1,9 @@
 """Exceptions raised by the exports. Only the CLI turns them into `Error: ...` messages."""
+from torchquiz.record.errors import RecordError
 
 
 class ExportError(Exception):
-    """Base class for every error an export raises on purpose."""
+    """Base class for every error an export raises on purpose (a bad record is a RecordError)."""
 
 
-class RecordError(ExportError):
-    """A question record is malformed, or cannot be exported without changing its key."""
+__all__ = ["ExportError", "RecordError"]

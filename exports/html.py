@@ -10,10 +10,10 @@ from importlib import resources
 
 from markupsafe import Markup
 
-from exports.errors import ExportError
-from exports.records import CHOICE_TYPES, check_records
-from exports.templating import gc_paused, render
-from exports.text import highlight_css, highlighted_code_block, inline_html, run_html
+from torchquiz.exports.errors import ExportError
+from torchquiz.record.validate import CHOICE_TYPES, check_records
+from torchquiz.exports.templating import gc_paused, render
+from torchquiz.exports.text import highlight_css, highlighted_code_block, inline_html, run_html
 
 MODES = ("practice", "exam", "key")
 TITLES = {"practice": "torchquiz practice", "exam": "torchquiz exam", "key": "torchquiz answer key"}
@@ -22,7 +22,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 @functools.lru_cache(maxsize=None)
 def _asset(name):
-    return resources.files("exports").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("torchquiz.exports").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def script_json(value):

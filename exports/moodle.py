@@ -7,11 +7,11 @@ short enough that Moodle keeps them whole.
 """
 from decimal import Decimal
 
-from exports.errors import ExportError
-from exports.records import check_records
-from exports.templating import gc_paused, render
-from exports.text import code_block, escape_html, inline_html, plain_text, run_html, xml_safe
-from generator.answers import parse_shape, shape_spellings
+from torchquiz.exports.errors import ExportError
+from torchquiz.record.validate import check_records
+from torchquiz.exports.templating import gc_paused, render
+from torchquiz.exports.text import code_block, escape_html, inline_html, plain_text, run_html, xml_safe
+from torchquiz.record.answers import parse_shape, shape_spellings
 
 DEFAULT_CATEGORY_ROOT = "$course$/top/torchquiz"
 DEFAULT_PENALTY = 0.3333333

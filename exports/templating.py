@@ -3,7 +3,7 @@ import contextlib
 import functools
 import gc
 
-from exports.text import cdata
+from torchquiz.exports.text import cdata
 
 
 @functools.lru_cache(maxsize=1)

@@ -80,7 +80,7 @@ class Misconception:
 
 
 def bank_roots(extra_dirs=(), include_builtin=True):
-    roots = [Path(str(resources.files("bank")))] if include_builtin else []
+    roots = [Path(str(resources.files("torchquiz.bank")))] if include_builtin else []
     return roots + [Path(d) for d in extra_dirs]
 
 

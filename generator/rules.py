@@ -4,7 +4,7 @@ Each rule takes the variant's context (params plus computed values) and returns 
 expected answer text, or a float for numeric keys (compared unrounded, within 1e-6), or None
 when the rule does not cover this variant.
 """
-from .answers import format_shape
+from torchquiz.record.answers import format_shape
 
 
 def recurrent_shape(ctx):

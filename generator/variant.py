@@ -9,7 +9,7 @@ import random
 
 import jinja2
 
-from .answers import canonical_line, format_number, last_line, parse_number, parse_shape, shape_spellings, tolerance_for
+from torchquiz.record.answers import canonical_line, format_number, last_line, parse_number, parse_shape, shape_spellings, tolerance_for
 from .errors import VariantError
 from .params import SampleError, sample_params, specs_for
 from .render import render

@@ -3,7 +3,7 @@
 Protocol (one JSON object per line): the worker first answers
 {"ok": true, "torch": ..., "device": ...} or {"ok": false, "error": ...}; then for each
 job {"id", "template", "difficulty", "seed", "pins", "trace"} it answers
-{"id", "record"} or {"id", "error"}. Run it as `python -m generator.worker --device cpu`.
+{"id", "record"} or {"id", "error"}. Run it as `python -m torchquiz.generator.worker --device cpu`.
 """
 import argparse
 import json
@@ -116,7 +116,7 @@ def serve(args, protocol):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m generator.worker")
+    parser = argparse.ArgumentParser(prog="python -m torchquiz.generator.worker")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--bank", action="append", default=[])

@@ -91,7 +91,7 @@ class WorkerPool:
 
     def __init__(self, size=1, device="cpu", time_limit=20.0, bank_dirs=(), include_builtin=True):
         self.size, self.time_limit = max(1, size), time_limit
-        self.command = [sys.executable, "-m", "generator.worker", "--device", device,
+        self.command = [sys.executable, "-m", "torchquiz.generator.worker", "--device", device,
                         "--time-limit", str(time_limit)]
         for directory in bank_dirs:
             self.command += ["--bank", os.fspath(directory)]

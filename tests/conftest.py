@@ -10,13 +10,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SCHEMA = ROOT.parent / "shared" / "question.schema.json"
-PACKAGED_SCHEMA = ROOT / "generator" / "question.schema.json"
+PACKAGED_SCHEMA = ROOT / "record" / "question.schema.json"
 
 
 def torchquiz(*args, check=True, env=None, **kwargs):
     """Run the real `torchquiz` CLI in a subprocess (the way users run it)."""
     full_env = {**os.environ, **(env or {})}
-    result = subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "torchquiz.cli", *args], capture_output=True, text=True,
                             env=full_env, cwd=kwargs.pop("cwd", ROOT), **kwargs)
     if check and result.returncode != 0:
         raise AssertionError(f"torchquiz {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
@@ -69,7 +69,7 @@ def write_bank(tmp_path):
 @pytest.fixture
 def db(tmp_path):
     """A real quiz database file holding 48 hand-written questions (tests/quiz_fixtures.py)."""
-    from engine.store import Store
+    from torchquiz.engine.store import Store
     from quiz_fixtures import bank
 
     path = tmp_path / "quiz.db"

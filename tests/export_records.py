@@ -146,7 +146,7 @@ def generate_set(path, count=1, seed=1):
     import subprocess
     import sys
 
-    command = [sys.executable, "-c", "from engine.cli import main; main()",
+    command = [sys.executable, "-c", "from torchquiz.cli.main import main; main()",
                "generate", "--count", str(count), "--seed", str(seed), "-o", str(path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

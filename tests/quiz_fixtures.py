@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-SCHEMA_PATHS = [Path(__file__).resolve().parents[1] / "generator" / "question.schema.json",
+SCHEMA_PATHS = [Path(__file__).resolve().parents[1] / "record" / "question.schema.json",
                 Path(__file__).resolve().parents[2] / "shared" / "question.schema.json",
                 Path("/work/shared/question.schema.json")]
 

@@ -1,7 +1,7 @@
 """Canonical answer forms: every spelling of a shape means the same shape (property-tested)."""
 from hypothesis import given, strategies as st
 
-from generator.answers import (canonical_line, format_number, format_shape, matches_numerical, matches_shortanswer,
+from torchquiz.record.answers import (canonical_line, format_number, format_shape, matches_numerical, matches_shortanswer,
                                parse_number, parse_shape, shape_spellings, tolerance_for)
 
 shapes = st.lists(st.integers(min_value=0, max_value=4096), min_size=0, max_size=5).map(tuple)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.api import load_templates, run_jobs, variant_jobs
-from generator.catalogue import load_misconceptions
+from torchquiz.generator.api import load_templates, run_jobs, variant_jobs
+from torchquiz.generator.catalogue import load_misconceptions
 
 ROOT = Path(__file__).resolve().parent.parent
 PART_A = sorted(

@@ -4,8 +4,8 @@ import collections
 
 import pytest
 
-from generator.api import generate_set, run_jobs
-from generator.catalogue import load_misconceptions
+from torchquiz.generator.api import generate_set, run_jobs
+from torchquiz.generator.catalogue import load_misconceptions
 
 PART_B = [
     "pipeline.stage_shape", "pipeline.stage_shape_typed", "pipeline.last_hidden", "pipeline.last_hidden_all",

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from engine.cli_bank_verify import SetFileError, compare_records, read_set
+from torchquiz.cli.bank_verify import SetFileError, compare_records, read_set
 
 from conftest import ROOT, torchquiz
 

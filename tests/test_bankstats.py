@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from generator.bankstats import (TemplateStats, _chi_square_sf, chi_square_uniform, correct_positions, flags_for,
+from torchquiz.generator.bankstats import (TemplateStats, _chi_square_sf, chi_square_uniform, correct_positions, flags_for,
                                  parameter_space, template_stats)
-from generator.templates import load_bank
+from torchquiz.generator.templates import load_bank
 
 from conftest import torchquiz
 

@@ -5,7 +5,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import COMMANDS, main
+from torchquiz.cli.main import COMMANDS, main
 
 from conftest import ROOT
 

@@ -5,13 +5,13 @@ import random
 import pytest
 from click.testing import CliRunner
 
-from engine import progress
-from engine.cli import main
-from engine.cli_quiz import quiz
-from engine.cli_report import calibrate, report, stats
-from engine.cli_store import build, import_set
-from engine.irt import p_correct
-from engine.store import OVERALL, Store
+from torchquiz.engine import progress
+from torchquiz.cli.main import main
+from torchquiz.cli.quiz import quiz
+from torchquiz.cli.report import calibrate, report, stats
+from torchquiz.cli.store import build, import_set
+from torchquiz.engine.irt import p_correct
+from torchquiz.engine.store import OVERALL, Store
 from quiz_fixtures import bank, shape_question, write_jsonl
 
 

@@ -8,7 +8,7 @@ import lxml.etree as etree
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main
+from torchquiz.cli.main import main
 from export_records import edge_case_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +123,7 @@ def test_html_mode_help_lists_exactly_the_issue_options():
 
 
 def test_export_runs_in_a_real_process_without_importing_torch(set_path, tmp_path):
-    code = ("import sys; from engine.cli import main\n"
+    code = ("import sys; from torchquiz.cli.main import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
             "assert 'torch' not in sys.modules, 'export imported torch'\n")
     for command in (["moodle", set_path, "-o", tmp_path / "q.xml"], ["html", set_path, "-o", tmp_path / "q.html"]):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from generator.answers import canonical_line, last_line, parse_number, tolerance_for
+from torchquiz.record.answers import canonical_line, last_line, parse_number, tolerance_for
 
 from conftest import ROOT, torchquiz
 
@@ -20,7 +20,7 @@ def test_generated_set_is_schema_valid_and_covers_every_family_and_level(generat
     assert records
     for record in records:
         validate_record(record)
-    from generator.templates import load_bank
+    from torchquiz.generator.templates import load_bank
     families = {t.family for t in load_bank()[0].values()}
     covered = collections.defaultdict(set)
     for record in records:
@@ -136,7 +136,7 @@ def test_correct_position_is_roughly_uniform_over_a_set(tmp_path):
 
 
 def test_commands_that_do_not_generate_never_import_torch():
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom engine.cli import main\n"
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom torchquiz.cli.main import main\n"
             "for args in (['--help'], ['bank', 'list'], ['bank', 'validate'], ['generate', '--help']):\n"
             "    result = CliRunner().invoke(main, args)\n"
             "    assert result.exit_code == 0, (args, result.output)\n"
@@ -173,7 +173,7 @@ def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     import time
 
     out = tmp_path / "partial.jsonl"
-    process = subprocess.Popen([sys.executable, "-m", "engine", "generate", "--count", "300", "-o", str(out)],
+    process = subprocess.Popen([sys.executable, "-m", "torchquiz.cli", "generate", "--count", "300", "-o", str(out)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(6)  # the worker is up and questions are being built

@@ -2,8 +2,8 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from engine.grading import Grade, Malformed, grade
-from generator.answers import shape_spellings
+from torchquiz.record.grading import Grade, Malformed, grade
+from torchquiz.record.answers import shape_spellings
 from quiz_fixtures import (multiresponse_question, numerical_question, shape_question, truefalse_question,
                            typed_shape_question)
 

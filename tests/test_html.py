@@ -14,10 +14,10 @@ import lxml.html
 import pytest
 
 from export_records import edge_case_records, session_generated_set
-from exports.errors import ExportError
-from exports.html import to_html
-from exports.records import load_records
-from generator.answers import matches_numerical, matches_shortanswer, parse_number, parse_shape
+from torchquiz.exports.errors import ExportError
+from torchquiz.exports.html import to_html
+from torchquiz.record.validate import load_records
+from torchquiz.record.answers import matches_numerical, matches_shortanswer, parse_number, parse_shape
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -394,7 +394,7 @@ def test_a_really_generated_set_can_be_answered_right_in_the_browser(browser, ge
 
 def test_line_by_line_highlighting_matches_pygments_on_whole_snippets(records):
     from export_records import replicated_records
-    from exports.text import _highlight, clear_highlight_cache, highlight_python
+    from torchquiz.exports.text import _highlight, clear_highlight_cache, highlight_python
 
     clear_highlight_cache()
     codes = [r["code"] for r in replicated_records(120) if r["code"]]

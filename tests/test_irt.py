@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from engine.calibration import CalibrationState, calibrate
-from engine.irt import (GRID, LABEL_PRIOR, IRTError, estimate_ability, estimate_topic_abilities,
+from torchquiz.engine.calibration import CalibrationState, calibrate
+from torchquiz.engine.irt import (GRID, LABEL_PRIOR, IRTError, estimate_ability, estimate_topic_abilities,
                         online_update, p_correct, refit)
-from engine.selection import Response
+from torchquiz.engine.selection import Response
 
 
 def test_p_correct_is_logistic_and_stable_far_out():
@@ -112,7 +112,7 @@ def test_ability_accepts_plain_records():
 
 
 def test_calibrate_records_warm_starts_and_fits_the_topic_spread():
-    from engine.calibration import calibrate_records
+    from torchquiz.engine.calibration import calibrate_records
 
     rng = np.random.default_rng(8)
     labels = {f"q{j}": ["easy", "medium", "hard"][j % 3] for j in range(30)}

@@ -15,12 +15,12 @@ import lxml.html
 import pytest
 
 from export_records import LONG_TEMPLATE, TRICKY_CODE, edge_case_records, option, record, session_generated_set
-from exports.errors import ExportError, RecordError
-from exports.moodle import (GRADES, category_path, decimal_text, grade_share, idnumber_for,
+from torchquiz.exports.errors import ExportError, RecordError
+from torchquiz.exports.moodle import (GRADES, category_path, decimal_text, grade_share, idnumber_for,
                             shortanswer_spellings, to_moodle_xml, wrong_fraction)
-from exports.records import load_records
-from exports.text import cdata
-from generator.answers import matches_numerical, matches_shortanswer
+from torchquiz.record.validate import load_records
+from torchquiz.exports.text import cdata
+from torchquiz.record.answers import matches_numerical, matches_shortanswer
 
 GRADE_SET = {float(g) for g in GRADES} | {-float(g) for g in GRADES}
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
@@ -401,7 +401,7 @@ def test_load_records_names_file_and_line(tmp_path, records):
 
 
 def test_exports_never_import_torch():
-    code = ("import sys, exports.moodle, exports.html, exports.records, engine.cli_export; "
+    code = ("import sys, torchquiz.exports.moodle, torchquiz.exports.html, torchquiz.record.validate, torchquiz.cli.export; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -444,7 +444,7 @@ def test_a_really_generated_set_passes_the_structure_rules(generated_set):
     ("options", [{"text": "a", "correct": True, "feedback": "", "misconception": "Bad Id"}]),
 ])
 def test_fast_and_reference_schema_validators_agree(records, field, value):
-    from exports.records import _fast_check, _validator, schema_path
+    from torchquiz.record.validate import _fast_check, _validator, schema_path
 
     bad = dict(records[0], **{field: value})
     fast_ok = True
@@ -458,7 +458,7 @@ def test_fast_and_reference_schema_validators_agree(records, field, value):
 
 
 def load_records_from(items):
-    from exports.records import check_records
+    from torchquiz.record.validate import check_records
 
     return check_records(items)
 

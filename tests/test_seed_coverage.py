@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.answers import canonical_line
-from generator.api import load_templates, run_jobs
-from generator.catalogue import load_misconceptions
-from generator.params import specs_for
-from generator.render import render
+from torchquiz.record.answers import canonical_line
+from torchquiz.generator.api import load_templates, run_jobs
+from torchquiz.generator.catalogue import load_misconceptions
+from torchquiz.generator.params import specs_for
+from torchquiz.generator.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from engine.irt import LABEL_PRIOR, estimate_ability, p_correct
-from engine.selection import (Item, ItemPool, NearVariant, Response, find_near_variant,
+from torchquiz.engine.irt import LABEL_PRIOR, estimate_ability, p_correct
+from torchquiz.engine.selection import (Item, ItemPool, NearVariant, Response, find_near_variant,
                               schedule_near_variant, select_next, settle_pending, should_stop,
                               unservable)
 
@@ -161,7 +161,7 @@ def test_selection_on_a_large_prepared_pool():
 
 
 def test_selection_never_imports_torch():
-    code = ("import sys, random; from engine.selection import select_next, Item;"
+    code = ("import sys, random; from torchquiz.engine.selection import select_next, Item;"
             "select_next([Item('a:000000000000','a','rnn','easy',-1.0)], [], random.Random(0));"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

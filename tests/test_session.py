@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import progress
-from engine.grading import grade
-from engine.near_variants import NearVariantMaker
-from engine.progress import UnknownLearner
-from engine.session import NoQuestions, NothingToResume, QuizSession
-from engine.store import OVERALL, Store
+from torchquiz.engine import progress
+from torchquiz.record.grading import grade
+from torchquiz.engine.near_variants import NearVariantMaker
+from torchquiz.engine.progress import UnknownLearner
+from torchquiz.engine.session import NoQuestions, NothingToResume, QuizSession
+from torchquiz.engine.store import OVERALL, Store
 from quiz_fixtures import bank, shape_question
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,7 +137,7 @@ def test_wrong_answer_brings_a_near_variant_later(tmp_path):
 
 @pytest.mark.slow
 def test_near_variant_is_generated_in_the_background_when_the_pool_has_none(tmp_path):
-    from generator.api import generate_set
+    from torchquiz.generator.api import generate_set
     records = generate_set(templates=["shape.recurrent_output"], count=1, seed=11, difficulty="medium").records
     path = tmp_path / "gen.db"
     with Store.open(path) as store:
@@ -157,7 +157,7 @@ def test_near_variant_is_generated_in_the_background_when_the_pool_has_none(tmp_
 QUIZ_IN_PROCESS = textwrap.dedent("""
     import sys
     from click.testing import CliRunner
-    from engine.cli import main
+    from torchquiz.cli.main import main
     result = CliRunner().invoke(main, ["quiz", "--db", sys.argv[1], "--learner", "ada", "--length", "3",
                                        "--seed", "1"], input="A\\n\\n1\\n\\n(2, 3, 4)\\n\\nA\\n\\n1\\n\\n")
     assert result.exit_code == 0, result.output
@@ -205,8 +205,8 @@ def test_killed_quiz_keeps_completed_answers(store):
 
 
 def test_difficulties_refit_by_themselves_when_enough_answers_arrived(store, monkeypatch):
-    import engine.session
-    monkeypatch.setattr(engine.session, "REFIT_EVERY", 6)
+    import torchquiz.engine.session
+    monkeypatch.setattr(torchquiz.engine.session, "REFIT_EVERY", 6)
     for name in ("ada", "bob"):
         session = QuizSession.start(store, name, length=3, seed=8)
         while (record := session.next_question()) is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.simulate import METRIC_KEYS, build_world, items_to_match, simulate
+from torchquiz.engine.simulate import METRIC_KEYS, build_world, items_to_match, simulate
 
 TORCHQUIZ = str(Path(sys.executable).with_name("torchquiz"))
 
@@ -98,7 +98,7 @@ def test_cli_table_and_usage_error():
 
 
 def test_simulation_never_imports_torch():
-    code = ("import sys; from engine.simulate import simulate; simulate(learners=5, length=3);"
+    code = ("import sys; from torchquiz.engine.simulate import simulate; simulate(learners=5, length=3);"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import progress
-from engine.store import (SCHEMA_VERSION, NewerSchemaError, NotATorchquizDatabase, Store, UnknownQuestion,
+from torchquiz.engine import progress
+from torchquiz.engine.store import (SCHEMA_VERSION, NewerSchemaError, NotATorchquizDatabase, Store, UnknownQuestion,
                           default_db_path)
 from quiz_fixtures import bank, shape_question, typed_shape_question
 
@@ -117,7 +117,7 @@ def test_indexed_columns_and_filters(store):
 
 
 def test_items_start_at_label_prior_and_carry_misconceptions(store):
-    from engine.irt import LABEL_PRIOR
+    from torchquiz.engine.irt import LABEL_PRIOR
     easy = shape_question(1, difficulty="easy")
     typed = typed_shape_question(2, difficulty="hard")
     store.add_questions([easy, typed])
@@ -146,8 +146,8 @@ def test_attempt_is_atomic(store):
 
 WRITER = textwrap.dedent("""
     import sys
-    from engine import progress
-    from engine.store import Store
+    from torchquiz.engine import progress
+    from torchquiz.engine.store import Store
     store = Store.open(sys.argv[1])
     learner = progress.learner_id(store, sys.argv[2])
     session = progress.start_session(store, learner, length=1000, target=0.7, filters={}, seed=0)

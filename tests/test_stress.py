@@ -4,8 +4,8 @@ import collections
 
 import pytest
 
-from generator.api import generate_set, load_templates
-from generator.bankstats import bank_stats, chi_square_uniform, correct_positions, format_table
+from torchquiz.generator.api import generate_set, load_templates
+from torchquiz.generator.bankstats import bank_stats, chi_square_uniform, correct_positions, format_table
 
 DEFAULT_SEEDS = 30   # what `torchquiz bank stats` uses, and what the "no template flagged" refers to
 

@@ -1,8 +1,8 @@
 """Template loading and validation: every problem at once, each with file:line, field and value."""
 import pytest
 
-from generator.templates import load_bank, select_templates
-from generator.errors import UnknownTemplate
+from torchquiz.generator.templates import load_bank, select_templates
+from torchquiz.generator.errors import UnknownTemplate
 
 from conftest import torchquiz
 

@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.irt import eap
-from engine.selection import Response
-from engine.topic_ability import bifactor_eap, estimate_across_topics, fit_topic_sd, log_marginal
+from torchquiz.engine.irt import eap
+from torchquiz.engine.selection import Response
+from torchquiz.engine.topic_ability import bifactor_eap, estimate_across_topics, fit_topic_sd, log_marginal
 
 B = np.array([-1.0, 0.0, 0.5, 1.0, -0.5])
 A = np.array([1.0, 1.3, 0.9, 1.5, 1.1])

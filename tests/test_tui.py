@@ -8,11 +8,11 @@ import pexpect
 import pytest
 from click.testing import CliRunner
 
-from engine import progress
-from engine.cli import main
-from engine.session import QuizSession
-from engine.store import Store
-from engine.tui import DONE, QUIT, QuizUI, play
+from torchquiz.engine import progress
+from torchquiz.cli.main import main
+from torchquiz.engine.session import QuizSession
+from torchquiz.engine.store import Store
+from torchquiz.engine.tui import DONE, QUIT, QuizUI, play
 from quiz_fixtures import shape_question
 
 TORCHQUIZ = str(Path(sys.executable).parent / "torchquiz")
@@ -197,7 +197,7 @@ def test_done_when_flow_with_a_generated_set(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["bank", "import", str(set_path), "--db", str(db)])
     if result.exit_code != 0:  # `bank import` not wired into the group yet: call the command itself
-        from engine.cli_store import import_set
+        from torchquiz.cli.store import import_set
         result = runner.invoke(import_set, [str(set_path), "--db", str(db)])
     assert result.exit_code == 0, result.output
     child = spawn("quiz", "--learner", "ada", "--length", "10", "--no-generate", db=db)

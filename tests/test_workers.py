@@ -1,8 +1,8 @@
 """Torch workers: a hanging or crashing template fails only its own variant; absent devices are clear errors."""
 import pytest
 
-from generator.api import generate_set
-from generator.errors import DeviceUnavailable
+from torchquiz.generator.api import generate_set
+from torchquiz.generator.errors import DeviceUnavailable
 
 from conftest import torchquiz
 from test_templates import GOOD

@@ -3,15 +3,15 @@ import json
 
 import click
 
-from engine.cli_options import db_option, store_errors
-from engine.cli_store import default_learner, open_store
+from torchquiz.cli.options import db_option, store_errors
+from torchquiz.cli.store import default_learner, open_store
 
 
 def learner_report(store, name):
     """A learner's progress as JSON-serialisable data (the --json output)."""
-    from engine import progress
-    from engine.session import TopicAbility, explain_misconception, practise_next
-    from engine.store import OVERALL
+    from torchquiz.engine import progress
+    from torchquiz.engine.session import TopicAbility, explain_misconception, practise_next
+    from torchquiz.engine.store import OVERALL
 
     learner = progress.learner_id(store, name, create=False)
     stored = progress.abilities(store, learner)
@@ -50,7 +50,7 @@ def report(learner, as_json, db_path):
       torchquiz report --learner ada --json
       torchquiz report --learner ada --db class.db
     """
-    from engine.session import mastery_bar
+    from torchquiz.engine.session import mastery_bar
 
     store = open_store(db_path)
     with store_errors():
@@ -98,7 +98,7 @@ def stats(min_attempts, flagged, as_json, db_path):
       torchquiz stats --flagged --min-attempts 30
       torchquiz stats --json
     """
-    from engine.item_stats import item_statistics
+    from torchquiz.engine.item_stats import item_statistics
 
     store = open_store(db_path)
     with store_errors():
@@ -138,7 +138,7 @@ def calibrate(db_path):
       torchquiz calibrate
       torchquiz calibrate --db class.db
     """
-    from engine import progress
+    from torchquiz.engine import progress
 
     store = open_store(db_path)
     with store_errors():

@@ -5,7 +5,7 @@ import time
 
 import click
 
-from .cli_options import bank_options, device_option, progress_reporter, user_errors, write_atomically
+from .options import bank_options, device_option, progress_reporter, user_errors, write_atomically
 
 
 @click.command()
@@ -31,7 +31,7 @@ def generate(families, templates, difficulty, count, seed, device, workers, time
       torchquiz generate --family shape --family packing --difficulty hard --count 10 -o hard.jsonl
       torchquiz generate --template shape.recurrent_output --workers 2 --device auto -o set.jsonl
     """
-    from generator.api import generate_set, jsonl_text
+    from torchquiz.generator.api import generate_set, jsonl_text
 
     started = time.monotonic()
     with user_errors():
@@ -113,8 +113,8 @@ def preview(template, seed, difficulty, pairs, as_json, device, bank_dirs, no_bu
     """
     import json
 
-    from generator.api import load_templates, run_jobs
-    from generator.templates import select_templates
+    from torchquiz.generator.api import load_templates, run_jobs
+    from torchquiz.generator.templates import select_templates
 
     pins = _parse_pins(pairs)
     with user_errors():

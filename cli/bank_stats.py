@@ -5,7 +5,7 @@ import time
 
 import click
 
-from .cli_options import bank_options, device_option, progress_reporter, user_errors
+from .options import bank_options, device_option, progress_reporter, user_errors
 
 
 @click.command(short_help="Stress-test every template over many seeds; flag poor variety or bias.")
@@ -39,9 +39,9 @@ def stats(seeds, seed, families, templates, difficulty, device, workers, time_li
       torchquiz bank stats --family packing --json
       torchquiz bank stats --template metrics.threshold --show-failures
     """
-    from generator.api import generate_set, load_templates
-    from generator.bankstats import bank_stats, format_table
-    from generator.templates import select_templates
+    from torchquiz.generator.api import generate_set, load_templates
+    from torchquiz.generator.bankstats import bank_stats, format_table
+    from torchquiz.generator.templates import select_templates
 
     started = time.monotonic()
     with user_errors():

@@ -9,7 +9,7 @@ import re
 import string
 from dataclasses import dataclass
 
-from generator import answers
+from torchquiz.record import answers
 
 LETTERS = string.ascii_uppercase
 

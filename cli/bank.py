@@ -4,14 +4,14 @@ from pathlib import Path
 
 import click
 
-from .cli import LazyGroup
-from .cli_options import bank_options, user_errors
+from .main import LazyGroup
+from .options import bank_options, user_errors
 
 BANK_COMMANDS = {
-    "stats": "engine.cli_bank_stats:stats",
-    "verify": "engine.cli_bank_verify:verify",
-    "build": "engine.cli_store:build",
-    "import": "engine.cli_store:import_set",
+    "stats": "torchquiz.cli.bank_stats:stats",
+    "verify": "torchquiz.cli.bank_verify:verify",
+    "build": "torchquiz.cli.store:build",
+    "import": "torchquiz.cli.store:import_set",
 }
 
 
@@ -29,9 +29,9 @@ def bank():
 
 
 def _problems_for(path, bank_dirs, no_builtin):
-    from generator.catalogue import load_misconceptions
-    from generator.errors import TemplateError
-    from generator.templates import load_bank, load_template
+    from torchquiz.generator.catalogue import load_misconceptions
+    from torchquiz.generator.errors import TemplateError
+    from torchquiz.generator.templates import load_bank, load_template
 
     if path is None:
         return load_bank(bank_dirs, not no_builtin)[1]
@@ -82,8 +82,8 @@ def list_templates(families, as_json, bank_dirs, no_builtin):
       torchquiz bank list
       torchquiz bank list --family shape --json
     """
-    from generator.api import load_templates
-    from generator.templates import select_templates
+    from torchquiz.generator.api import load_templates
+    from torchquiz.generator.templates import select_templates
 
     with user_errors():
         chosen = select_templates(load_templates(bank_dirs, not no_builtin), (), families)

@@ -56,8 +56,8 @@ def simulate(learners, length, seed, topic_rho, target, as_json):
       torchquiz simulate --learners 200 --length 15
       torchquiz simulate --topic-rho 0.6 --json
     """
-    from engine.simulate import METRIC_KEYS
-    from engine.simulate import simulate as run
+    from torchquiz.engine.simulate import METRIC_KEYS
+    from torchquiz.engine.simulate import simulate as run
 
     result = run(learners=learners, length=length, seed=seed, topic_rho=topic_rho, target=target)
     if as_json:

@@ -1,33 +1,21 @@
-"""Question sets: load JSON Lines, validate each record against the question schema.
+"""Validation of question records against the schema shipped in this package.
 
-Exports consume only question records (shared/question.schema.json). Errors name the
-file and line, so an educator can open the set at the broken record.
+Every reader of records (exports, bank import, bank verify) checks them here, and errors
+name `file:line (id)`, so an educator can open the set at the broken record.
 """
 import functools
 import json
-import os
 from pathlib import Path
 
-from exports.errors import RecordError
+from .errors import RecordError
 
-SCHEMA_ENV = "TORCHQUIZ_SCHEMA"
-_ROOT = Path(__file__).resolve().parent.parent
-# The packaged copy first (installed wheels have no ../shared), then the shared original.
-_SCHEMA_CANDIDATES = (
-    _ROOT / "generator" / "question.schema.json",
-    _ROOT.parent / "shared" / "question.schema.json",
-)
+SCHEMA_PATH = Path(__file__).resolve().with_name("question.schema.json")
 CHOICE_TYPES = ("multichoice", "multiresponse", "truefalse")
 
 
 def schema_path():
-    """The question schema file: $TORCHQUIZ_SCHEMA, the packaged copy, or ../shared."""
-    if os.environ.get(SCHEMA_ENV):
-        return Path(os.environ[SCHEMA_ENV])
-    for candidate in _SCHEMA_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    raise RecordError(f"question schema not found; set {SCHEMA_ENV} to question.schema.json")
+    """The question schema (record/question.schema.json; a test keeps it identical to ../shared)."""
+    return SCHEMA_PATH
 
 
 @functools.lru_cache(maxsize=4)

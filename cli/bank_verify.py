@@ -11,9 +11,9 @@ import time
 
 import click
 
-from exports.records import parse_lines
+from torchquiz.record.validate import parse_lines
 
-from .cli_options import bank_options, device_option, progress_reporter, user_errors
+from .options import bank_options, device_option, progress_reporter, user_errors
 
 # Fields that carry the answer; a difference in any of them is what torch drift looks like.
 ANSWER_FIELDS = ("answer", "options", "run", "code", "misconception_answers")
@@ -73,7 +73,7 @@ def compare_records(stored, fresh, pinned=False):
 
 def _rebuild(entries, pinned, *, device, workers, time_limit, bank_dirs, include_builtin, on_progress):
     """{line number: reply} for rebuilding the given (line, record) entries in the worker pool."""
-    from generator.workers import WorkerPool
+    from torchquiz.generator.workers import WorkerPool
 
     jobs = [{"id": number, "template": record["template"], "difficulty": record["difficulty"],
              "seed": record["provenance"]["seed"], "pins": record["params"] if pinned else {}}
@@ -92,7 +92,7 @@ def _rebuild(entries, pinned, *, device, workers, time_limit, bank_dirs, include
 def verify_set(path, *, device="cpu", workers=1, time_limit=20.0, bank_dirs=(), include_builtin=True,
                on_progress=None):
     """(checked, problems, hello): problems are (line, id, [phrases]) for every record that drifted or fails."""
-    from generator.api import load_templates
+    from torchquiz.generator.api import load_templates
 
     entries = read_set(path)
     templates = load_templates(bank_dirs, include_builtin)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from exports.errors import ExportError
+from torchquiz.exports.errors import ExportError, RecordError
 
-from .cli_options import write_atomically
+from .options import write_atomically
 
 
 class SuggestingChoice(click.Choice):
@@ -27,7 +27,7 @@ class SuggestingChoice(click.Choice):
 
 
 def _load(set_path):
-    from exports.records import load_records
+    from torchquiz.record.validate import load_records
 
     return load_records(set_path)
 
@@ -70,14 +70,14 @@ def moodle(set_path, output, category_by, category_root, penalty, shuffle):
       torchquiz export moodle set.jsonl -o quiz.xml --category-root '$course$/top/RNN week 3' --penalty 0.1
       torchquiz export moodle set.jsonl -o quiz.xml --no-shuffle
     """
-    from exports.moodle import to_moodle_xml
+    from torchquiz.exports.moodle import to_moodle_xml
 
     try:
         records = _load(set_path)
         xml = to_moodle_xml(records, category_by=category_by, category_root=category_root,
                             penalty=penalty, shuffle=shuffle)
         write_atomically(output, xml)
-    except ExportError as exc:
+    except (ExportError, RecordError) as exc:
         raise click.ClickException(str(exc)) from exc
     categories = len({r[category_by] for r in records})
     click.echo(f"Wrote {len(records)} questions in {categories} categories to {output}")
@@ -99,12 +99,12 @@ def html(set_path, output, mode):
       torchquiz export html set.jsonl -o paper.html --mode exam
       torchquiz export html set.jsonl -o key.html --mode key
     """
-    from exports.html import to_html
+    from torchquiz.exports.html import to_html
 
     try:
         records = _load(set_path)
         page = to_html(records, mode=mode)
         write_atomically(output, page)
-    except ExportError as exc:
+    except (ExportError, RecordError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {len(records)} questions ({mode}) to {output}")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from engine.cli_options import db_option, progress_reporter, store_errors, user_errors
+from torchquiz.cli.options import db_option, progress_reporter, store_errors, user_errors
 
 
 def default_learner():
@@ -20,14 +20,14 @@ def default_learner():
 
 
 def open_store(db_path):
-    from engine.store import Store
+    from torchquiz.engine.store import Store
     with store_errors():
         return Store.open(db_path)
 
 
 def validate_lines(path, lines):
     """(records, problems): each line parsed and checked against the schema; problems as 'path:N: ...'."""
-    from exports.records import parse_lines, schema_problems  # one reader and schema check for every consumer
+    from torchquiz.record.validate import parse_lines, schema_problems  # one reader and schema check for every consumer
 
     records, problems = [], []
     for number, record, problem in parse_lines(lines):
@@ -93,7 +93,7 @@ def build(count, families, templates, seed, device, workers, db_path):
       torchquiz bank build --family shape --family packing --count 50 --workers 4
       torchquiz bank build --count 10 --seed 3 --db class.db
     """
-    from generator.api import generate_set
+    from torchquiz.generator.api import generate_set
 
     store = open_store(db_path)
     with user_errors():

@@ -11,15 +11,15 @@ import click
 
 # command name -> "module:attribute"; one module per concept.
 COMMANDS = {
-    "generate": "engine.cli_generate:generate",
-    "preview": "engine.cli_generate:preview",
-    "bank": "engine.cli_bank:bank",
-    "export": "engine.cli_export:export",
-    "quiz": "engine.cli_quiz:quiz",
-    "report": "engine.cli_report:report",
-    "stats": "engine.cli_report:stats",
-    "calibrate": "engine.cli_report:calibrate",
-    "simulate": "engine.cli_simulate:simulate",
+    "generate": "torchquiz.cli.generate:generate",
+    "preview": "torchquiz.cli.generate:preview",
+    "bank": "torchquiz.cli.bank:bank",
+    "export": "torchquiz.cli.export:export",
+    "quiz": "torchquiz.cli.quiz:quiz",
+    "report": "torchquiz.cli.report:report",
+    "stats": "torchquiz.cli.report:stats",
+    "calibrate": "torchquiz.cli.report:calibrate",
+    "simulate": "torchquiz.cli.simulate:simulate",
 }
 
 SHORT_HELP = {

@@ -5,8 +5,8 @@ import sys
 
 import click
 
-from engine.cli_options import db_option, store_errors
-from engine.cli_store import default_learner, open_store
+from torchquiz.cli.options import db_option, store_errors
+from torchquiz.cli.store import default_learner, open_store
 
 
 def _check_names(kind, given, known):
@@ -45,9 +45,9 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
       torchquiz quiz --learner ada --resume
       torchquiz quiz --topic lstm --topic packing --family shape
     """
-    from engine.near_variants import NearVariantMaker
-    from engine.session import QuizSession
-    from engine.tui import QUIT, QuizUI, play
+    from torchquiz.engine.near_variants import NearVariantMaker
+    from torchquiz.engine.session import QuizSession
+    from torchquiz.engine.tui import QUIT, QuizUI, play
 
     store = open_store(db_path)
     maker = NearVariantMaker(store.path) if generate else None

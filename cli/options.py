@@ -40,14 +40,14 @@ def _reported(error_class):
 
 def user_errors():
     """Generator errors (bad templates, absent devices, ...) as click errors."""
-    from generator.errors import GeneratorError
+    from torchquiz.generator.errors import GeneratorError
 
     return _reported(GeneratorError)
 
 
 def store_errors():
     """Store errors (not a torchquiz database, newer schema, ...) as click errors."""
-    from engine.store import StoreError
+    from torchquiz.engine.store import StoreError
 
     return _reported(StoreError)
 
