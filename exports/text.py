@@ -65,12 +65,15 @@ def output_block(text):
 def run_html(record):
     """What running the record's code printed or raised, as HTML ('' when there is nothing)."""
     run = record.get("run") or {}
+    # A warning is part of what the code did (some keys are "It runs, with a UserWarning, ..."), so show it.
+    warned = "".join("<p>Running it warns:</p>" + output_block(f"{w['category']}: {w['message']}")
+                     for w in run.get("warnings") or [])
     if run.get("exception"):
         message = f": {run['message']}" if run.get("message") else ""
-        return "<p>Running it raises:</p>" + output_block(run["exception"] + message)
+        return warned + "<p>Running it raises:</p>" + output_block(run["exception"] + message)
     if run.get("stdout", "").strip():
-        return "<p>Running it prints:</p>" + output_block(run["stdout"].rstrip("\n"))
-    return ""
+        return warned + "<p>Running it prints:</p>" + output_block(run["stdout"].rstrip("\n"))
+    return warned
 
 
 @functools.lru_cache(maxsize=1)

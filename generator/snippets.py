@@ -4,6 +4,7 @@ import dataclasses
 import io
 import json
 import signal
+import warnings
 
 
 class SnippetTimeout(BaseException):
@@ -16,9 +17,13 @@ class RunResult:
     exception: str | None = None
     message: str | None = None
     result: object = None        # the snippet's `result` variable (compute snippets), JSON values only
+    warnings: tuple = ()         # ((category, first line of message), ...) that the snippet made Python warn
 
     def as_record(self):
-        return {"stdout": self.stdout, "exception": self.exception, "message": self.message}
+        record = {"stdout": self.stdout, "exception": self.exception, "message": self.message}
+        if self.warnings:  # only when it warned: records of snippets that don't warn stay byte-identical
+            record["warnings"] = [{"category": c, "message": m} for c, m in self.warnings]
+        return record
 
 
 def _on_alarm(signum, frame):
@@ -40,20 +45,29 @@ def run_snippet(code, time_limit=20.0):
     buffer = io.StringIO()
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, time_limit)
-    try:
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
-            exec(compile(code, "<snippet>", "exec"), namespace)
-    except SnippetTimeout:
-        raise
-    except (Exception, SystemExit) as exc:  # the snippet's own error is the answer, not ours
-        return RunResult(buffer.getvalue(), type(exc).__name__, _first_line(exc))
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    # "always": a warning is part of what the snippet does, so a worker that already ran a warning
+    # snippet must report it again (the default filter shows each warning once per process).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
+                exec(compile(code, "<snippet>", "exec"), namespace)
+        except SnippetTimeout:
+            raise
+        except (Exception, SystemExit) as exc:  # the snippet's own error is the answer, not ours
+            return RunResult(buffer.getvalue(), type(exc).__name__, _first_line(exc), warnings=_warned(caught))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     result = namespace.get("result")
     if result is not None:
         result = json.loads(json.dumps(result))  # JSON values only: the record must serialise
-    return RunResult(buffer.getvalue(), None, None, result)
+    return RunResult(buffer.getvalue(), None, None, result, _warned(caught))
+
+
+def _warned(caught):
+    """Distinct (category, first message line) pairs in the order Python raised them."""
+    return tuple(dict.fromkeys((w.category.__name__, _first_line(w.message) or "") for w in caught))
 
 
 class CachedRunner:

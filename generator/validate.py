@@ -18,7 +18,7 @@ OPTIONAL = ("params", "difficulty", "code", "compute", "probe", "option", "optio
 ANSWERS = ("stdout", "exception", "probe", "curated")
 TEXT_FIELDS = ("stem", "code", "compute", "probe", "option", "hint", "feedback")
 # Names the generator adds to every rendering context besides params and computed values.
-CONTEXT_NAMES = {"key", "code", "option", "wrong", "difficulty"}
+CONTEXT_NAMES = {"key", "code", "option", "wrong", "difficulty", "warning"}
 
 
 def _did_you_mean(word, choices):

@@ -99,6 +99,9 @@ class Evaluation:
         if source == "exception":
             if self.run.exception:
                 return f"It raises {self.run.exception}"
+            if self.run.warnings:  # a warning is an outcome the learner should predict, like an exception
+                warned = f"It runs, with a {self.run.warnings[0][0]},"
+                return f"{warned} and prints {printed}" if printed else warned.rstrip(",")
             return f"It runs and prints {printed}" if printed else "It runs without an error"
         # probe: the outcome decides correctness; the option text is what is shown
         return f"raises {self.run.exception}" if self.run.exception else printed
@@ -235,8 +238,10 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
         if not agrees:
             raise VariantError(template.id, difficulty, seed,
                                f"double entry failed: torch gave {key.text!r} but rule {template.rule} gives {expected!r}")
+    warned = key.code_run.warnings if key.code_run is not None else ()
     ctx = {**key.ctx, "key": key.option if template.answer in ("probe", "curated") else key.text,
-           "code": key.code, "difficulty": difficulty}
+           "code": key.code, "difficulty": difficulty,
+           "warning": f"{warned[0][0]}: {warned[0][1]}" if warned else ""}  # what torch warned, for the solution
     options, wrong_answers = _options(template, key, params, specs, run, catalogue, rng, ctx)
     answer = _answer(template, key)
     if template.type == "multiresponse":
