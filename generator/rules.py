@@ -212,6 +212,84 @@ def meets_requirement(ctx):
     return str(METRIC_FORMULAS["recall"](*_counts(ctx)) >= ctx["required"] / 100)
 
 
+def attention_shape(ctx):
+    """nn.MultiheadAttention: attn_output is (L, N, E), or (N, L, E) with batch_first; the weights ignore
+    batch_first: (N, L, S) averaged over heads (the default), (N, num_heads, L, S) with average_attn_weights=False,
+    None with need_weights=False. Unbatched (2-D) input drops N."""
+    embed, heads, target = ctx["embed_dim"], ctx["num_heads"], ctx["seq_len"]
+    batch, source = ctx.get("batch"), ctx.get("src_len", target)
+    unbatched = ctx.get("unbatched", False)
+    ask = ctx.get("ask", "output")
+    if ask == "output":
+        if unbatched:
+            return format_shape((target, embed))
+        return format_shape((batch, target, embed) if ctx.get("batch_first") else (target, batch, embed))
+    if ask == "weights":
+        if not ctx.get("need_weights", True):
+            return "None"
+        lead = () if unbatched else (batch,)
+        per_head = () if ctx.get("average", True) else (heads,)
+        return format_shape(lead + per_head + (target, source))
+    return None
+
+
+def mha_param_count(ctx):
+    """nn.MultiheadAttention(E, H, bias, add_bias_kv, kdim, vdim): the q, k, v projections (E x E, E x kdim,
+    E x vdim; one packed 3E x E in_proj_weight when kdim = vdim = E), in_proj_bias 3E and out_proj E x E + E
+    when bias, and bias_k, bias_v of E each with add_bias_kv. num_heads never enters: heads split E."""
+    embed = ctx["embed_dim"]
+    kdim, vdim = ctx.get("kdim") or embed, ctx.get("vdim") or embed
+    bias = ctx.get("bias", True)
+    total = embed * (embed + kdim + vdim) + embed * embed
+    if bias:
+        total += 3 * embed + embed
+    if ctx.get("add_bias_kv"):
+        total += 2 * embed
+    return str(total)
+
+
+def encoder_layer_param_count(ctx):
+    """nn.TransformerEncoderLayer(d, H, F): self-attention (4d^2 + 4d), linear1 (F x d + F), linear2 (d x F + d)
+    and two LayerNorms (2d each); bias=False drops every bias, LayerNorm's included (d each left). An
+    nn.TransformerEncoder of num_layers deep-copies the layer, so the count multiplies."""
+    d, ff = ctx["d_model"], ctx.get("dim_feedforward") or 2048
+    bias = ctx.get("bias", True)
+    attention = 4 * d * d + (4 * d if bias else 0)
+    feedforward = 2 * d * ff + ((ff + d) if bias else 0)
+    norms = 2 * (2 * d if bias else d)
+    return str((attention + feedforward + norms) * (ctx.get("num_layers", 1) or 1))
+
+
+def conv1d_length(ctx):
+    """nn.Conv1d's L_out = floor((L + 2p - d(k - 1) - 1) / s) + 1; with ask='shape', (N, C_out, L_out)."""
+    length, pad = ctx["seq_len"], ctx.get("padding", 0)
+    kernel, stride, dilation = ctx["kernel_size"], ctx.get("stride", 1), ctx.get("dilation", 1)
+    out = (length + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+    if out < 1:
+        return None  # torch raises; the template does not ask for a length then
+    if ctx.get("ask", "shape") == "length":
+        return str(out)
+    if ctx.get("ask", "shape") == "shape":
+        return format_shape((ctx["batch"], ctx["out_channels"], out))
+    return None
+
+
+def sequence_preserving_shape(ctx):
+    """Transformer encoder layers (and stacks of them) return the input's shape: (L, N, E) or (N, L, E)."""
+    if ctx.get("ask", "output") != "output":
+        return None
+    embed, batch, seq = ctx["d_model"], ctx["batch"], ctx["seq_len"]
+    return format_shape((batch, seq, embed) if ctx.get("batch_first") else (seq, batch, embed))
+
+
+def embedding_shape(ctx):
+    """nn.Embedding maps an index tensor of any shape to that shape + (embedding_dim,)."""
+    if ctx.get("ask", "output") != "output":
+        return None
+    dims = (ctx["seq_len"],) if ctx.get("unbatched") else (ctx["batch"], ctx["seq_len"])
+    return format_shape(dims + (ctx["embedding_dim"],))
+
+
 RULES = {
     "recurrent_shape": recurrent_shape,
     "packing_result": packing_result,
@@ -227,4 +305,10 @@ RULES = {
     "threshold_tradeoff": threshold_tradeoff,
     "regression_error": regression_error,
     "meets_requirement": meets_requirement,
+    "attention_shape": attention_shape,
+    "mha_param_count": mha_param_count,
+    "encoder_layer_param_count": encoder_layer_param_count,
+    "conv1d_length": conv1d_length,
+    "sequence_preserving_shape": sequence_preserving_shape,
+    "embedding_shape": embedding_shape,
 }
