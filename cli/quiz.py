@@ -1,19 +1,18 @@
 """`torchquiz quiz`: an adaptive quiz in the terminal, from the questions in the store."""
-import difflib
 import os
 import sys
 
 import click
 
-from torchquiz.cli.options import db_option, store_errors
+from torchquiz.cli.options import db_option, generation_options, store_errors
 from torchquiz.cli.store import default_learner, open_store
+from torchquiz.record.suggest import did_you_mean
 
 
 def _check_names(kind, given, known):
     for name in given:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else f" Known: {', '.join(known) or 'none'}."
+            hint = did_you_mean(name, known) or f" Known: {', '.join(known) or 'none'}."
             raise click.BadParameter(f"no {kind} '{name}' in the store.{hint}", param_hint=f"--{kind}")
 
 
@@ -30,7 +29,8 @@ def _check_names(kind, given, known):
 @click.option("--generate/--no-generate", "generate", default=True, show_default=True,
               help="Generate near variants in the background when the store has none.")
 @db_option
-def quiz(learner, topics, families, length, resume, target, seed, generate, db_path):
+@generation_options()
+def quiz(learner, topics, families, length, resume, target, seed, generate, db_path, settings):
     """Take an adaptive quiz: questions near your level, feedback and a worked solution after each.
 
     Answer with a letter (A-D), an option number, or type the answer (a shape such as
@@ -50,7 +50,7 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
     from torchquiz.engine.tui import QUIT, QuizUI, play
 
     store = open_store(db_path)
-    maker = NearVariantMaker(store.path) if generate else None
+    maker = NearVariantMaker(store.path, settings) if generate else None
     with store_errors():
         if resume:
             session = QuizSession.resume(store, learner, near_variants=maker)
@@ -60,16 +60,17 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
             session = QuizSession.start(store, learner, topics=topics, families=families, length=length,
                                         target=target, seed=seed, near_variants=maker)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    ui = QuizUI(sys.stdin, sys.stdout, color=color)
-    resume_hint = f"torchquiz quiz --learner {learner} --resume"
+    ui = QuizUI(sys.stdin, sys.stdout, color=color, db=db_path, learner=learner)
+    resume_hint = ui.command("quiz", "--learner", learner, "--resume")  # runs as printed: keeps --db
     try:
         with store_errors():
             outcome = play(session, ui)
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted. {session.answered + session.skipped} of {session.length} done, all saved. "
-                   f"Continue with: {resume_hint}", err=True)
+                   f"Continue with:\n  {resume_hint}", err=True)
         sys.exit(130)
     if outcome == QUIT:
-        click.echo(f"\nSaved: {session.position} of {session.length} done. Continue with: {resume_hint}")
+        click.echo(f"\nSaved: {session.position} of {session.length} done. Continue with:\n  {resume_hint}")
     else:
-        click.echo(f"\nSee your progress any time: torchquiz report --learner {learner}")
+        # Commands on a line of their own: a terminal's wrap never cuts one between two of its words.
+        click.echo(f"\nSee your progress any time:\n  {ui.command('report', '--learner', learner)}")

@@ -1,38 +1,50 @@
 """The terminal quiz: renders questions and feedback, reads answers, over injected streams.
 
-`QuizUI(stdin, stdout, color=...)` writes to any text stream and reads lines from
-any other, so tests drive it with StringIO and the CLI with the real terminal. With
-color, code is highlighted by pygments' terminal formatter; without (not a tty, or
-NO_COLOR), everything is plain text. `play(session, ui)` is the quiz loop.
+`QuizUI(stdin, stdout, color=..., width=...)` writes through a Rich console over any text
+stream and reads lines from any other stream, so tests drive it with StringIO and the CLI
+with the real terminal. Rich wraps every text to the terminal's width (read again at each
+print, so a resized window is followed) at spaces only; code is folded at token starts
+with a marker (terminal_text.code_block). Without color (not a tty, or NO_COLOR) no escape
+sequence is written at all. `play(session, ui)` is the quiz loop.
 """
-import re
 import time
 
+from rich.console import Console
+from rich.text import Text
+
+from torchquiz.engine.terminal_text import code_block, command_line, record_text, with_pins
 from torchquiz.record.grading import LETTERS, Malformed, grade
 
-RULE = "─" * 60
 QUIT, DONE = "quit", "done"
-_INLINE_CODE = re.compile(r"`([^`]+)`")
 
 
 class QuizUI:
-    def __init__(self, stdin, stdout, *, color=False):
+    def __init__(self, stdin, stdout, *, color=False, width=None, db=None, learner=None):
         self.stdin, self.stdout, self.color = stdin, stdout, color
+        self.db, self.learner = db, learner  # kept in every command the quiz prints
+        # "standard": the 16 colours of the terminal's own palette (see terminal_text).
+        self.console = Console(file=stdout, width=width, force_terminal=color, no_color=not color,
+                               color_system="standard" if color else None, highlight=False,
+                               markup=False, emoji=False, soft_wrap=False)
 
     # -- primitives -----------------------------------------------------------------------
-    def write(self, text=""):
-        self.stdout.write(text + "\n")
+    def write(self, text="", style=None):
+        self.console.print(text if isinstance(text, Text) else Text(text, style=style or ""))
         self.stdout.flush()
 
-    def style(self, text, **styles):
-        if not self.color:
-            return text
-        import click
-        return click.style(text, **styles)
+    def styled(self, text, style):
+        return Text(text, style=style if self.color else "")
+
+    def line(self, *parts):
+        """One paragraph from (text, style) pairs and Texts, wrapped as a whole."""
+        out = Text(overflow="fold")
+        for part in parts:
+            out.append_text(part if isinstance(part, Text) else self.styled(*part))
+        return out
 
     def ask(self, prompt):
         """One line of input; EOFError when the input ends (treated as quit)."""
-        self.stdout.write(prompt)
+        self.console.print(Text(prompt), end="")  # wrapped like everything else
         self.stdout.flush()
         line = self.stdin.readline()
         if not line:
@@ -40,33 +52,36 @@ class QuizUI:
         return line.rstrip("\r\n")
 
     def text(self, text):
-        """Stem/option text: Markdown inline code shown bold in color, verbatim otherwise."""
-        if not self.color:
-            return text
-        return _INLINE_CODE.sub(lambda m: self.style(m.group(1), fg="cyan", bold=True), text)
+        return record_text(text, self.color)
 
-    def code(self, code):
-        if self.color:
-            from pygments import highlight
-            from pygments.formatters import TerminalFormatter
-            from pygments.lexers import PythonLexer
-            code = highlight(code, PythonLexer(), TerminalFormatter())
-        return "\n".join("    " + line for line in code.rstrip("\n").splitlines())
+    def indented(self, rows, marker_width):
+        """Rows of (marker, Text) with a hanging indent: wrapped text stays right of its marker.
+        Wrapped here rather than in a Rich table, which would pad every line with spaces."""
+        room = max(self.console.width - marker_width - 1, 10)
+        for marker, text in rows:
+            marker = marker if isinstance(marker, Text) else Text(marker)
+            for number, line in enumerate(text.wrap(self.console, room)):
+                line.rstrip()
+                lead = marker.copy() if number == 0 else Text()
+                lead.pad_right(marker_width + 1 - len(lead))
+                self.write(lead + line)
+
+    def command(self, *args):
+        return command_line(*args, db=self.db, learner=self.learner)
 
     # -- screens --------------------------------------------------------------------------
     def show_question(self, record, number, total):
-        header = f"Question {number}/{total} · {record['difficulty']} · {record['topics'][0]}"
-        self.write(RULE)
-        self.write(self.style(header, bold=True))
+        self.console.rule(style="dim" if self.color else "")
+        self.write(f"Question {number}/{total} · {record['difficulty']} · {record['topics'][0]}", "bold")
         self.write()
         self.write(self.text(record["stem"]))
         if record.get("code"):
             self.write()
-            self.write(self.code(record["code"]))
+            self.write(code_block(record["code"], self.console.width, self.color))
         if record["options"]:
             self.write()
-            for letter, option in zip(LETTERS, record["options"]):
-                self.write(f"  {self.style(letter, bold=True)}. {self.text(option['text'])}")
+            self.indented([(self.styled(f"  {letter}.", "bold"), self.text(option["text"]))
+                           for letter, option in zip(LETTERS, record["options"])], 4)
         self.write()
 
     def prompt_for(self, record):
@@ -82,10 +97,10 @@ class QuizUI:
         return f"Answer ({what}; h hint, s skip, q quit): "
 
     def show_hint(self, record):
-        self.write(self.style("Hint: ", fg="yellow", bold=True) + self.text(record["hint"]))
+        self.write(self.line(("Hint: ", "bold magenta"), self.text(record["hint"])))
 
     def show_malformed(self, malformed):
-        self.write(self.style("? ", fg="yellow", bold=True) + malformed.message + " (This does not count.)")
+        self.write(self.line(("? ", "bold magenta"), (malformed.message + " (This does not count.)", "")))
 
     def _key(self, record):
         for letter, option in zip(LETTERS, record["options"]):
@@ -97,46 +112,51 @@ class QuizUI:
 
     def show_result(self, record, result):
         if result.correct:
-            self.write(self.style("✓ Right!", fg="green", bold=True))
+            self.write(self.styled("✓ Right!", "bold green"))
         else:
-            self.write(self.style("✗ Wrong.", fg="red", bold=True) + f" The answer is {self.text(self._key(record))}.")
+            self.write(self.line(("✗ Wrong.", "bold red"), (" The answer is ", ""), self.text(self._key(record)),
+                                 (".", "")))
         if result.feedback:
             self.write(self.text(result.feedback))
         self.show_solution(record)
 
     def show_skipped(self, record):
-        self.write(self.style("Skipped.", bold=True) + f" The answer is {self.text(self._key(record))}.")
+        self.write(self.line(("Skipped.", "bold"), (" The answer is ", ""), self.text(self._key(record)), (".", "")))
         self.show_solution(record)
 
     def show_solution(self, record):
         self.write()
-        self.write(self.style("Worked solution:", bold=True))
-        for step in record["solution"]:
-            self.write(f"  {self.text(step)}")
+        self.write("Worked solution:", "bold")
+        self.indented([("", self.text(step)) for step in record["solution"]], 1)
         self.write()
 
     def show_summary(self, summary):
-        from torchquiz.engine.session import mastery_bar
-        self.write(RULE)
-        self.write(self.style("Quiz complete", bold=True))
+        from torchquiz.engine.report import mastery_bar
+        self.console.rule(style="dim" if self.color else "")
+        self.write("Quiz complete", "bold")
         self.write(f"Score: {summary.correct}/{summary.answered} correct"
                    + (f", {summary.skipped} skipped" if summary.skipped else ""))
         self.write()
-        self.write(self.style("Ability by topic", bold=True) + " (0 is average; ± is the uncertainty; "
-                   "the bar is your chance on a medium question):")
+        self.write(self.line(("Ability by topic", "bold"), (" (0 is average; ± is the uncertainty; "
+                                                            "the bar is your chance on a medium question):", "")))
         width = max([len(a.topic) for a in summary.abilities + [summary.overall]])
         for ability in summary.abilities + [summary.overall]:
             self.write(f"  {ability.topic:<{width}}  {ability.mean:+.2f} ± {ability.sd:.2f}  "
                        f"{mastery_bar(ability.mastery)} {ability.mastery:4.0%}")
         self.write()
         if summary.misconceptions:
-            self.write(self.style("Misconceptions to review:", bold=True))
-            for misconception, count, explanation in summary.misconceptions:
-                self.write(f"  • {misconception} ({count}×): {explanation}")
+            self.write("Misconceptions to review:", "bold")
+            self.indented([("  •", self.text(f"{m} ({count}×): {explanation}"))
+                           for m, count, explanation in summary.misconceptions], 3)
             self.write()
-        self.write(self.style("What to practise next:", bold=True))
+        self.write("What to practise next:", "bold")
         for line in summary.practise:
-            self.write(f"  • {line}")
+            # A command goes on a row of its own, so that it is never wrapped between its words.
+            head, sep, command = line.partition("torchquiz ")
+            self.indented([("  •", self.text(head.rstrip() if sep else line))], 3)
+            if sep:
+                self.write(Text("    " + with_pins(sep + command, db=self.db, learner=self.learner),
+                                overflow="fold"))
 
 
 def play(session, ui, clock=time.monotonic):

@@ -1,0 +1,123 @@
+"""Rich renderables for the terminal quiz: record text, folded code, copyable commands.
+
+Colours are the terminal's own 16 ANSI colours, never 256-colour or RGB values: the
+terminal's palette is chosen to be readable on its own background, dark or light. Blue
+(unreadable on black) and yellow (unreadable on white) are not used at all; emphasis is
+bold, magenta, cyan, green and red, which every common palette shows on either background.
+"""
+import re
+import shlex
+
+from rich.style import Style
+from rich.text import Text
+
+INLINE_CODE = Style(color="magenta", bold=True)
+CODE_INDENT = 4
+FOLD_MARKER = "↪ "  # starts the continuation of a code line folded at the terminal's width
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+
+
+def record_text(text, color):
+    """Stem, option, feedback or step text: Markdown inline code styled in colour, verbatim otherwise.
+
+    Rich wraps a Text at spaces only, so a word or an identifier is never split across lines
+    (unless one alone is wider than the terminal, when it is folded rather than cut off).
+    """
+    if not color:
+        return Text(text, overflow="fold")
+    out = Text(overflow="fold")
+    last = 0
+    for match in _INLINE_CODE.finditer(text):
+        out.append(text[last:match.start()])
+        out.append(match.group(1), style=INLINE_CODE)
+        last = match.end()
+    out.append(text[last:])
+    return out
+
+
+def _syntax_theme():
+    from pygments import token as t
+    from rich.syntax import ANSISyntaxTheme
+
+    return ANSISyntaxTheme({
+        t.Token: Style(),
+        t.Comment: Style(italic=True),
+        t.Keyword: Style(color="magenta", bold=True),
+        t.Keyword.Namespace: Style(color="magenta", bold=True),
+        t.Name.Builtin: Style(color="cyan"),
+        t.Name.Function: Style(bold=True),
+        t.Name.Class: Style(bold=True),
+        t.String: Style(color="green"),
+        t.Number: Style(color="cyan"),
+        t.Operator.Word: Style(color="magenta", bold=True),
+    })
+
+
+def _highlighted_lines(code, color):
+    code = code.rstrip("\n")
+    if not color:
+        return [Text(line) for line in code.split("\n")]
+    from rich.syntax import Syntax  # pygments' lexer: loaded only once a question shows code
+
+    text = Syntax(code, "python", theme=_syntax_theme()).highlight(code)
+    text.rstrip()
+    return text.split("\n", allow_blank=True)
+
+
+def fold_points(line, width):
+    """Offsets where `line` is folded to fit `width` columns: always at the start of a token
+    (after a space), so no identifier or number is ever cut. The continuation rows carry the
+    line's indentation plus FOLD_MARKER. A single token wider than a row is cut as a last resort."""
+    indent = len(line) - len(line.lstrip(" "))
+    points, start, room = [], 0, width
+    while len(line) - start > room:
+        end = start + room
+        cut = line.rfind(" ", start + 1, end + 1)
+        while cut > start and line[cut - 1] == " ":
+            cut -= 1  # break before a run of spaces, not inside it
+        if cut <= start:
+            cut = end  # one token wider than the row
+        else:
+            cut = len(line) - len(line[cut:].lstrip(" "))  # next row starts at the next token
+        points.append(cut)
+        start = cut
+        room = max(width - indent - len(FOLD_MARKER), 8)
+    return points, indent
+
+
+def code_block(code, width, color):
+    """The snippet as Text, indented by CODE_INDENT, long lines folded at token starts with a marker."""
+    room = max(width - CODE_INDENT, 20)
+    out = Text(no_wrap=True, overflow="ignore")
+    for line in _highlighted_lines(code, color):
+        points, indent = fold_points(line.plain, room)
+        pieces = line.divide(points) if points else [line]
+        for number, piece in enumerate(pieces):
+            piece.rstrip()
+            out.append(" " * CODE_INDENT)
+            if number:
+                out.append(" " * indent)
+                out.append(FOLD_MARKER, style="dim" if color else "")
+            out.append_text(piece)
+            out.append("\n")
+    out.rstrip()
+    return out
+
+
+def command_line(*args, db=None, learner=None):
+    """A `torchquiz ...` command that runs as printed: it keeps the --db and --learner that
+    this run was given, so copying it reaches the same store and the same learner."""
+    words = ["torchquiz", *args]
+    if learner and "--learner" not in words:
+        words += ["--learner", learner]
+    if db and "--db" not in words:
+        words += ["--db", str(db)]
+    return " ".join(shlex.quote(str(w)) for w in words)
+
+
+def with_pins(line, db=None, learner=None):
+    """A suggestion line ending in a `torchquiz ...` command, with the run's --db/--learner added."""
+    head, sep, command = line.partition("torchquiz ")
+    if not sep:
+        return line
+    return head + command_line(*shlex.split(command), db=db, learner=learner)
