@@ -188,3 +188,13 @@ def quiz_statistics(attempts, slots, sumgrades=None):
             result["error_ratio"] = 100 * math.sqrt(1 - cic / 100)
             result["standard_error"] = result["error_ratio"] * result["sd"] / 100
     return result
+
+
+def moodle_percent(value):
+    """`value` as Moodle's report prints a percentage: two decimals, halves rounded away from zero
+    (PHP's rounding), so 78.125 shows as 78.13% where Python's round() gives 78.12."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if value is None:
+        return ""
+    return f"{Decimal(repr(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"

@@ -1,0 +1,113 @@
+"""`torchquiz import moodle` and `torchquiz import practice`: answers given elsewhere come back.
+
+Parses options, calls the engine's importers, prints what they did; the engine raises
+ReportError (a StoreError) with a one-line message for every bad file.
+"""
+import click
+
+from torchquiz.cli.options import db_option, store_errors
+from torchquiz.cli.store import open_store
+
+
+@click.group("import")
+def import_answers():
+    """Import answers given outside the terminal: Moodle quiz reports, HTML practice files.
+
+    \b
+    Examples:
+      torchquiz import moodle responses.csv --grades grades.csv
+      torchquiz import practice answers/*.json
+    """
+
+
+def _calibrate(store, calibrate):
+    if not calibrate:
+        return
+    from torchquiz.engine.import_calibration import calibrate_after_import
+
+    changed, attempts, learners = calibrate_after_import(store)
+    click.echo(f"Recalibrated from {attempts} answers: {changed} difficulties changed, "
+               f"{learners} imported learners placed on the ability scale.")
+
+
+calibrate_option = click.option("--calibrate/--no-calibrate", default=True, show_default=True,
+                                 help="Refit the difficulties and the learners' abilities after importing.")
+
+
+@import_answers.command("moodle")
+@click.argument("responses", metavar="RESPONSES.csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--grades", "grades", metavar="GRADES.csv", type=click.Path(exists=True, dir_okay=False),
+              help="The quiz's Grades report: Moodle's marks (partial credit included) replace our regrading.")
+@click.option("--skip-unmatched", is_flag=True,
+              help="Import the attempts whose every response matched, and list the others.")
+@calibrate_option
+@db_option
+def moodle(responses, grades, skip_unmatched, calibrate, db_path):
+    """Import a Moodle quiz's Responses report (CSV), optionally with its Grades report.
+
+    Each response is matched to its stored question by content (question text and code,
+    then the choices and the right answer), so import the question set first
+    (`torchquiz bank import SET.jsonl`). Each finished attempt becomes a finished quiz of
+    the learner named by their e-mail address. Importing the same file again changes nothing.
+
+    \b
+    Examples:
+      torchquiz import moodle responses.csv
+      torchquiz import moodle responses.csv --grades grades.csv --db class.db
+      torchquiz import moodle responses.csv --skip-unmatched
+    """
+    from torchquiz.engine.moodle_import import UnmatchedResponses, import_moodle
+
+    store = open_store(db_path)
+    with store_errors():
+        try:
+            result = import_moodle(store, responses, grades, skip_unmatched=skip_unmatched)
+        except UnmatchedResponses as exc:  # list every unmatched response, then the one-line error
+            for line in exc.problems:
+                click.echo(f"{click.format_filename(responses)}: {line}", err=True)
+            raise
+    for line in result.problems:
+        click.echo(f"{result.file}: {line}", err=True)
+    for line in result.notes:
+        click.echo(f"{result.file}: {line}", err=True)
+    click.echo(f"{result.file}: {result.imported} attempt(s) with {result.responses} responses imported"
+               + (f"; {result.already} already imported" if result.already else "")
+               + (f"; {len(result.problems)} unmatched response(s) skipped" if result.problems else "")
+               + (f"; {result.disagreements} mark(s) where our grading differs from Moodle's (Moodle's kept)"
+                  if result.disagreements else "") + ".")
+    if result.imported:
+        _calibrate(store, calibrate)
+
+
+@import_answers.command("practice")
+@click.argument("files", metavar="FILE.json...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--learner", help="Whose answers these are (default: the file's name, e.g. ada.json -> ada).")
+@calibrate_option
+@db_option
+def practice(files, learner, calibrate, db_path):
+    """Import the answers saved from the HTML practice page ("Save my answers"), in bulk.
+
+    One transaction per file: a bad file stops the import with its name and what is wrong,
+    and the files before it stay imported. Importing a file again changes nothing.
+
+    \b
+    Examples:
+      torchquiz import practice ada.json grace.json
+      torchquiz import practice answers/*.json --db class.db
+      torchquiz import practice saved.json --learner ada
+    """
+    from torchquiz.engine.practice_import import import_practice
+
+    store = open_store(db_path)
+    imported = 0
+    for path in files:
+        with store_errors():
+            (result,) = import_practice(store, [path], learner)
+        imported += result.imported
+        state = "imported" if result.imported else "already imported"
+        click.echo(f"{result.file}: {result.answers} answer(s) of {result.learner} {state}"
+                   + (f"; {result.disagreements} verdict(s) where the page and the record disagree (the record's kept)"
+                      if result.disagreements else "") + ".")
+    if imported:
+        _calibrate(store, calibrate)

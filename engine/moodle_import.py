@@ -1,0 +1,143 @@
+"""Importing a Moodle quiz's Responses report (and optionally its Grades report) into the store.
+
+Each finished attempt becomes a finished session of an external learner (their e-mail
+address, the one identity Moodle keeps stable), each response an attempt on the matched
+question record, with the misconception the chosen option or typed answer shows.
+Correctness is Moodle's mark when the Grades report is given (what the learner was told),
+else our grading by Moodle's rules; the two are compared and disagreements reported.
+
+Nothing is half-imported: every problem is found before the single write transaction,
+and any unmatched response refuses the whole file unless the caller accepts skipping them.
+"""
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, digest, write_sessions
+from torchquiz.engine.moodle_match import MatchError, QuestionIndex, grade_cell, right_answer_of
+from torchquiz.engine.moodle_reports import FINISHED, ReportError, pair_grades, read_report
+
+_SHOWN = 60  # characters of a question shown when it cannot be matched
+
+
+class UnmatchedResponses(ReportError):
+    """Responses that match no stored question; `problems` lists them with their rows."""
+
+    def __init__(self, message, problems):
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass
+class MoodleImport:
+    """What an import did (or, with dry_run, would do)."""
+    file: str
+    attempts: int = 0              # finished attempts in the file
+    imported: int = 0              # sessions written now
+    already: int = 0               # sessions an earlier import stored
+    responses: int = 0             # responses written now
+    blanks: int = 0                # unanswered questions in finished attempts (stored as skipped)
+    correct: int = 0
+    disagreements: int = 0         # Moodle's mark and our grading differ (Moodle's mark is kept)
+    quiz: str = ""
+    problems: list = field(default_factory=list)   # "row N, question M: ..." lines
+    notes: list = field(default_factory=list)      # rows not imported on purpose (no attempt, in progress)
+
+
+def moodle_time(text):
+    """'24 November 2025  9:00 AM' (Moodle's English report format) as ISO 8601; the text itself
+    when it reads otherwise (another language pack): kept, never guessed."""
+    if not text:
+        return None
+    try:
+        return datetime.datetime.strptime(" ".join(text.split()), "%d %B %Y %I:%M %p").strftime("%Y-%m-%dT%H:%M")
+    except ValueError:
+        return text
+
+
+def _short(text):
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
+
+
+def plan_moodle_import(store, responses_path, grades_path=None, *, skip_unmatched=False):
+    """Read and match everything; returns (MoodleImport, [ExternalSession]) without writing."""
+    report = read_report(responses_path)
+    if report.kind != "responses":
+        raise ReportError(f"{responses_path}: this is a Grades report; give the Responses report first "
+                          "(and the Grades report with --grades)")
+    marks, slot_max = pair_grades(report, read_report(grades_path)) if grades_path else ({}, {})
+    result = MoodleImport(Path(responses_path).name)
+    result.notes += [f"row {row}: {who} has no attempt" for row, who in report.without_attempt]
+    index = QuestionIndex(store)
+    sessions, matched_any, cells = [], False, 0
+    templates = {}  # slot -> templates drawn there: names the quiz
+    for attempt in report.attempts:
+        if attempt.state != FINISHED:
+            result.notes.append(f"row {attempt.row}: {attempt.learner}'s attempt is {attempt.state.lower()}, "
+                                "not imported (its saved answers are not shown)")
+            continue
+        result.attempts += 1
+        answers, ok = [], True
+        for slot, cell in attempt.cells.items():
+            cells += 1
+            try:
+                record = index.match(cell.question, cell.right_answer)
+            except MatchError as exc:
+                raise ReportError(f"{responses_path}: row {attempt.row}, question {slot}: question matched twice: "
+                                  f"{exc}") from None
+            if record is None:
+                result.problems.append(f"row {attempt.row}, question {slot}: no stored question reads "
+                                       f"{_short(cell.question)!r}")
+                ok = False
+                continue
+            matched_any = True
+            if not right_answer_of(record, cell.right_answer):
+                result.problems.append(f"row {attempt.row}, question {slot}: right answer {cell.right_answer!r} "
+                                       f"is not {record['id']}'s")
+                ok = False
+                continue
+            templates.setdefault(slot, set()).add(record["template"])
+            answers.append(_answer(result, record, slot, cell, marks.get(attempt.key, {}).get(slot), slot_max))
+        if ok:
+            sessions.append(ExternalSession(
+                "moodle", digest("moodle", attempt.learner, attempt.started, [a.question_id for a in answers]),
+                attempt.learner, "", result.file, attempt.row, moodle_time(attempt.started),
+                moodle_time(attempt.completed), answers))
+    if cells and not matched_any:
+        raise ReportError(f"{responses_path}: a report of a quiz on other questions: none of its {cells} "
+                          "questions is in the store (import the set first: torchquiz bank import SET.jsonl)")
+    if result.problems and not skip_unmatched:
+        raise UnmatchedResponses(f"{responses_path}: {len(result.problems)} responses match no stored question "
+                                 "(listed above); nothing imported. Import the set they came from, or pass "
+                                 "--skip-unmatched to import the other attempts", result.problems)
+    result.quiz = "moodle:" + digest(sorted((s, sorted(t)) for s, t in templates.items()))[:12]
+    for session in sessions:
+        session.quiz = result.quiz
+    return result, sessions
+
+
+def _answer(result, record, slot, cell, moodle_fraction, slot_max):
+    if cell.response is None:
+        result.blanks += 1
+        return ExternalAnswer(record["id"], slot, None, None, mark=moodle_fraction)
+    verdict = grade_cell(record, cell.response)
+    fraction = verdict.fraction if verdict else None
+    if moodle_fraction is not None:
+        # The Grades report rounds marks to 2 decimals of the slot's maximum: agreement within that.
+        tolerance = 0.0051 / slot_max.get(slot, 1.0)
+        if fraction is None or abs(fraction - moodle_fraction) > tolerance:
+            result.disagreements += 1
+            fraction = moodle_fraction
+    correct = fraction is not None and fraction >= 1.0 - 1e-6
+    result.correct += correct
+    return ExternalAnswer(record["id"], slot, verdict.response if verdict else cell.response, correct,
+                          verdict.misconception if verdict and not correct else None, mark=fraction)
+
+
+def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=False):
+    """Import a Moodle Responses report (with its Grades report, if given); returns MoodleImport."""
+    result, sessions = plan_moodle_import(store, responses_path, grades_path, skip_unmatched=skip_unmatched)
+    result.imported, result.responses = write_sessions(store, sessions)
+    result.already = len(sessions) - result.imported
+    return result

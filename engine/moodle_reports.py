@@ -1,0 +1,180 @@
+"""Reading the quiz reports a teacher downloads from Moodle: Responses and Grades (CSV).
+
+Built against real Moodle 4.3 downloads (../shared/moodle-reports/README.md): UTF-8 with a
+BOM, comma separated, one attempt per row, `-` for every blank. The identity columns depend
+on the site's settings, so columns are found by name, never by position. Every refusal is
+one line naming the file (and the row, where one row is at fault), because a teacher fixes
+the download, not our code.
+"""
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torchquiz.engine.store import StoreError
+
+BLANK = "-"
+FINISHED = "Finished"
+_GRADE = re.compile(r"^Grade/(\d+(?:\.\d+)?)$")
+_QUESTION = re.compile(r"^Question (\d+)$")
+_MARK = re.compile(r"^Q\. (\d+) /(\d+(?:\.\d+)?)$")
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+class ReportError(StoreError):
+    """A file that cannot be imported as a Moodle report (the message says why, in one line)."""
+
+
+@dataclass
+class Cell:
+    """One slot of one attempt: Moodle's summary of the question, the response, the right answer."""
+    question: str
+    response: str | None      # None when the question was not answered
+    right_answer: str | None
+
+
+@dataclass
+class AttemptRow:
+    row: int                  # line number in the file (the header is line 1)
+    learner: str              # the e-mail address when shown (stable), else "First Last"
+    state: str
+    started: str
+    completed: str | None
+    time_taken: str | None
+    cells: dict = field(default_factory=dict)   # slot -> Cell (responses) or mark (grades; None = blank)
+
+    @property
+    def key(self):
+        """Who and when: pairs a Responses row with its Grades row, and names the attempt for re-imports."""
+        return self.learner, self.started
+
+
+@dataclass
+class Report:
+    path: Path
+    kind: str                 # "responses" or "grades"
+    slots: list               # slot numbers, in column order
+    grade_max: float | None   # the quiz's maximum grade ("Grade/10.00")
+    slot_max: dict            # slot -> the mark a slot shows out of (grades report)
+    attempts: list            # AttemptRow, attempts only (no "no attempt" rows, no average)
+    without_attempt: list     # (row, learner) of enrolled users with no attempt
+
+
+def _lines(path):
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{path}: not UTF-8 text (byte {exc.start}); download the report again as CSV") from None
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if not text.strip():
+        raise ReportError(f"{path}: the file is empty")
+    return text
+
+
+def _header(path, text):
+    first = text.split("\n", 1)[0]
+    if first.count(";") > first.count(","):
+        raise ReportError(f"{path}: uses ';' separators, a CSV from another locale; download it with "
+                          "comma separators (Moodle's 'Comma separated values' format)")
+    return first
+
+
+def read_report(path):
+    """Parse a Responses or Grades report; raises ReportError for anything that is not one."""
+    text = _lines(path)
+    _header(path, text)
+    rows = csv.reader(text.splitlines())
+    header = next(rows)
+    names = {name: i for i, name in enumerate(header)}
+    grade_col = next((i for i, h in enumerate(header) if _GRADE.match(h)), None)
+    questions = {int(m.group(1)): i for i, h in enumerate(header) if (m := _QUESTION.match(h))}
+    marks = {int(m.group(1)): (i, float(m.group(2))) for i, h in enumerate(header) if (m := _MARK.match(h))}
+    missing = [c for c in ("State", "Started on") if c not in names]
+    if missing or grade_col is None or not (questions or marks):
+        raise ReportError(f"{path}: not a Moodle Responses or Grades report (no "
+                          f"{', '.join(repr(c) for c in missing) or repr('Question 1') + '/' + repr('Q. 1')} "
+                          "column); download it from the quiz's Results > Responses or Grades page")
+    kind = "responses" if questions else "grades"
+    if kind == "responses":
+        for slot, i in questions.items():
+            for column in (f"Response {slot}", f"Right answer {slot}"):
+                if column not in names:
+                    raise ReportError(f"{path}: a Responses report without the {column!r} column; download it "
+                                      "with question text, response and right answer all shown")
+    report = Report(Path(path), kind, sorted(questions or marks), float(_GRADE.match(header[grade_col]).group(1)),
+                    {s: m for s, (_, m) in marks.items()}, [], [])
+    email, first, last = names.get("Email address"), names.get("First name"), names.get("Last name")
+    for number, cells in enumerate(rows, start=2):
+        if not cells or cells == [""]:
+            continue
+        if len(cells) != len(header):
+            raise ReportError(f"{path}: row {number} has {len(cells)} cells where the header has {len(header)} "
+                              "(a truncated or broken download)")
+        if cells[0] == "Overall average" or (last is not None and cells[last] == "Overall average"):
+            continue
+        learner = (cells[email] if email is not None and cells[email] not in ("", BLANK) else
+                   " ".join(cells[i] for i in (first, last) if i is not None).strip())
+        state = cells[names["State"]]
+        if state == BLANK:
+            report.without_attempt.append((number, learner))
+            continue
+
+        def value(name):
+            return None if name not in names or cells[names[name]] in ("", BLANK) else cells[names[name]]
+
+        attempt = AttemptRow(number, learner, state, cells[names["Started on"]], value("Completed"),
+                             value("Time taken"))
+        if kind == "responses":
+            for slot, i in questions.items():
+                response, right = cells[names[f"Response {slot}"]], cells[names[f"Right answer {slot}"]]
+                attempt.cells[slot] = Cell(cells[i], None if response == BLANK else response,
+                                           None if right == BLANK else right)
+        else:
+            for slot, (i, _) in marks.items():
+                attempt.cells[slot] = _mark(path, number, cells[i])
+        grade = cells[grade_col]
+        if _DECIMAL_COMMA.match(grade):
+            raise ReportError(f"{path}: row {number}: grade {grade!r} has a decimal comma, a CSV from another "
+                              "locale; download it with '.' as the decimal point")
+        report.attempts.append(attempt)
+    if not report.attempts and not report.without_attempt:
+        raise ReportError(f"{path}: a Moodle {kind} report without any rows")
+    return report
+
+
+def _mark(path, row, text):
+    if text in ("", BLANK):
+        return None
+    if _DECIMAL_COMMA.match(text):
+        raise ReportError(f"{path}: row {row}: mark {text!r} has a decimal comma, a CSV from another locale; "
+                          "download it with '.' as the decimal point")
+    try:
+        return float(text)
+    except ValueError:
+        raise ReportError(f"{path}: row {row}: mark {text!r} is not a number") from None
+
+
+def pair_grades(responses, grades):
+    """Each attempt's marks from the Grades report as fractions of the slot, and each slot's maximum:
+    ({attempt key: {slot: fraction or None}}, {slot: maximum}).
+
+    Refuses a Grades report of another quiz: different slots, or attempts the Responses report lacks.
+    """
+    if grades.kind != "grades":
+        raise ReportError(f"{grades.path}: expected the Grades report here, got a {grades.kind} report")
+    if responses.slots != grades.slots:
+        raise ReportError(f"{grades.path}: a report of another quiz ({len(grades.slots)} questions; "
+                          f"{responses.path.name} has {len(responses.slots)})")
+    known = {a.key for a in responses.attempts}
+    stray = [a for a in grades.attempts if a.key not in known]
+    if stray:
+        raise ReportError(f"{grades.path}: a report of another quiz: row {stray[0].row} ({stray[0].learner}, started "
+                          f"{stray[0].started}) has no attempt in {responses.path.name}")
+    # The header shows each slot's maximum rounded to 2 decimals ("/0.83" for 10/12); their sum must
+    # be the quiz's grade, so scaling them to it undoes the rounding (0.83 * 10 / 9.96 = 0.8333).
+    shown = sum(grades.slot_max.values())
+    scale = grades.grade_max / shown if shown and grades.grade_max else 1.0
+    slot_max = {slot: m * scale for slot, m in grades.slot_max.items()}
+    return {a.key: {slot: None if mark is None else mark / slot_max[slot] for slot, mark in a.cells.items()}
+            for a in grades.attempts}, slot_max
