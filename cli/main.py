@@ -19,6 +19,7 @@ COMMANDS = {
     "report": "torchquiz.cli.report:report",
     "stats": "torchquiz.cli.report:stats",
     "calibrate": "torchquiz.cli.report:calibrate",
+    "import": "torchquiz.cli.import_:import_answers",
     "simulate": "torchquiz.cli.simulate:simulate",
 }
 
@@ -31,6 +32,7 @@ SHORT_HELP = {
     "report": "A learner's progress, abilities and misconceptions.",
     "stats": "Item statistics: facility, discrimination, label check.",
     "calibrate": "Refit item difficulties from the stored attempts.",
+    "import": "Import answers from Moodle quiz reports and HTML practice files.",
     "simulate": "Run the adaptive-sim-v1 benchmark against the engine.",
 }
 
