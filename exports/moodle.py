@@ -3,19 +3,24 @@
 Each rule here once broke an import or silently changed a key (issue 5): fractions come
 from Moodle's grade list, HTML is escaped and then wrapped in CDATA, true/false answers are
 spelled `true`/`false`, shortanswer `*` is escaped, and names and idnumbers are unique and
-short enough that Moodle keeps them whole.
+short enough that Moodle keeps them whole. Issue 11 added: misconception answers of typed
+questions as 0% answers with their own feedback, an all-boxes multiresponse that scores
+exactly 0, categories with a title and a description, and splitting at --max-size.
 """
 from decimal import Decimal
 
+from torchquiz.exports.core import (CATEGORY_KEYS, category_description, category_title, check_category_by,
+                                    correct_feedback_html, general_feedback_html, group_records,
+                                    misconception_answers, option_feedback_html, question_html, question_name)
 from torchquiz.exports.errors import ExportError
 from torchquiz.record.validate import check_records
-from torchquiz.exports.templating import gc_paused, render
-from torchquiz.exports.text import code_block, escape_html, inline_html, plain_text, run_html, xml_safe
-from torchquiz.record.answers import parse_shape, shape_spellings
+from torchquiz.exports.templating import environment, gc_paused
+from torchquiz.exports.text import inline_html, xml_safe
+from torchquiz.record.answers import accepted_spellings
 
 DEFAULT_CATEGORY_ROOT = "$course$/top/torchquiz"
 DEFAULT_PENALTY = 0.3333333
-CATEGORY_KEYS = ("template", "family", "difficulty")
+DEFAULT_MAX_MB = 2  # PHP's default upload_max_filesize is 2M: a bigger file cannot be uploaded
 NAME_LIMIT = 255  # Moodle cuts names here
 IDNUMBER_LIMIT = 100  # question.idnumber is varchar(100)
 
@@ -35,10 +40,13 @@ def grade_share(count):
 
 
 def wrong_fraction(count):
-    """Negative fraction for each of `count` wrong options: choosing all of them costs at least 100."""
-    if count <= 10:
-        return "-" + _SHARE[count]
-    return "-" + min((g for g in GRADES if 0 < float(g) * count >= 100), key=float)
+    """Negative fraction for each of `count` wrong options, so that ticking every box scores exactly 0.
+
+    The even split is not enough: 3 x 33.33333 = 99.99999 leaves 1e-07 (so do 7 and 9
+    wrong options). Moodle clamps a total below 0 to 0, so the smallest grade whose
+    `count` copies reach 100 exactly (in decimal, as Moodle stores them) is used.
+    """
+    return "-" + min((g for g in GRADES if Decimal(g) * count >= 100), key=Decimal)
 
 
 def decimal_text(value):
@@ -70,55 +78,10 @@ def idnumber_for(question_id):
     return template[:IDNUMBER_LIMIT - len(digest) - 2] + "~:" + digest
 
 
-def question_name(record):
-    """A readable name that stays unique after Moodle strips tags and cuts it at 255 characters.
-
-    The short hash comes before the stem excerpt, so the cut never reaches it.
-    """
-    title = record.get("title")  # an optional extra key the generator adds
-    label = plain_text(title) if isinstance(title, str) and title.strip() else record["template"]
-    if len(label) > 100:
-        label = label[:99] + "…"
-    digest = record["id"].rpartition(":")[2]
-    # Moodle strips anything tag-like from names; look-alike brackets keep `a<b` readable.
-    stem = plain_text(record["stem"])
-    name = f"{label} [{record['difficulty']}] {digest}: {stem}".replace("<", "‹").replace(">", "›")
-    name = xml_safe(name)
-    return name if len(name) <= NAME_LIMIT else name[:NAME_LIMIT - 1] + "…"
-
-
-def _list_html(items, tag="ul"):
-    return f"<{tag}>" + "".join(f"<li>{inline_html(item)}</li>" for item in items) + f"</{tag}>"
-
-
-def question_html(record):
-    """The question text: the stem, then the code."""
-    html = f"<p>{inline_html(record['stem'])}</p>"
-    if record.get("code"):
-        html += code_block(record["code"])
-    return html
-
-
-def general_feedback_html(record):
-    """Moodle's general feedback: the worked solution with the code, its output and common mistakes."""
-    html = "<p><strong>Worked solution</strong></p>"
-    if record.get("code"):
-        html += code_block(record["code"]) + run_html(record)
-    html += _list_html(record["solution"], "ol")
-    html += f"<p>Answer: {inline_html(record['answer']['text'])}</p>"
-    if record.get("common_mistakes"):
-        html += "<p><strong>Common mistakes</strong></p>" + _list_html(record["common_mistakes"])
-    return html
-
-
 def _answer(fraction, text, feedback, plain=False, tolerance=None):
     """One <answer>: plain texts are matched by Moodle as typed, HTML texts are shown."""
     return {"fraction": fraction, "text": xml_safe(text), "feedback": feedback, "plain": plain,
             "format": "moodle_auto_format" if plain else "html", "tolerance": tolerance}
-
-
-def _option_feedback(option):
-    return f"<p>{inline_html(option['feedback'])}</p>" if option["feedback"].strip() else ""
 
 
 def _choice_answers(record):
@@ -128,7 +91,7 @@ def _choice_answers(record):
         right, wrong = "100", "0"
     else:
         right, wrong = grade_share(len(correct)), wrong_fraction(len(options) - len(correct))
-    return [_answer(right if o["correct"] else wrong, f"<p>{inline_html(o['text'])}</p>", _option_feedback(o))
+    return [_answer(right if o["correct"] else wrong, f"<p>{inline_html(o['text'])}</p>", option_feedback_html(o))
             for o in options]
 
 
@@ -136,30 +99,42 @@ def _truefalse_answers(record):
     by_text = {o["text"].strip().lower(): o for o in record["options"]}
     # Exactly lower-case `true` and `false`: Moodle matches on these words, anything else
     # makes it fall back to answer order and can flip the key.
-    return [_answer("100" if by_text[t]["correct"] else "0", t, _option_feedback(by_text[t]), plain=True)
+    return [_answer("100" if by_text[t]["correct"] else "0", t, option_feedback_html(by_text[t]), plain=True)
             for t in ("true", "false")]
 
 
 def shortanswer_spellings(answer):
-    """Every spelling Moodle must accept: the key, the record's `accepted`, and for a shape
-    every spelling the engine accepts (Moodle compares exactly, inner spaces included)."""
-    spellings = [answer["text"], *answer.get("accepted", [])]
-    shape = parse_shape(answer["text"])
-    if shape is not None:
-        spellings += shape_spellings(shape)
-    return list(dict.fromkeys(s.strip() for s in spellings if s.strip()))
+    """Every spelling Moodle must accept: exactly the texts the quiz and the HTML page accept
+    (record/answers.py), one answer each. Moodle compares whole strings, case-insensitively,
+    so a spelling outside this list (`( 60, 4 )`) gets 0 there, and the quiz asks again."""
+    return accepted_spellings(answer)
 
 
 def _shortanswer_answers(record):
-    feedback = f"<p>Correct: {escape_html(record['answer']['text'])}</p>"
-    return [_answer("100", escape_wildcards(s), feedback, plain=True)
-            for s in shortanswer_spellings(record["answer"])]
+    answers = [_answer("100", escape_wildcards(s), correct_feedback_html(record), plain=True)
+               for s in shortanswer_spellings(record["answer"])]
+    # Misconception answers come after every right spelling: Moodle takes the first answer that
+    # matches, so a 0% answer can never shadow a right one. A wrong shape gets every spelling too.
+    taken = {a["text"] for a in answers}
+    for wrong in misconception_answers(record):
+        for spelling in shortanswer_spellings({"text": wrong["text"]}):
+            if escape_wildcards(spelling) not in taken:
+                taken.add(escape_wildcards(spelling))
+                answers.append(_answer("0", escape_wildcards(spelling), option_feedback_html(wrong), plain=True))
+    return answers
 
 
 def _numerical_answers(record):
     answer = record["answer"]
-    return [_answer("100", decimal_text(answer["value"]), f"<p>Correct: {escape_html(answer['text'])}</p>",
-                    plain=True, tolerance=decimal_text(answer.get("tolerance") or 0))]
+    tolerance = decimal_text(answer.get("tolerance") or 0)
+    answers = [_answer("100", decimal_text(answer["value"]), correct_feedback_html(record),
+                       plain=True, tolerance=tolerance)]
+    # The engine diagnoses a typed number within the key's tolerance of a misconception answer;
+    # Moodle does the same with a 0% answer of that tolerance, checked after the right one.
+    for wrong in misconception_answers(record):
+        answers.append(_answer("0", decimal_text(float(wrong["text"])), option_feedback_html(wrong),
+                               plain=True, tolerance=tolerance))
+    return answers
 
 
 _ANSWERS = {"multichoice": _choice_answers, "multiresponse": _choice_answers,
@@ -195,30 +170,79 @@ def to_moodle_xml(records, category_by="template", category_root=DEFAULT_CATEGOR
     Questions are grouped by category, each group preceded by its category question, so a
     Moodle quiz can draw a random question from each category.
     """
-    if category_by not in CATEGORY_KEYS:
-        raise ExportError(f"category_by={category_by!r}: expected one of {', '.join(CATEGORY_KEYS)}")
+    return to_moodle_files(records, category_by, category_root, penalty, shuffle, max_mb=None)[0]
+
+
+def to_moodle_files(records, category_by="template", category_root=DEFAULT_CATEGORY_ROOT,
+                    penalty=DEFAULT_PENALTY, shuffle=True, max_mb=DEFAULT_MAX_MB):
+    """Moodle XML files (a list of str), each under `max_mb` megabytes (10**6 bytes; None: one file).
+
+    Each file imports alone: it repeats the category question of every category it holds,
+    so the questions of a split category still land in that one category.
+    """
+    check_category_by(category_by)
     if not 0 <= float(penalty) <= 1:
         raise ExportError(f"penalty={penalty!r}: expected a number from 0 to 1")
+    if max_mb is not None and not float(max_mb) > 0:
+        raise ExportError(f"max_mb={max_mb!r}: expected a positive number of megabytes")
     with gc_paused():
-        return _moodle_xml(check_records(records), category_by, category_root, penalty, shuffle)
+        blocks = _moodle_blocks(check_records(records), category_by, category_root, penalty, shuffle)
+        return split_files(blocks, None if max_mb is None else int(float(max_mb) * 1_000_000))
 
 
-def _moodle_xml(records, category_by, category_root, penalty, shuffle):
-    groups = {}
-    for record in records:
-        groups.setdefault(category_path(category_root, record[category_by]), []).append(record)
+def _moodle_blocks(records, category_by, category_root, penalty, shuffle):
+    """[(category XML, [question XML, ...]), ...] rendered by the macros of moodle.xml.j2."""
+    macros = environment().get_template("moodle.xml.j2").module
     names = set()
-    categories = []
-    for category, members in groups.items():
+    blocks = []
+    for members in group_records(records, category_by).values():
+        # Moodle strips tags from category names: look-alike brackets keep `<GRU>` readable.
+        title = category_title(members, category_by).replace("<", "‹").replace(">", "›")
+        path = category_path(category_root, title)
+        info = f"<p>{inline_html(category_description(members, category_by))}</p>"
         questions = []
         for record in members:
-            question = moodle_question(record, category, penalty, shuffle)
+            question = moodle_question(record, path, penalty, shuffle)
             base, suffix = question["name"], 2
             while question["name"] in names:  # same stem cut at 255: keep names unique
                 tail = f" ({suffix})"
                 question["name"] = base[:NAME_LIMIT - len(tail)] + tail
                 suffix += 1
             names.add(question["name"])
-            questions.append(question)
-        categories.append({"path": category, "questions": questions})
-    return render("moodle.xml.j2", categories=categories)
+            questions.append(str(macros.question(question)))
+        blocks.append((str(macros.category({"path": path, "info": info})), questions))
+    return blocks, str(macros.header()), str(macros.footer())
+
+
+def split_files(blocks, max_bytes):
+    """Pack the questions, in order, into files of at most `max_bytes` (UTF-8) each (None: one file).
+
+    A file is the header, then for each category it touches the category question followed
+    by that category's questions in it, then the footer. A question too big for a file on
+    its own is refused rather than written into a file Moodle cannot take.
+    """
+    blocks, header, footer = blocks
+    frame = _size(header) + _size(footer)
+    files, parts, used = [], [header], frame
+    for category, questions in blocks:
+        opened = False
+        for question in questions:
+            cost = _size(question) + (0 if opened else _size(category))
+            if max_bytes is not None and used + cost > max_bytes:
+                if len(parts) == 1 or frame + _size(category) + _size(question) > max_bytes:
+                    raise ExportError(f"one question ({_size(question):,} bytes) does not fit in "
+                                      f"--max-size {max_bytes / 1e6:g} MB; raise --max-size")
+                files.append("".join(parts + [footer]))
+                parts, used, opened = [header], frame, False
+                cost = _size(question) + _size(category)
+            if not opened:
+                parts.append(category)
+                opened = True
+            parts.append(question)
+            used += cost
+    files.append("".join(parts + [footer]))
+    return files
+
+
+def _size(text):
+    return len(text.encode("utf-8"))

@@ -1,0 +1,66 @@
+"""Every export format, one entry each (as R/exams has one exams2xyz per format over one core).
+
+Adding a format is one module with a `build(records, **options) -> [file contents]` function
+and one entry here; `torchquiz export` makes a command of each entry, with its options.
+Modules are imported only when their format runs, so `torchquiz export --help` stays fast.
+"""
+from torchquiz.exports.core import CATEGORY_KEYS, Format, Option
+
+CATEGORY_BY = Option("category_by", "--category-by", "One category (bank, section) per template, so a quiz "
+                     "can draw a random variant; or per family or difficulty.", "template", CATEGORY_KEYS)
+CATEGORY_ROOT = Option("category_root", "--category-root", "Moodle category path the categories go under; "
+                       "a `/` separates levels.", "$course$/top/torchquiz")
+TITLE = Option("title", "--title", "Title of the quiz (assessment) in the package.", "torchquiz quiz")
+SHUFFLE = Option("shuffle", "--shuffle/--no-shuffle", "Let the LMS shuffle the options of choice questions.",
+                 True, kind=bool)
+
+FORMATS = {f.name: f for f in (
+    Format("moodle", "Moodle XML for Moodle's importer (split at --max-size).", ".xml",
+           "torchquiz.exports.moodle", "to_moodle_files",
+           (CATEGORY_BY, CATEGORY_ROOT,
+            Option("penalty", "--penalty", "Fraction of the mark lost per wrong try (interactive / adaptive "
+                   "behaviours).", 0.3333333, kind=float, bounds=(0, 1)),
+            SHUFFLE,
+            Option("max_mb", "--max-size", "Largest file in MB (10^6 bytes); a bigger export is split into "
+                   "numbered files, each importable alone. PHP's default upload limit is 2 MB.", 2.0,
+                   kind=float, bounds=(0.01, None))),
+           ("torchquiz export moodle set.jsonl -o quiz.xml",
+            "torchquiz export moodle set.jsonl -o quiz.xml --category-by family --max-size 8",
+            "torchquiz export moodle set.jsonl -o quiz.xml --category-root '$course$/top/RNN week 3' --penalty 0.1")),
+    Format("html", "One self-contained HTML page: practice, exam or key.", ".html",
+           "torchquiz.exports.html", "to_html",
+           (Option("mode", "--mode", "practice: graded at once with feedback; exam: a printable paper without "
+                   "answers; key: the teacher's answer key with solutions.", "practice", ("practice", "exam", "key")),),
+           ("torchquiz export html set.jsonl -o quiz.html",
+            "torchquiz export html set.jsonl -o paper.html --mode exam")),
+    Format("qti12", "QTI 1.2 package for Canvas (Import Course Content > QTI .zip file).", ".zip",
+           "torchquiz.exports.qti12", "qti12_files", (CATEGORY_BY, TITLE, SHUFFLE),
+           ("torchquiz export qti12 set.jsonl -o quiz.zip",
+            "torchquiz export qti12 set.jsonl -o quiz.zip --category-by family --title 'RNN week 3'")),
+    Format("qti21", "QTI 2.1 package: one assessmentItem per question and an assessmentTest.", ".zip",
+           "torchquiz.exports.qti21", "qti21_files", (CATEGORY_BY, TITLE, SHUFFLE),
+           ("torchquiz export qti21 set.jsonl -o quiz.zip",
+            "torchquiz export qti21 set.jsonl -o quiz.zip --category-by difficulty")),
+    Format("gift", "GIFT text, for pasting or importing into Moodle by hand.", ".txt",
+           "torchquiz.exports.gift", "gift_files", (CATEGORY_BY, CATEGORY_ROOT),
+           ("torchquiz export gift set.jsonl -o quiz.gift.txt",)),
+)}
+
+
+def get_format(name):
+    """The Format called `name`; an unknown name is an ExportError suggesting the closest one."""
+    import difflib
+
+    from torchquiz.exports.errors import ExportError
+
+    if name not in FORMATS:
+        close = difflib.get_close_matches(name, list(FORMATS), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ExportError(f"unknown export format {name!r}: expected one of {', '.join(FORMATS)}.{hint}")
+    return FORMATS[name]
+
+
+def export(name, records, **options):
+    """The file contents (a list of str or bytes) of `records` exported as format `name`."""
+    result = get_format(name).builder()(records, **options)
+    return result if isinstance(result, list) else [result]
