@@ -217,7 +217,8 @@ def attention_shape(ctx):
     batch_first: (N, L, S) averaged over heads (the default), (N, num_heads, L, S) with average_attn_weights=False,
     None with need_weights=False. Unbatched (2-D) input drops N."""
     embed, heads, target = ctx["embed_dim"], ctx["num_heads"], ctx["seq_len"]
-    batch, source = ctx.get("batch"), ctx.get("src_len", target)
+    batch = ctx.get("batch")
+    source = ctx["src_len"] if ctx.get("cross", True) and "src_len" in ctx else target  # self-attention: S = L
     unbatched = ctx.get("unbatched", False)
     ask = ctx.get("ask", "output")
     if ask == "output":
@@ -274,6 +275,22 @@ def conv1d_length(ctx):
     return None
 
 
+def padding_mask_count(ctx):
+    """Keys that get a non-zero weight under key_padding_mask = arange(S) >= lengths: the sequence's length."""
+    return str(ctx["length"]) if ctx.get("mask_use", "as_written") == "as_written" else None
+
+
+def causal_mask_count(ctx):
+    """Keys query t attends to under a causal mask (generate_square_subsequent_mask or a boolean triu mask,
+    True = blocked): t + 1. A boolean tril (a keep-mask passed where True means blocked) leaves L - 1 - t."""
+    kind = ctx.get("mask_kind")
+    if kind in ("subsequent", "bool_triu"):
+        return str(ctx["t"] + 1)
+    if kind == "bool_tril":
+        return str(ctx["seq_len"] - 1 - ctx["t"])
+    return None
+
+
 def sequence_preserving_shape(ctx):
     """Transformer encoder layers (and stacks of them) return the input's shape: (L, N, E) or (N, L, E)."""
     if ctx.get("ask", "output") != "output":
@@ -309,6 +326,8 @@ RULES = {
     "mha_param_count": mha_param_count,
     "encoder_layer_param_count": encoder_layer_param_count,
     "conv1d_length": conv1d_length,
+    "padding_mask_count": padding_mask_count,
+    "causal_mask_count": causal_mask_count,
     "sequence_preserving_shape": sequence_preserving_shape,
     "embedding_shape": embedding_shape,
 }
