@@ -143,3 +143,16 @@ def moodle_marks(store):
         "COALESCE(m.mark, a.correct, 0) FROM external_sessions e JOIN attempts a ON a.session_id = e.session_id "
         "LEFT JOIN external_marks m ON m.attempt_id = a.id WHERE e.source = 'moodle' "
         "ORDER BY e.quiz, a.session_id, a.position").fetchall()
+
+
+def moodle_quiz_statistics(store):
+    """Moodle's item statistics of every imported Moodle quiz, computed as Moodle would from the
+    stored marks: {quiz: moodle_statistics(...)}; each slot is a random slot (the normal case, one
+    random question per template category), so "questions" holds every drawn question."""
+    from torchquiz.engine.moodle_stats import QuestionAttempt, Slot, moodle_statistics
+
+    by_quiz = {}
+    for quiz, session, slot, qid, mark in moodle_marks(store):
+        by_quiz.setdefault(quiz, []).append(QuestionAttempt(session, slot, qid, float(mark)))
+    return {quiz: moodle_statistics(attempts, [Slot(n, random=True) for n in sorted({a.slot for a in attempts})])
+            for quiz, attempts in by_quiz.items()}

@@ -1,0 +1,216 @@
+"""Importing real Moodle 4.3 report downloads (../shared/moodle-reports/) and practice-page files
+into a real SQLite store: every row matched, idempotent, one transaction per file, and a one-line
+error for every kind of bad input."""
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from torchquiz.engine.external_attempts import moodle_quiz_statistics
+from torchquiz.engine.moodle_import import UnmatchedResponses, import_moodle
+from torchquiz.engine.moodle_reports import ReportError
+from torchquiz.engine.moodle_stats import moodle_percent
+from torchquiz.engine.practice_import import import_practice
+from torchquiz.engine.store import Store
+
+from conftest import torchquiz
+
+REPORTS = Path(__file__).resolve().parents[2] / "shared" / "moodle-reports"
+TABLES = ("learners", "sessions", "attempts", "external_sessions", "external_marks", "abilities")
+
+
+@pytest.fixture(scope="module")
+def records():
+    if not (REPORTS / "set.jsonl").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{REPORTS} is missing: CI must import the real Moodle downloads")
+        pytest.skip(f"{REPORTS} is not here (outside CI the shared data is optional)")
+    return [json.loads(line) for line in (REPORTS / "set.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def store(tmp_path, records):
+    with Store.open(tmp_path / "class.db") as store:
+        store.add_questions(records)
+        yield store
+
+
+def counts(store):
+    names = set(store.db.table_names())
+    return {t: store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in names else 0 for t in TABLES}
+
+
+def test_every_row_is_matched_and_a_second_import_changes_nothing(store):
+    result = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    assert (result.attempts, result.imported, result.responses, result.problems) == (150, 150, 1800, [])
+    assert result.correct == 1027 and result.disagreements == 0  # the README's count; our grading agrees with Moodle
+    wrong = store.conn.execute("SELECT count(*), count(misconception) FROM attempts WHERE correct = 0").fetchone()
+    assert wrong[0] == 773 and wrong[1] >= 700  # every wrong option or typed answer names its misconception
+    assert store.conn.execute("SELECT count(*) FROM learners WHERE name = 'calib001@example.com'").fetchone()[0] == 1
+    before = counts(store)
+    again = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    assert (again.imported, again.already, again.responses) == (0, 150, 0)
+    assert counts(store) == before
+
+
+def test_statistics_from_the_store_match_moodles_statistics_csv(store):
+    import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    (stats,) = moodle_quiz_statistics(store).values()
+    by_hash = {qid.split(":")[1]: s for qid, s in stats["questions"].items()}
+    rows = list(csv.reader(io.StringIO((REPORTS / "statistics.csv").read_text(encoding="utf-8-sig"))))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "Q#") + 1
+    checked = 0
+    for row in rows[start:]:
+        if "." in row[0]:
+            item = by_hash[re.search(r"\] ([0-9a-f]{12}):", row[2]).group(1)]
+        else:
+            item = stats["slots"][int(row[0]) - 1]
+        assert item.s == int(row[3])
+        for value, shown in ((item.facility * 100, row[4]), (item.sd * 100, row[5]), (item.effectiveweight, row[8]),
+                             (item.discriminationindex, row[9]), (item.discriminativeefficiency, row[10])):
+            assert moodle_percent(value) == shown, (row[0], row[2][:40], value, shown)
+            checked += 1
+    assert checked == 60 * 5
+
+
+def test_partial_credit_comes_from_moodles_rule(store):
+    import_moodle(store, REPORTS / "responses.csv")  # without the Grades report: our grading by Moodle's rules
+    marks = {m for (m,) in store.conn.execute("SELECT DISTINCT mark FROM external_marks")}
+    assert marks == {0.0, 0.5, 0.6666667, 1.0}  # e.g. one of two right, or both right and one wrong of three
+
+
+def test_blanks_in_progress_and_absent_students(store):
+    result = import_moodle(store, REPORTS / "blank" / "responses_blank.csv", REPORTS / "blank" / "grades_blank.csv")
+    assert (result.attempts, result.imported, result.blanks) == (2, 2, 8)
+    assert any("row 2" in n and "no attempt" in n for n in result.notes)
+    assert any("in progress" in n for n in result.notes)
+    skipped = store.conn.execute("SELECT count(*) FROM attempts WHERE skipped = 1 AND correct IS NULL").fetchone()[0]
+    assert skipped == 8
+
+
+def rewrite(tmp_path, name, change):
+    text = (REPORTS / name).read_text(encoding="utf-8-sig")
+    path = tmp_path / name
+    path.write_text("\ufeff" + change(text), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name,change,message", [
+    ("responses.csv", lambda t: t.replace('","', '";"').replace(",", ";"), "';' separators"),
+    ("responses.csv", lambda t: "\n".join(t.splitlines()[:5] + [t.splitlines()[5][:300]]), "row 6 has"),
+    ("set.jsonl", lambda t: t, "not a Moodle Responses or Grades report"),
+    ("grades.csv", lambda t: t, "this is a Grades report"),
+])
+def test_bad_files_get_a_one_line_error_and_import_nothing(store, tmp_path, name, change, message):
+    path = rewrite(tmp_path, name, change)
+    before = counts(store)
+    with pytest.raises(ReportError, match=re.escape(message)) as error:
+        import_moodle(store, path)
+    assert "\n" not in str(error.value)
+    assert counts(store) == before
+
+
+def test_decimal_commas_in_the_grades_report(store, tmp_path):
+    grades = rewrite(tmp_path, "grades.csv", lambda t: t.replace("0.83,", '"0,83",'))
+    with pytest.raises(ReportError, match="decimal comma"):
+        import_moodle(store, REPORTS / "responses.csv", grades)
+
+
+def test_grades_of_another_quiz(store):
+    with pytest.raises(ReportError, match="another quiz"):
+        import_moodle(store, REPORTS / "responses.csv", REPORTS / "blank" / "grades_blank.csv")
+
+
+def test_unknown_questions_are_listed_with_rows_and_nothing_is_imported(tmp_path, records):
+    hard_numerical = next(r for r in records if r["id"].endswith("a8ef554183cc"))
+    with Store.open(tmp_path / "partial.db") as store:
+        store.add_questions([r for r in records if r is not hard_numerical])
+        with pytest.raises(UnmatchedResponses, match="match no stored question") as error:
+            import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+        assert len(error.value.problems) == 44  # Moodle's statistics: 44 attempts drew it
+        assert all(re.match(r"row \d+, question 4: no stored question reads", p) for p in error.value.problems)
+        assert counts(store)["attempts"] == 0
+        result = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv", skip_unmatched=True)
+        assert result.imported == 150 - 44 and len(result.problems) == 44
+
+
+def test_a_store_without_the_set_is_another_quiz(tmp_path):
+    with Store.open(tmp_path / "empty.db") as store:
+        with pytest.raises(ReportError, match="quiz on other questions"):
+            import_moodle(store, REPORTS / "responses.csv")
+
+
+def test_a_question_matched_twice(tmp_path, records):
+    twin = json.loads(json.dumps(next(r for r in records if r["id"].endswith("7fd1b3ba3cf9"))))
+    twin["id"] = twin["id"].replace("7fd1b3ba3cf9", "000000000000")
+    with Store.open(tmp_path / "twins.db") as store:
+        store.add_questions(records + [twin])
+        with pytest.raises(ReportError, match="question matched twice"):
+            import_moodle(store, REPORTS / "responses.csv")
+        assert counts(store)["attempts"] == 0
+
+
+def practice_file(tmp_path, records, name="ada", **changes):
+    by_type = {}
+    for r in records:
+        by_type.setdefault(r["type"], r)
+    mc, num = by_type["multichoice"], by_type["numerical"]
+    right = "ABCD"[[o["correct"] for o in mc["options"]].index(True)]
+    wrong = next(i for i, o in enumerate(mc["options"]) if not o["correct"])
+    data = {"format": "torchquiz-practice", "version": 1, "set": "0123456789abcdef",
+            "saved_at": "2026-11-29T10:00:00Z", "answers": [
+                {"id": mc["id"], "response": right, "correct": True, "seconds": 12.5,
+                 "answered_at": "2026-11-29T09:58:00Z"},
+                {"id": mc["id"], "response": "ABCD"[wrong], "correct": False, "seconds": 3.0,
+                 "answered_at": "2026-11-29T09:59:00Z"},
+                {"id": num["id"], "response": num["misconception_answers"][0]["text"], "correct": False,
+                 "seconds": 20, "answered_at": "2026-11-29T09:59:30Z"}]}
+    data.update(changes)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(data))
+    return path, mc["options"][wrong]["misconception"], num["misconception_answers"][0]["misconception"]
+
+
+def test_practice_files_import_once_with_misconceptions(store, tmp_path, records):
+    path, option_mistake, typed_mistake = practice_file(tmp_path, records)
+    (result,) = import_practice(store, [path])
+    assert (result.learner, result.answers, result.imported, result.correct, result.disagreements) == \
+        ("ada", 3, 1, 1, 0)
+    got = store.conn.execute("SELECT misconception FROM attempts ORDER BY id").fetchall()
+    assert got == [(None,), (option_mistake,), (typed_mistake,)]
+    before = counts(store)
+    (again,) = import_practice(store, [path])
+    assert again.imported == 0 and counts(store) == before
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"format": "something-else"}, "not a torchquiz practice file"),
+    ({"version": 2}, "version 2"),
+    ({"set": "xyz"}, "set='xyz'"),
+    ({"answers": [{"id": "nope:000", "response": "A", "correct": True}]}, "unknown question 'nope:000'"),
+])
+def test_bad_practice_files(store, tmp_path, records, changes, message):
+    path, _, _ = practice_file(tmp_path, records, **changes)
+    with pytest.raises(ReportError, match=re.escape(message)):
+        import_practice(store, [path])
+    assert counts(store)["attempts"] == 0
+
+
+def test_cli_imports_then_calibrates_and_reports_errors_in_one_line(tmp_path, records):
+    db = tmp_path / "cli.db"
+    torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", str(db))
+    first = torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--grades", str(REPORTS / "grades.csv"),
+                      "--db", str(db))
+    assert "150 attempt(s) with 1800 responses imported" in first.stdout
+    assert "150 imported learners placed" in first.stdout
+    again = torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--db", str(db))
+    assert "0 attempt(s)" in again.stdout and "150 already imported" in again.stdout
+    bad = torchquiz("import", "moodle", str(REPORTS / "grades.csv"), "--db", str(db), check=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("Error: ") and bad.stderr.count("\n") == 1
+    with Store.open(db) as store:
+        placed = store.conn.execute("SELECT count(*), min(mean), max(mean) FROM abilities WHERE topic = '*'").fetchone()
+        assert placed[0] == 150 and placed[1] < -0.5 < 0.5 < placed[2]
