@@ -1,14 +1,21 @@
-"""Item calibration: marginal maximum likelihood by EM (Bock-Aitkin), with
-the difficulty label as a hierarchical prior.
+"""Item calibration that pools: marginal maximum likelihood by EM (Bock-Aitkin) with a
+hierarchical prior on difficulty and discrimination.
 
-Learner ability is integrated over a quadrature grid with a N(0, 1) prior,
-which pins the scale: calibrated difficulties and the learners' EAP
-abilities both live on the population scale.  Each item's b has the prior
-N(m_label, s^2), where the label means m_label start at `LABEL_PRIOR` and
-are themselves re-estimated (empirical Bayes) from the items that have data,
-so a bank whose "hard" is harder than +1 is found out from a few learners.
-Discrimination is one common `a` by default (robust with few attempts per
-item), or per item with a log-normal prior around the common one.
+A generated bank is made of templates whose variants share most of their difficulty, so
+
+    b = m_level + u_template + v_(template, level) + w_variant
+
+with the level offsets m (starting at `LABEL_PRIOR`, moved by the data under a weak prior)
+and the three random effects' spreads estimated from the data (empirical Bayes).  Every
+answer to one variant then informs its siblings and, through u, the template's other
+levels; a variant nobody answered yet starts at its template's fitted level, not at the
+bare label.  A bank without templates (each item its own) reduces to "label centre plus
+item deviation".  Discrimination pools the same way on the log scale: a template's
+variants share a steepness, each deviating a little.
+
+Learner ability is integrated over a quadrature grid with a N(0, 1) prior, which pins the
+scale: difficulties and the learners' EAP abilities live on the population scale.  The
+E-step runs over learners in chunks, so 10^6 attempts need a few hundred MB, not gigabytes.
 """
 from __future__ import annotations
 
@@ -18,36 +25,50 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from torchquiz.engine.irt import LABEL_PRIOR, LABEL_PRIOR_SD, label_prior
+from torchquiz.engine.hierarchy import Nested, nested_posterior
+from torchquiz.engine.irt import LABEL_PRIOR, label_prior
+from torchquiz.engine.topic_ability import fit_topic_sd
 
 LABELS = tuple(LABEL_PRIOR)
 QUAD = np.linspace(-5.0, 5.0, 41)
 _LOG_PRIOR = -0.5 * QUAD**2
-_MEAN_PRIOR_SD = 0.5     # how far a label's centre may move from LABEL_PRIOR
-_LOG_A_PRIOR_SD = 0.5    # common a: log-normal around 1
-_ITEM_LOG_A_SD = 0.25    # per-item a: log-normal around the common a
+_LEVEL_PRIOR_SD = 0.5     # how far a level's centre may move from LABEL_PRIOR
+_LOG_A_PRIOR_SD = 0.5     # the bank's common log a, around 0
+_TEMPLATE_LOG_A_SD = 0.25  # a template's steepness around the bank's
+_VARIANT_LOG_A_SD = 0.10   # a variant's around its template's
 _MAX_STEP = 1.0
+_CHUNK_ROWS = 200_000     # E-step rows per chunk: bounds memory at 10^6 attempts
 
 
 @dataclass
 class CalibrationState:
-    """Item parameters plus the label hyper-parameters; warm-starts the next fit."""
+    """Item parameters, the bank's structure and the hyper-parameters; warm-starts the next fit."""
 
     b: np.ndarray                   # difficulty per item
     a: np.ndarray                   # discrimination per item
-    label: np.ndarray               # label index per item (into LABELS)
-    label_means: np.ndarray = field(default_factory=lambda: np.array([LABEL_PRIOR[l] for l in LABELS]))
-    label_sd: float = LABEL_PRIOR_SD
+    label: np.ndarray               # level index per item (into LABELS)
+    template: np.ndarray            # template index per item (each item its own when unknown)
+    level_means: np.ndarray = field(default_factory=lambda: np.array([LABEL_PRIOR[l] for l in LABELS]))
+    spreads: np.ndarray = field(default_factory=lambda: np.array([0.3, 0.25, 0.2]))  # sd of u, v, w
 
     @classmethod
-    def from_labels(cls, labels: Iterable[str]) -> "CalibrationState":
-        label = np.array([LABELS.index(_checked(l)) for l in labels], int)
+    def from_labels(cls, labels: Iterable[str], templates: Iterable[str] | None = None) -> "CalibrationState":
+        labels = [_checked(l) for l in labels]
+        label = np.array([LABELS.index(l) for l in labels], int)
+        names = list(templates) if templates is not None else list(range(len(labels)))
+        code: dict = {}
+        template = np.array([code.setdefault(t, len(code)) for t in names], int)
         b = np.array([LABEL_PRIOR[LABELS[i]] for i in label], float)
-        return cls(b=b, a=np.ones_like(b), label=label)
+        return cls(b=b, a=np.ones_like(b), label=label, template=template)
 
     @property
     def common_a(self) -> float:
         return float(np.exp(np.mean(np.log(self.a)))) if len(self.a) else 1.0
+
+    @property
+    def structure(self) -> Nested:
+        """Items nested in (template, level) cells nested in templates."""
+        return Nested.build(self.template, self.label, len(LABELS))
 
 
 def _checked(label: str) -> str:
@@ -62,8 +83,81 @@ class Calibration:
     b: dict[str, float]
     a: dict[str, float]
     label_means: dict[str, float]
-    label_sd: float
+    spreads: tuple[float, float, float]   # sd of template, template-level and variant effects on b
     topic_sd: float = 0.0
+
+    @property
+    def label_sd(self) -> float:
+        """Total spread of difficulty within a level."""
+        return float(math.sqrt(sum(s * s for s in self.spreads)))
+
+
+def _estep(state, item_idx, starts, ends, y):
+    """Per-item gradient and curvature of the marginal log-likelihood in b and in log a."""
+    n_items = len(state.b)
+    g_b, h_b = np.zeros(n_items), np.zeros(n_items)
+    g_la, h_la = np.zeros(n_items), np.zeros(n_items)
+    k = 0
+    while k < len(starts):  # whole learners per chunk: their posterior needs all their rows
+        stop = int(np.searchsorted(ends, ends[k] - 1 + _CHUNK_ROWS, side="right"))
+        stop = max(stop, k + 1)
+        lo, hi = int(starts[k]), int(ends[stop - 1])
+        items, yy = item_idx[lo:hi], y[lo:hi]
+        b_r, a_r = state.b[items], state.a[items]
+        dev = QUAD[None, :] - b_r[:, None]
+        z = a_r[:, None] * dev
+        log_p = -np.logaddexp(0.0, -z)
+        ll = np.where(yy[:, None] > 0.5, log_p, log_p - z)     # log(1 - p) = log p - z
+        log_post = np.add.reduceat(ll, starts[k:stop] - lo, axis=0) + _LOG_PRIOR
+        log_post -= log_post.max(axis=1, keepdims=True)
+        post = np.exp(log_post)
+        post /= post.sum(axis=1, keepdims=True)
+        w = np.repeat(post, ends[k:stop] - starts[k:stop], axis=0)
+        p = np.exp(log_p)
+        wpq = w * p * (1.0 - p)
+        resid = w * (p - yy[:, None])
+        g_b += np.bincount(items, a_r * resid.sum(1), n_items)
+        h_b += np.bincount(items, a_r**2 * wpq.sum(1), n_items)
+        g_la += np.bincount(items, -a_r * (resid * dev).sum(1), n_items)
+        h_la += np.bincount(items, a_r**2 * (wpq * dev**2).sum(1), n_items)
+        k = stop
+    return g_b, h_b, g_la, h_la
+
+
+def _update_b(state, nested, g_b, h_b):
+    """Newton step of every b under the hierarchical prior; returns each b's posterior variance."""
+    has = h_b > 1e-12
+    obs = np.where(has, state.b + g_b / np.where(has, h_b, 1.0), 0.0)
+    means = state.level_means.copy()
+    for _ in range(2):  # level centres and random effects, alternately
+        post = nested_posterior(obs - means[state.label], np.where(has, h_b, 0.0), nested, state.spreads)
+        resid = obs - post.upper[nested.cell_of_item]          # what the level centre must explain
+        q = np.where(has, 1.0 / (1.0 / np.where(has, h_b, 1.0) + state.spreads[2] ** 2), 0.0)
+        prior = np.array([LABEL_PRIOR[l] for l in LABELS])
+        num = np.bincount(state.label, q * resid, len(LABELS)) + prior / _LEVEL_PRIOR_SD**2
+        means = num / (np.bincount(state.label, q, len(LABELS)) + 1.0 / _LEVEL_PRIOR_SD**2)
+    state.level_means = means
+    state.spreads = post.spreads
+    new_b = means[state.label] + post.mean
+    state.b = state.b + np.clip(new_b - state.b, -_MAX_STEP, _MAX_STEP)
+    return post.var
+
+
+def _update_log_a(state, g_la, h_la):
+    """Newton step of every log a: the bank's common steepness, each template's, each variant's."""
+    has = h_la > 1e-12
+    log_a = np.log(state.a)
+    obs = np.where(has, log_a + g_la / np.where(has, h_la, 1.0), 0.0)
+    nested = Nested.build(state.template, np.zeros_like(state.template), 1)
+    centre = math.log(state.common_a)
+    for _ in range(2):
+        post = nested_posterior(obs - centre, np.where(has, h_la, 0.0), nested,
+                                np.array([_TEMPLATE_LOG_A_SD, 1e-3, _VARIANT_LOG_A_SD]), fixed=True)
+        q = np.where(has, 1.0 / (1.0 / np.where(has, h_la, 1.0) + _VARIANT_LOG_A_SD**2), 0.0)
+        resid = obs - post.upper[nested.cell_of_item]
+        centre = float((q * resid).sum() / (q.sum() + 1.0 / _LOG_A_PRIOR_SD**2))
+    new = centre + post.mean
+    state.a = np.exp(log_a + np.clip(new - log_a, -0.5, 0.5))
 
 
 def calibrate(
@@ -74,86 +168,27 @@ def calibrate(
     *,
     iterations: int = 10,
     fit_a: bool = True,
-    item_a: bool = False,
 ) -> CalibrationState:
     """Run EM iterations on (item, learner, correct) triples, updating state in place."""
     item_idx = np.asarray(item_idx, np.int64)
     y = np.asarray(correct, float)
     if len(item_idx) == 0:
         return state
-    learners, learner = np.unique(np.asarray(learner_idx), return_inverse=True)
+    _, learner = np.unique(np.asarray(learner_idx), return_inverse=True)
     order = np.argsort(learner, kind="stable")
     item_idx, learner, y = item_idx[order], learner[order], y[order]
     starts = np.flatnonzero(np.r_[True, learner[1:] != learner[:-1]])
-    n_items = len(state.b)
-    counts = np.bincount(item_idx, minlength=n_items)
-    has_data = counts > 0
+    ends = np.r_[starts[1:], len(learner)]
+    nested = state.structure
     for _ in range(iterations):
-        b_r, a_r = state.b[item_idx], state.a[item_idx]
-        dev = QUAD[None, :] - b_r[:, None]                     # theta - b, R x Q
-        z = a_r[:, None] * dev
-        log_p = -np.logaddexp(0.0, -z)
-        ll = np.where(y[:, None] > 0.5, log_p, -np.logaddexp(0.0, z))
-        log_post = np.add.reduceat(ll, starts, axis=0) + _LOG_PRIOR
-        log_post -= log_post.max(axis=1, keepdims=True)
-        post = np.exp(log_post)
-        post /= post.sum(axis=1, keepdims=True)
-        w = post[learner]                                      # R x Q
-        p = np.exp(log_p)
-        wpq = w * p * (1.0 - p)
-        resid = w * (p - y[:, None])
-        # Newton step on b with the label prior N(m_label, s^2).
-        m = state.label_means[state.label]
-        s2 = state.label_sd**2
-        g_b = np.bincount(item_idx, a_r * resid.sum(1), n_items) - (state.b - m) / s2
-        h_b = np.bincount(item_idx, a_r**2 * wpq.sum(1), n_items) + 1.0 / s2
-        step_b = np.clip(g_b / h_b, -_MAX_STEP, _MAX_STEP)
+        g_b, h_b, g_la, h_la = _estep(state, item_idx, starts, ends, y)
+        var_b = _update_b(state, nested, g_b, h_b)
         if fit_a:
-            # d logL / d log a = a * sum w (y - p)(theta - b).  Each b is only
-            # known to within 1/h_b, and theta - b inherits that spread; left
-            # out, the fit explains it away with a steeper a (a few dozen
-            # attempts in a narrow ability band per item make that large).
-            # Expected over b's posterior, the log-likelihood loses
-            # 0.5 a^2 p(1-p) / h_b per attempt: its gradient is `adjust`.
-            g_la_r = -a_r * (resid * dev).sum(1)
-            h_la_r = a_r**2 * (wpq * dev**2).sum(1)
-            adjust = np.where(has_data, 1.0 - 1.0 / (s2 * h_b), 0.0)
-            if item_a:
-                centre = math.log(state.common_a)
-                log_a = np.log(state.a)
-                g = np.bincount(item_idx, g_la_r, n_items) - adjust - (log_a - centre) / _ITEM_LOG_A_SD**2
-                h = np.bincount(item_idx, h_la_r, n_items) + 1.0 / _ITEM_LOG_A_SD**2
-                log_a = log_a + np.clip(g / h, -0.5, 0.5)
-                if has_data.any():  # unseen items follow the seen ones' level
-                    log_a[~has_data] = np.mean(log_a[has_data])
-                state.a = np.exp(log_a)
-            else:
-                log_a = math.log(state.common_a)
-                g = g_la_r.sum() - adjust.sum() - log_a / _LOG_A_PRIOR_SD**2
-                h = h_la_r.sum() + 1.0 / _LOG_A_PRIOR_SD**2
-                state.a = np.full(n_items, math.exp(log_a + float(np.clip(g / h, -0.5, 0.5))))
-        state.b = state.b + step_b
-        _update_label_hyper(state, has_data, h_b)
+            # Each b is known only to within var_b, and theta - b inherits that spread; left out,
+            # the fit explains it away with a steeper a.  Expected over b's posterior the
+            # log-likelihood loses 0.5 h_b var_b, whose gradient in log a is h_b var_b.
+            _update_log_a(state, g_la - h_b * var_b, h_la)
     return state
-
-
-def _update_label_hyper(state: CalibrationState, has_data: np.ndarray, h_b: np.ndarray) -> None:
-    """Empirical-Bayes step for the label centres and the within-label spread."""
-    s2 = state.label_sd**2
-    means = state.label_means.copy()
-    sq, n_sq = 0.0, 0
-    for k, name in enumerate(LABELS):
-        sel = has_data & (state.label == k)
-        n = int(sel.sum())
-        if n == 0:
-            continue
-        prior = LABEL_PRIOR[name]
-        means[k] = (state.b[sel].sum() / s2 + prior / _MEAN_PRIOR_SD**2) / (n / s2 + 1.0 / _MEAN_PRIOR_SD**2)
-        sq += float(((state.b[sel] - means[k]) ** 2 + 1.0 / h_b[sel]).sum())
-        n_sq += n
-    state.label_means = means
-    if n_sq >= 30:  # the spread needs a few dozen calibrated items to mean anything
-        state.label_sd = float(np.clip(math.sqrt(sq / n_sq), 0.25, 0.8))
 
 
 def calibrate_records(
@@ -162,15 +197,16 @@ def calibrate_records(
     *,
     initial: Mapping[str, tuple[float, float]] | None = None,
     topics: Mapping[str, str] | None = None,
+    templates: Mapping[str, str] | None = None,
     iterations: int = 30,
-    item_a: bool = True,
     **options,
 ) -> Calibration:
     """`calibrate` over id-keyed records: (item_id, learner_id, correct, theta).
 
     initial: item_id -> (b, a) from the last calibration, to warm-start.
-    topics: item_id -> primary topic; when given, also fit `topic_sd`, the
-    spread of a learner's topic abilities (see `torchquiz.engine.topic_ability`).
+    templates: item_id -> template id, so variants pool; without it each item stands alone.
+    topics: item_id -> primary topic; when given, also fit `topic_sd`, the spread of a
+    learner's topic abilities (see `torchquiz.engine.topic_ability`).
     """
     ids = list(labels)
     index = {item_id: i for i, item_id in enumerate(ids)}
@@ -182,26 +218,32 @@ def calibrate_records(
         items.append(index[item_id])
         learners.append(learner_index.setdefault(learner_id, len(learner_index)))
         ys.append(bool(correct))
-    state = CalibrationState.from_labels(labels[i] for i in ids)
+    state = CalibrationState.from_labels((labels[i] for i in ids),
+                                         None if templates is None else (templates.get(i, i) for i in ids))
     for item_id, (b, a) in (initial or {}).items():
         if item_id in index:
             state.b[index[item_id]], state.a[index[item_id]] = b, a
     items_a, learners_a, ys_a = np.array(items, np.int64), np.array(learners, np.int64), np.array(ys, float)
-    calibrate(state, items_a, learners_a, ys_a, iterations=iterations, item_a=item_a, **options)
+    calibrate(state, items_a, learners_a, ys_a, iterations=iterations, **options)
     topic_sd = 0.0
     if topics is not None and len(items_a):
-        from torchquiz.engine.topic_ability import fit_topic_sd
-
-        names = sorted({topics[i] for i in ids if i in topics})
-        code = np.array([names.index(topics[i]) if i in topics else 0 for i in ids], np.int64)
-        order = np.argsort(learners_a, kind="stable")
-        groups = np.split(order, np.flatnonzero(np.diff(learners_a[order])) + 1)
-        topic_sd = fit_topic_sd(((state.b[items_a[g]], state.a[items_a[g]], ys_a[g], code[items_a[g]])
-                                 for g in groups), max(len(names), 1))
+        topic_sd = _fit_topic_sd(state, ids, topics, items_a, learners_a, ys_a)
     return Calibration(
         b={i: float(state.b[k]) for i, k in index.items()},
         a={i: float(state.a[k]) for i, k in index.items()},
-        label_means={name: float(m) for name, m in zip(LABELS, state.label_means)},
-        label_sd=state.label_sd,
+        label_means={name: float(m) for name, m in zip(LABELS, state.level_means)},
+        spreads=tuple(float(s) for s in state.spreads),
         topic_sd=topic_sd,
     )
+
+
+def _fit_topic_sd(state, ids, topics, items_a, learners_a, ys_a, recent=500):
+    """The topic spread from the most recent learners (the fit is per learner, so cost stays flat)."""
+    names = sorted({topics[i] for i in ids if i in topics})
+    code = np.array([names.index(topics[i]) if i in topics else 0 for i in ids], np.int64)
+    keep = learners_a >= learners_a.max() + 1 - recent
+    items_a, learners_a, ys_a = items_a[keep], learners_a[keep], ys_a[keep]
+    order = np.argsort(learners_a, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(learners_a[order])) + 1)
+    return fit_topic_sd(((state.b[items_a[g]], state.a[items_a[g]], ys_a[g], code[items_a[g]]) for g in groups),
+                        max(len(names), 1))

@@ -6,14 +6,14 @@ prior, computed on a fixed quadrature grid, so the estimate sits on the
 population scale (mean 0, SD 1) that the simulation protocol asks for.
 
 Item difficulty starts at its label's prior and is calibrated from attempts:
-`online_update` takes one cheap step per attempt, `refit` (marginal maximum
-likelihood by EM, see `torchquiz.engine.calibration`) re-estimates every item with the
-label as a prior.  Pure functions, no I/O.
+`online_update` takes one cheap step per attempt; `torchquiz.engine.calibration`
+re-estimates every item from all attempts.  Pure functions, no I/O, and no import of
+the calibration (which imports this module).
 """
 from __future__ import annotations
 
 import math
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -100,14 +100,6 @@ def estimate_ability(history: Sequence) -> tuple[float, float]:
     return eap(*_arrays(history))
 
 
-def estimate_topic_abilities(history: Sequence) -> dict[str, tuple[float, float]]:
-    """EAP ability per topic, each from that topic's responses only."""
-    by_topic: dict[str, list] = {}
-    for r in history:
-        by_topic.setdefault(r["topic"] if isinstance(r, Mapping) else r.topic, []).append(r)
-    return {topic: estimate_ability(rs) for topic, rs in sorted(by_topic.items())}
-
-
 def online_step_variance(n_seen: int, a: float = 1.0) -> float:
     """Approximate posterior variance of b after n_seen attempts (Laplace)."""
     return 1.0 / (1.0 / LABEL_PRIOR_SD**2 + max(n_seen, 0) * _INFO_PER_ATTEMPT * a * a)
@@ -121,21 +113,3 @@ def online_update(b: float, theta: float, correct: bool, n_seen: int, a: float =
         return b
     p = p_correct(theta, b, a)
     return b + online_step_variance(n_seen, a) * a * (p - float(bool(correct)))
-
-
-def refit(
-    attempts: Iterable[tuple[str, str, bool, float]],
-    labels: Mapping[str, str],
-    **options,
-) -> dict[str, float]:
-    """Calibrated difficulty per item from stored attempts, with the label as a prior.
-
-    attempts: (item_id, learner_id, correct, learner_theta_or_nan).  Learner
-    ability is integrated out (marginal maximum likelihood), so the stored
-    theta is not needed; it is accepted for the store's convenience.
-    Items in `labels` without attempts keep their label prior.  Keyword
-    options go to `torchquiz.engine.calibration.calibrate` (iterations, fit_a, ...).
-    """
-    from torchquiz.engine.calibration import calibrate_records
-
-    return calibrate_records(attempts, labels, **options).b

@@ -23,6 +23,8 @@ import numpy as np
 from torchquiz.engine.irt import estimate_ability
 from torchquiz.engine.topic_ability import estimate_across_topics
 
+LEVELS = {"easy": 0, "medium": 1, "hard": 2}
+
 
 @dataclass(frozen=True)
 class Item:
@@ -47,15 +49,6 @@ class Response:
     a: float = 1.0
 
 
-@dataclass(frozen=True)
-class NearVariant:
-    """A pending re-check of a diagnosed misconception on the same template."""
-
-    template: str
-    misconception: str
-    due: int                    # may be asked once this many items are answered
-
-
 class ItemPool:
     """The pool as numpy arrays, prepared once so selection is vectorised."""
 
@@ -70,6 +63,11 @@ class ItemPool:
         # Share of learners who have seen each item; the quiz fills it from the
         # store's attempt counts, the simulation from its own.  Zeros: no limit.
         self.exposure = np.zeros(len(self.items), float)
+        # Level index (easy 0, medium 1, hard 2): a cap after wrong answers is a cap on labels.
+        self.level = np.array([LEVELS.get(item.label, 1) for item in self.items], np.int64)
+        self.template_code = {}
+        self.template = np.array([self.template_code.setdefault(item.template, len(self.template_code))
+                                  for item in self.items], np.int64)
         self.by_template: dict[str, list[int]] = {}
         for i, item in enumerate(self.items):
             self.by_template.setdefault(item.template, []).append(i)
@@ -112,6 +110,9 @@ def select_index(
     max_exposure: float = 0.15,
     theta_sd: float | np.ndarray = 0.0,
     band: float | None = None,
+    max_level: int | None = None,
+    used_templates: np.ndarray | None = None,
+    template_weight: float = 0.15,
 ) -> int | None:
     """Index of the next item, or None when every item is seen.
 
@@ -126,6 +127,9 @@ def select_index(
     nothing else is left.  The pick is uniform among the top_k cheapest and
     every item within `window` of the cheapest, which spreads exposure
     without leaving the zone.
+    max_level: no item of a harder label (after a run of wrong answers), unless none is left.
+    used_templates: boolean mask over template codes already asked in this quiz; their
+    other variants cost `template_weight` more, so a quiz does not replay its templates.
     """
     if len(pool) == 0:
         return None
@@ -146,14 +150,20 @@ def select_index(
     cost = miss + topic_weight * extra[pool.topic]
     if info_weight:  # information is a^2 p (1 - p)
         cost -= info_weight * np.log(pool.a)
-    cost[seen] = np.inf
+    if used_templates is not None and template_weight:
+        cost += template_weight * used_templates[pool.template]
+    # Each restriction applies only while something unseen is left under it: a small pool
+    # bends the rule rather than ending the quiz.
+    allowed = unseen.copy()
+    restrictions = [pool.exposure >= max_exposure]  # over-shown items only as a last resort
     if band is not None:
-        outside = miss > band
-        if (unseen & ~outside).any():
-            cost[outside] = np.inf
-    over = pool.exposure >= max_exposure
-    if (unseen & ~over).any():  # over-shown items only as a last resort
-        cost[over] = np.inf
+        restrictions.append(miss > band)
+    if max_level is not None:
+        restrictions.append(pool.level > max_level)
+    for banned in reversed(restrictions):  # the level cap first, exposure last
+        if (allowed & ~banned).any():
+            allowed &= ~banned
+    cost[~allowed] = np.inf
     n_open = int(np.isfinite(cost).sum())
     k = min(top_k, n_open)
     kth = np.partition(cost, k - 1)[k - 1]
@@ -186,7 +196,6 @@ def select_next(
     top_k: int = 5,
     topic_sd: float = 0.0,
     predictive: bool = False,
-    pending: Sequence[NearVariant] = (),
     **options,
 ) -> Item | None:
     """The next item for a learner with this history, or None if none is left.
@@ -199,20 +208,13 @@ def select_next(
     predictive: aim the success averaged over the ability's posterior rather
     than at its mean (truer success early on, but easier, less informative
     items: RMSE@15 0.44 instead of 0.41 in adaptive-sim-v1).
-    A due near variant (see `schedule_near_variant`) that the pool holds comes
-    first; call `settle_pending` with the item to drop it from the queue.
+    Near variants are the quiz session's business (`torchquiz.engine.near_schedule`).
     """
     if not 0.0 < target < 1.0:
         raise ValueError(f"target={target!r}: must lie strictly between 0 and 1")
     if top_k < 1:
         raise ValueError(f"top_k={top_k!r}: must be at least 1")
     pool = as_pool(pool)
-    seen_ids = {r.item_id for r in history}
-    for variant in sorted(pending, key=lambda v: v.due):
-        if variant.due <= len(history):
-            item = find_near_variant(pool, variant, seen_ids)
-            if item is not None:
-                return item
     seen, counts = history_state(pool, history)
     theta, theta_sd = selection_ability(pool, history, topic_sd)
     i = select_index(pool, seen, counts, theta, rng, target=target, top_k=top_k,
@@ -228,66 +230,3 @@ def selection_ability(pool: ItemPool, history: Sequence[Response], topic_sd: flo
         return (np.array([topic_abilities[t][0] for t in pool.topics]),
                 np.array([topic_abilities[t][1] for t in pool.topics]))
     return estimate_ability(history)
-
-
-def should_stop(history: Sequence[Response], *, length: int, se_threshold: float | None = None) -> bool:
-    """Stop at `length` items, or earlier once the ability's posterior SD < se_threshold."""
-    if len(history) >= length:
-        return True
-    if se_threshold is not None and history:
-        return estimate_ability(history)[1] < se_threshold
-    return False
-
-
-# --- near variants: re-check a diagnosed misconception a few items later ---
-
-def schedule_near_variant(
-    pending: Sequence[NearVariant],
-    item: Item,
-    response: Response,
-    *,
-    position: int,
-    delay: int = 3,
-) -> tuple[NearVariant, ...]:
-    """Queue a near variant after a wrong answer that names a misconception.
-
-    position: items answered so far (including this one); the variant becomes
-    due `delay` items later, so the learner has read the feedback but not
-    just memorised it.  One pending variant per (template, misconception).
-    """
-    pending = tuple(pending)
-    if response.correct or not response.misconception:
-        return pending
-    if any(v.template == item.template and v.misconception == response.misconception for v in pending):
-        return pending
-    return pending + (NearVariant(item.template, response.misconception, position + delay),)
-
-
-def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, seen_ids: Iterable[str]) -> Item | None:
-    """An unseen item of the same template whose options test the misconception;
-    the one testing the fewest other misconceptions isolates it best."""
-    pool = as_pool(pool)
-    seen = set(seen_ids)
-    best = None
-    for i in pool.by_template.get(variant.template, ()):
-        item = pool.items[i]
-        if item.id in seen or variant.misconception not in item.misconceptions:
-            continue
-        key = (len(item.misconceptions), item.id)
-        if best is None or key < best[0]:
-            best = (key, i)
-    return None if best is None else pool.item(best[1])
-
-
-def settle_pending(pending: Sequence[NearVariant], item: Item) -> tuple[NearVariant, ...]:
-    """Drop the pending variants that `item` serves."""
-    return tuple(v for v in pending
-                 if not (v.template == item.template and v.misconception in item.misconceptions))
-
-
-def unservable(pool: Sequence[Item] | ItemPool, history: Sequence[Response],
-               pending: Sequence[NearVariant]) -> list[NearVariant]:
-    """Pending variants the pool cannot serve: generate these on demand, off the critical path."""
-    pool = as_pool(pool)
-    seen_ids = {r.item_id for r in history}
-    return [v for v in pending if find_near_variant(pool, v, seen_ids) is None]

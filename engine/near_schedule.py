@@ -1,0 +1,102 @@
+"""When to re-check a diagnosed misconception with a near variant, and with which item.
+
+After a wrong answer that names a misconception, the quiz queues a near variant: a later
+question of the same template whose options test the same misconception.  Learners
+noticed three things that this module rules out:
+- a near variant harder than the question they just missed (it comes at the same level
+  or an easier one);
+- the missed templates coming back in the order they were missed (due variants are
+  served in random order, with a random delay, at most one in any `SPACING` questions);
+- a quiz made mostly of replays (at most a quarter of a quiz is near variants).
+Pure functions over an `ItemPool`; the session keeps the queue in the store.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, as_pool
+
+SPACING = 3          # at most one near variant in any 3 consecutive questions
+SHARE = 0.25         # at most this share of a quiz's questions are near variants
+
+
+@dataclass(frozen=True)
+class NearVariant:
+    """A pending re-check of a diagnosed misconception on the same template."""
+
+    template: str
+    misconception: str
+    due: int                    # may be asked once this many items are answered
+    level: int = 2              # the missed question's level: the variant is at most this hard
+
+
+def allowance(length: int) -> int:
+    """Near variants one quiz of `length` questions may schedule."""
+    return max(1, int(length * SHARE))
+
+
+def schedule_near_variant(
+    pending: Sequence[NearVariant],
+    item: Item,
+    response: Response,
+    *,
+    position: int,
+    delay: int = 3,
+    rng: random.Random | None = None,
+    room: int | None = None,
+) -> tuple[NearVariant, ...]:
+    """Queue a near variant after a wrong answer that names a misconception.
+
+    position: items answered so far (including this one); the variant becomes due
+    `delay` (plus 0-2 at random, given rng) items later, so the learner has read the
+    feedback but not just memorised it.  One pending variant per (template,
+    misconception); room: how many more this quiz may schedule (None: no limit).
+    """
+    pending = tuple(pending)
+    if response.correct or not response.misconception or room == 0:
+        return pending
+    if any(v.template == item.template and v.misconception == response.misconception for v in pending):
+        return pending
+    jitter = rng.randrange(3) if rng is not None else 0
+    level = LEVELS.get(item.label, 2)
+    return pending + (NearVariant(item.template, response.misconception, position + delay + jitter, level),)
+
+
+def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, seen_ids: Iterable[str]) -> Item | None:
+    """An unseen item of the same template, at the variant's level or easier, whose options
+    test the misconception: the nearest level first, then the one testing the fewest other
+    misconceptions (it isolates this one best)."""
+    pool = as_pool(pool)
+    seen = set(seen_ids)
+    best = None
+    for i in pool.by_template.get(variant.template, ()):
+        item = pool.items[i]
+        level = int(pool.level[i])
+        if item.id in seen or variant.misconception not in item.misconceptions or level > variant.level:
+            continue
+        key = (variant.level - level, len(item.misconceptions), item.id)
+        if best is None or key < best[0]:
+            best = (key, i)
+    return None if best is None else pool.item(best[1])
+
+
+def due_near_variant(pools: Sequence[ItemPool], pending: Sequence[NearVariant], seen_ids: Iterable[str],
+                     position: int, rng: random.Random) -> Item | None:
+    """A servable due variant's item, chosen at random among the due ones, or None."""
+    seen_ids = set(seen_ids)
+    due = [v for v in pending if v.due <= position]
+    rng.shuffle(due)
+    for variant in due:
+        for pool in pools:
+            item = find_near_variant(pool, variant, seen_ids)
+            if item is not None:
+                return item
+    return None
+
+
+def settle_pending(pending: Sequence[NearVariant], item: Item) -> tuple[NearVariant, ...]:
+    """Drop the pending variants that `item` serves."""
+    return tuple(v for v in pending
+                 if not (v.template == item.template and v.misconception in item.misconceptions))
