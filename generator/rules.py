@@ -291,6 +291,17 @@ def causal_mask_count(ctx):
     return None
 
 
+def attention_pipeline_shape(ctx):
+    """Recurrent layer (batch_first) -> self-attention -> mean over time -> Linear: (N, L, D*H) twice, the
+    head-averaged weights (N, L, L), the pooled (N, D*H) and the logits (N, C)."""
+    batch, seq = ctx["batch"], ctx["seq_len"]
+    width = (2 if ctx.get("bidirectional") else 1) * ctx["hidden_size"]
+    shapes = {"rnn_out": (batch, seq, width), "output": (batch, seq, width), "weights": (batch, seq, seq),
+              "last": (batch, width), "logits": (batch, ctx["num_classes"])}
+    shape = shapes.get(ctx.get("ask"))
+    return None if shape is None else format_shape(shape)
+
+
 def sequence_preserving_shape(ctx):
     """Transformer encoder layers (and stacks of them) return the input's shape: (L, N, E) or (N, L, E)."""
     if ctx.get("ask", "output") != "output":
@@ -326,6 +337,7 @@ RULES = {
     "mha_param_count": mha_param_count,
     "encoder_layer_param_count": encoder_layer_param_count,
     "conv1d_length": conv1d_length,
+    "attention_pipeline_shape": attention_pipeline_shape,
     "padding_mask_count": padding_mask_count,
     "causal_mask_count": causal_mask_count,
     "sequence_preserving_shape": sequence_preserving_shape,
