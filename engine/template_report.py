@@ -1,0 +1,151 @@
+"""The per-template report an educator reads in a minute: which templates, levels and parameter
+values make questions too easy, too hard or non-discriminating, and what to fix.
+
+Per template, from every stored answer (terminal, Moodle, practice page):
+- per level: questions, answers, facility, the calibrated difficulty, and Moodle's
+  discrimination index of its questions where a Moodle quiz asked them (attempt-weighted);
+- parameter effects on difficulty with 95% intervals (`param_effects`);
+- the misconceptions chosen most, as a share of the template's wrong answers;
+- items to fix: a label the data contradicts (b's 95% interval excludes its label's band and
+  sits nearer another label), Moodle discrimination index below 15, a distractor nobody
+  picks once a question has 20 answers.
+"""
+import json
+from collections import Counter, defaultdict
+
+from torchquiz.engine.external_attempts import moodle_quiz_statistics
+from torchquiz.engine.irt import LABEL_PRIOR
+from torchquiz.engine.param_effects import fit_effects, label_se
+from torchquiz.engine.store import OVERALL
+
+LOW_DISCRIMINATION = 15.0      # Moodle's docs: below this a question needs checking
+MIN_ANSWERS_FOR_DISTRACTORS = 20
+LEVELS = tuple(LABEL_PRIOR)
+
+
+def _answers(store):
+    return store.conn.execute(
+        "SELECT q.template, json_extract(q.record, '$.title'), q.id, q.difficulty, q.type, q.params, i.b, i.a, "
+        "a.correct, a.response, a.misconception, coalesce(ab.mean, 0.0) FROM attempts a "
+        "JOIN questions q ON q.id = a.question_id JOIN items i ON i.question_id = a.question_id "
+        "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ? "
+        "WHERE a.correct IS NOT NULL ORDER BY q.template, q.id", (OVERALL,)).fetchall()
+
+
+def _option_counts(store, qids):
+    """question id -> (options, Counter of option letters picked) for the choice questions."""
+    out = {}
+    for qid in qids:
+        record = store.question(qid)
+        if record["type"] not in ("multichoice", "multiresponse", "truefalse"):
+            continue
+        picked = Counter()
+        for (response,) in store.conn.execute(
+                "SELECT response FROM attempts WHERE question_id = ? AND correct IS NOT NULL", (qid,)):
+            picked.update(p for p in (response or "").split(",") if p)
+        out[qid] = (record["options"], picked)
+    return out
+
+
+def _moodle_discrimination(store):
+    """question id -> (Moodle discrimination index, attempts) over every imported Moodle quiz."""
+    found = {}
+    for stats in moodle_quiz_statistics(store).values():
+        for qid, item in stats["questions"].items():
+            if item.discriminationindex is not None:
+                index, n = found.get(qid, (0.0, 0))
+                found[qid] = ((index * n + item.discriminationindex * item.s) / (n + item.s), n + item.s)
+    return found
+
+
+def template_report(store, templates=None):
+    """The report as JSON-serialisable data: {"templates": [...]}, one entry per answered template."""
+    rows = [r for r in _answers(store) if not templates or r[0] in templates]
+    discrimination = _moodle_discrimination(store)
+    by_template = defaultdict(list)
+    for row in rows:
+        by_template[row[0]].append(row)
+    out = []
+    for template, answers in sorted(by_template.items()):
+        out.append(_one_template(store, template, answers, discrimination))
+    return {"templates": out, "answers": len(rows),
+            "moodle_quizzes": len(moodle_quiz_statistics(store)), "low_discrimination": LOW_DISCRIMINATION}
+
+
+def _one_template(store, template, answers, discrimination):
+    title = answers[0][1] or template
+    per_question = defaultdict(list)
+    for row in answers:
+        per_question[row[2]].append(row)
+    levels = []
+    for level in LEVELS:
+        qs = {q: rs for q, rs in per_question.items() if rs[0][3] == level}
+        if not qs:
+            continue
+        ys = [r[8] for rs in qs.values() for r in rs]
+        weighted = [(discrimination[q][0], discrimination[q][1]) for q in qs if q in discrimination]
+        total = sum(n for _, n in weighted)
+        levels.append({"level": level, "questions": len(qs), "answers": len(ys),
+                       "facility": round(sum(ys) / len(ys), 3),
+                       "b": round(sum(rs[0][6] * len(rs) for rs in qs.values()) / len(ys), 3),
+                       "discrimination_index": round(sum(d * n for d, n in weighted) / total, 1) if total else None})
+    effects = fit_effects([json.loads(r[5] or "{}") for r in answers], [r[11] for r in answers],
+                          [r[8] for r in answers], [r[2] for r in answers])
+    wrong = [r for r in answers if not r[8]]
+    shares = Counter(r[10] for r in wrong if r[10])
+    misconceptions = [{"id": m, "count": n, "share": round(n / len(wrong), 3)} for m, n in shares.most_common(5)]
+    return {"template": template, "title": title, "answers": len(answers),
+            "facility": round(sum(r[8] for r in answers) / len(answers), 3), "levels": levels,
+            "effects": effects, "misconceptions": misconceptions, "wrong_answers": len(wrong),
+            "unexplained_wrong_share": round(1 - sum(shares.values()) / len(wrong), 3) if wrong else None,
+            "fix": _to_fix(store, per_question, discrimination)}
+
+
+def _to_fix(store, per_question, discrimination):
+    fixes = []
+    for qid, rs in sorted(per_question.items()):
+        label, b, a = rs[0][3], rs[0][6], rs[0][7]
+        se = label_se(b, a, [r[11] for r in rs])
+        nearest = min(LABEL_PRIOR, key=lambda name: abs(b - LABEL_PRIOR[name]))
+        # A label's band is its prior +- 0.5 (half-way to the next label): contradicted only when
+        # the whole 95% interval of b lies outside it.
+        if nearest != label and abs(b - LABEL_PRIOR[label]) - 1.96 * se > 0.5:
+            fixes.append({"question": qid, "reason": "label", "detail":
+                          f"labelled {label} but b = {b:+.2f} ± {1.96 * se:.2f} reads {nearest}"})
+        if qid in discrimination and discrimination[qid][0] < LOW_DISCRIMINATION:
+            fixes.append({"question": qid, "reason": "discrimination", "detail":
+                          f"Moodle discrimination index {discrimination[qid][0]:.1f} < {LOW_DISCRIMINATION:.0f} "
+                          f"({discrimination[qid][1]} attempts)"})
+    for qid, (options, picked) in sorted(_option_counts(store, [q for q, rs in per_question.items()
+                                                                 if len(rs) >= MIN_ANSWERS_FOR_DISTRACTORS]).items()):
+        for index, option in enumerate(options):
+            if not option["correct"] and not picked["ABCDEFGHIJ"[index]]:
+                fixes.append({"question": qid, "reason": "distractor", "detail":
+                              f"nobody of {len(per_question[qid])} picked {option['text'][:60]!r}"
+                              f" ({option.get('misconception')})"})
+    return fixes
+
+
+def render_text(data, width=100):
+    """The report as lines of text for the terminal."""
+    lines = [f"Per-template report: {data['answers']} answers, {len(data['templates'])} templates"
+             + (f", {data['moodle_quizzes']} Moodle quiz(zes)" if data["moodle_quizzes"] else "") + "."]
+    for t in data["templates"]:
+        lines += ["", f"{t['template']} — {t['title']}: {t['answers']} answers, facility {t['facility']:.0%}"]
+        for lv in t["levels"]:
+            di = "   -" if lv["discrimination_index"] is None else f"{lv['discrimination_index']:4.0f}"
+            lines.append(f"  {lv['level']:<6} {lv['questions']:>2} q {lv['answers']:>5} answers  facility "
+                         f"{lv['facility']:4.0%}  b {lv['b']:+.2f}  discrimination {di}")
+        eff = t["effects"]
+        shown = [e for e in eff["effects"] if e["clear"]] or eff["effects"][:2]
+        if shown:
+            note = "" if eff["identified"] else f" (only {eff['variants']} variants: weakly identified)"
+            lines.append(f"  parameters (+ = harder, logits, 95% interval){note}:")
+            for e in shown[:4]:
+                what = f"{e['param']}={e['value']}" + (f" vs {e['reference']}" if e["kind"] == "category" else "")
+                lines.append(f"    {what[:60]:<60} {e['effect']:+.2f} [{e['low']:+.2f}, {e['high']:+.2f}]")
+        if t["misconceptions"]:
+            lines.append("  wrong answers: " + ", ".join(f"{m['id']} {m['share']:.0%}" for m in t["misconceptions"][:3]))
+        for fix in t["fix"]:
+            lines.append(f"  FIX {fix['question']}: {fix['detail']}"[:width + 40])
+    return lines
