@@ -53,6 +53,9 @@ def report(learner, as_json, db_path):
     from torchquiz.engine.session import mastery_bar
 
     store = open_store(db_path)
+    if by_template or html_path:
+        from torchquiz.cli.template_stats import show_template_report
+        return show_template_report(store, as_json, html_path)
     with store_errors():
         data = learner_report(store, learner)
     if as_json:
@@ -83,8 +86,12 @@ def report(learner, as_json, db_path):
               help="Attempts an item needs before its label is checked.")
 @click.option("--flagged", is_flag=True, help="Only items and templates whose label looks wrong.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--by-template", is_flag=True,
+              help="Per template: facility and discrimination per level, parameter effects, misconceptions, items to fix.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Also write the per-template report as an HTML page with plots (implies --by-template).")
 @db_option
-def stats(min_attempts, flagged, as_json, db_path):
+def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
     """How each question and template performs: attempts, facility, discrimination, label check.
 
     Facility is the share answered correctly. Discrimination is the point-biserial
@@ -97,6 +104,7 @@ def stats(min_attempts, flagged, as_json, db_path):
       torchquiz stats
       torchquiz stats --flagged --min-attempts 30
       torchquiz stats --json
+      torchquiz stats --by-template --html report.html
     """
     from torchquiz.engine.item_stats import item_statistics
 
