@@ -5,6 +5,7 @@ itself says to (not the way the exporter meant to).
 Each interpreter covers exactly the constructs the exporters write and fails loudly on any
 other, so an exporter that starts emitting something new cannot pass by being ignored.
 """
+import functools
 import io
 import os
 import zipfile
@@ -28,6 +29,11 @@ def schema(relative):
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    return _compiled(relative)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(relative):  # the QTI 2.1 schema (with MathML) takes seconds to compile: once per run
     return etree.XMLSchema(etree.parse(str(XSD_DIR / relative), PARSER))
 
 
