@@ -11,6 +11,7 @@ from importlib import resources
 from markupsafe import Markup
 
 from torchquiz.exports.errors import ExportError
+from torchquiz.record import answers
 from torchquiz.record.validate import CHOICE_TYPES, check_records
 from torchquiz.exports.templating import gc_paused, render
 from torchquiz.exports.text import highlight_css, highlighted_code_block, inline_html, run_html
@@ -67,14 +68,26 @@ def page_question(record, number, mode):
 
 
 def grading_data(record):
-    """What practice-mode JS needs to grade one question (see templates/grading.js)."""
+    """What practice-mode JS needs to grade one question (see templates/grading.js).
+
+    A typed answer is graded by record/answers.py's definition: the page gets the response
+    forms Python accepts, computed here, and compares the learner's against them.
+    """
+    data = {"type": record["type"], "correct": [i for i, o in enumerate(record["options"]) if o["correct"]]}
     answer = record["answer"]
-    return {
-        "type": record["type"],
-        "correct": [i for i, o in enumerate(record["options"]) if o["correct"]],
-        "answer": {"text": answer["text"], "accepted": answer.get("accepted", []),
-                   "value": answer.get("value"), "tolerance": answer.get("tolerance")},
-    }
+    if record["type"] == "shortanswer":
+        data["answer"] = {"forms": [answers.response_form(s) for s in answers.accepted_spellings(answer)],
+                          "shape": answers.parse_shape(answer["text"]) is not None}
+    elif record["type"] == "numerical":
+        data["answer"] = {"value": answer["value"], "tolerance": answer.get("tolerance") or 0}
+    return data
+
+
+def grading_rules():
+    """record/answers.py's patterns as a script line for templates/grading.js, which has none of its own."""
+    rules = {"trim": answers.MOODLE_TRIM, "shape": answers.SHAPE_PATTERN,
+             "number": answers.NUMBER_PATTERN, "exponent": answers.EXPONENT_PATTERN}
+    return f"var torchquizRules = {script_json(rules)};\n"
 
 
 def to_html(records, mode="practice", title=None):
@@ -87,6 +100,6 @@ def to_html(records, mode="practice", title=None):
         scripts = None
         if mode == "practice":
             scripts = {"data": script_json([grading_data(r) for r in records]),
-                       "code": Markup(_asset("grading.js") + "\n" + _asset("quiz.js"))}
+                       "code": Markup(grading_rules() + _asset("grading.js") + "\n" + _asset("quiz.js"))}
         return render("quiz.html.j2", mode=mode, title=title or TITLES[mode], questions=questions,
                       css=Markup(_asset("quiz.css") + "\n" + highlight_css()), scripts=scripts)

@@ -1,9 +1,12 @@
 """Grading a learner's response to a question record: a pure function over JSON data.
 
 `grade(record, response)` accepts an option letter (`b`), an option number (`2`), or the
-answer typed out in any canonical spelling (`(4,7,6)`, `torch.Size([4, 7, 6])`, `0.91`).
-A response that cannot be read as an answer to this question (`(2, 3`, `Z`, ``) is
-a `Malformed` result: the quiz asks again and the attempt is not used up.
+answer typed out. A typed answer is right exactly when Moodle would mark it right
+(record/answers.py holds that one definition): a shape in any of its spellings
+(`(4,7,6)`, `torch.Size([4, 7, 6])`), a number within the key's tolerance (`0.91`, `.91`).
+A response that cannot be read as an answer to this question (`(2, 3`, `( 4, 7, 6 )`,
+`91%`, `0,91`, `Z`, ``) is a `Malformed` result: the quiz asks again and the attempt is
+not used up.
 """
 import re
 import string
@@ -34,10 +37,11 @@ def option_letters(record):
 
 def grade(record, response):
     """Grade `response` (a string) against `record`; a Grade or a Malformed."""
-    text = (response or "").strip()
+    kind = record["type"]
+    # Typed answers are trimmed as Moodle trims them, so a no-break space counts the same there.
+    text = (response or "").strip(answers.MOODLE_TRIM if kind in ("numerical", "shortanswer") else None)
     if not text:
         return Malformed("Type an answer.")
-    kind = record["type"]
     if kind in ("multichoice", "truefalse"):
         return _grade_choice(record, text)
     if kind == "multiresponse":
@@ -125,7 +129,7 @@ def _grade_numerical(record, text):
     key = record["answer"]
     verdict = answers.matches_numerical(text, key)
     if verdict is None:
-        return Malformed(f"{text!r} is not a number. Type a number such as 0.5 or 12.")
+        return Malformed(f"{text!r} is not a number I can mark. {_number_hint(text)}")
     misconception, feedback = (None, "")
     if not verdict:
         tolerance = key.get("tolerance") or 0.0
@@ -135,16 +139,26 @@ def _grade_numerical(record, text):
     return Grade(correct=verdict, response=text, misconception=misconception, feedback=feedback)
 
 
+def _number_hint(text):
+    # Moodle refuses a unit such as %, and reads a comma by the site's language.
+    if "%" in text:
+        return "Type the number, not a percentage: 0.91 rather than 91%."
+    if "," in text:
+        return "Type a point for decimals and no thousands separator: 0.91, 2560."
+    return "Type a number such as 0.5, 12 or 1e-5."
+
+
 def _grade_shortanswer(record, text):
     key = record["answer"]
-    key_is_shape = answers.parse_shape(key["text"]) is not None
-    typed_shape = answers.parse_shape(text)
-    if key_is_shape and typed_shape is None:
-        return Malformed(f"{text!r} is not a shape. Type a shape such as (2, 3, 4).")
     correct = answers.matches_shortanswer(text, key)
+    if correct is None:
+        return Malformed(f"{text!r} is not a shape as written. Type a shape like (2, 3, 4) or [2,3,4]: "
+                         "one space or none after each comma and no other spaces; a 1-D shape keeps "
+                         "its comma: (4,).")
+    typed_shape = answers.parse_shape(text)
     response = answers.format_shape(typed_shape) if typed_shape is not None else text
     misconception, feedback = (None, "")
     if not correct:
         misconception, feedback = _typed_misconception(
-            record, text, lambda typed, e: answers.matches_shortanswer(typed, {"text": e["text"]}))
+            record, text, lambda typed, e: answers.matches_shortanswer(typed, {"text": e["text"]}) is True)
     return Grade(correct=correct, response=response, misconception=misconception, feedback=feedback)

@@ -1,76 +1,47 @@
-/* torchquiz grading rules: a line-by-line port of generator/answers.py (parse_shape,
- * parse_number, matches_shortanswer, matches_numerical), so the page grades typed answers
- * exactly as the engine does. tests/test_html.py runs both on the same inputs in Chromium. */
-var torchquizGrading = (function () {
+/* torchquiz grading of typed answers on the HTML page. It holds no rules of its own: the
+ * exporter (exports/html.py) hands it record/answers.py's patterns as torchquizRules and,
+ * per question, the response forms Python accepts. What is left here is the few steps that
+ * apply them, written as answers.py writes them. tests/test_grading_agreement.py runs one
+ * table of responses through this code in Chromium, through Python's grader, and through
+ * the Moodle export. */
+var torchquizGrading = (function (rules) {
   "use strict";
-  // Python's str.isspace() set, so strip()/split() behave as in Python (JS \s differs).
-  var WS = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-  var SIZE = new RegExp("^[" + WS + "]*torch\\.Size\\([" + WS + "]*\\[([^\\[\\]]*)\\][" + WS + "]*\\)[" + WS + "]*$");
-  var BRACKETED = new RegExp("^[" + WS + "]*[\\(\\[]([^\\(\\)\\[\\]]*)[\\)\\]][" + WS + "]*$");
-  var INT = /^[+-]?[0-9]+$/;
-  var LEADING = new RegExp("^[" + WS + "]+");
-  var TRAILING = new RegExp("[" + WS + "]+$");
-  var RUNS = new RegExp("[" + WS + "]+");
-  // Python float() syntax for finite decimals: digits with single underscores, optional
-  // fraction and exponent; inf and nan are refused later anyway, as parse_number does.
-  var DIGITS = "[0-9](?:_?[0-9])*";
-  var FLOAT = new RegExp("^[+-]?(?:" + DIGITS + "(?:\\.(?:" + DIGITS + ")?)?|\\.(?:" + DIGITS + "))(?:[eE][+-]?" + DIGITS + ")?$");
-
-  function strip(text) { return text.replace(LEADING, "").replace(TRAILING, ""); }
-
-  function ints(body) {
-    var parts = body.split(",").map(strip);
-    if (parts.length && parts[parts.length - 1] === "") { parts.pop(); }  // (4,)
-    for (var i = 0; i < parts.length; i++) { if (!INT.test(parts[i])) { return null; } }
-    // BigInt keeps Python's exact integers (no 2**53 rounding); compare as decimal strings.
-    return parts.map(function (p) { return BigInt(p).toString(); });
+  function charClass(chars) {  // the trim set holds \0, so every character is escaped as \uXXXX
+    return "[" + chars.split("").map(function (c) {
+      return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+    }).join("") + "]";
   }
+  var TRIM = new RegExp("^" + charClass(rules.trim) + "+|" + charClass(rules.trim) + "+$", "g");
+  var SHAPE = new RegExp("^(?:" + rules.shape + ")$");
+  var NUMBER = new RegExp("^(?:" + rules.number + ")$");
+  var EXPONENT = new RegExp(rules.exponent, "g");
 
-  function parseShape(text) {
-    if (typeof text !== "string") { return null; }
-    var match = SIZE.exec(text) || BRACKETED.exec(text);
-    if (match) { return strip(match[1]) === "" ? [] : ints(match[1]); }
-    if (text.indexOf(",") >= 0) { return ints(text); }
-    return null;
-  }
+  function trim(text) { return text.replace(TRIM, ""); }
 
-  function sameShape(a, b) {
-    if (a === null || b === null || a.length !== b.length) { return false; }
-    for (var i = 0; i < a.length; i++) { if (a[i] !== b[i]) { return false; } }
-    return true;
-  }
+  // answers.response_form: NFC, trimmed as Moodle trims, lower-cased.
+  function responseForm(text) { return trim(text.normalize("NFC")).toLowerCase(); }
 
+  // answers.parse_number: Moodle's reading, with any comma refused.
   function parseNumber(text) {
-    text = strip(text);
-    var percent = text.slice(-1) === "%";
-    if (percent) { text = strip(text.slice(0, -1)); }
-    if (!FLOAT.test(text)) { return null; }
-    var value = Number(text.replace(/_/g, ""));
-    if (!isFinite(value)) { return null; }
-    return percent ? value / 100 : value;
+    text = trim(text);
+    if (text.indexOf(",") >= 0) { return null; }
+    text = text.replace(/ /g, "").replace(EXPONENT, "e$1");
+    return NUMBER.test(text) ? Number(text) : null;
   }
 
-  // casefold() approximated by upper- then lower-casing (ß -> ss, as casefold does).
-  function normaliseText(text) {
-    return strip(text).split(RUNS).filter(function (w) { return w !== ""; }).join(" ").toUpperCase().toLowerCase();
-  }
-
-  function matchesShortanswer(response, answer) {
-    var candidates = [answer.text].concat(answer.accepted || []);
-    var typed = parseShape(response);
-    if (typed !== null) {
-      return candidates.some(function (c) { return sameShape(parseShape(c), typed); });
+  // true or false, or null when the page asks again (Python's Malformed).
+  function gradeTyped(q, response) {
+    if (trim(response) === "") { return null; }
+    if (q.type === "numerical") {
+      var value = parseNumber(response);
+      if (value === null) { return null; }
+      return Math.abs(value - q.answer.value) <= q.answer.tolerance + 1e-12;
     }
-    return candidates.some(function (c) { return normaliseText(response) === normaliseText(c); });
+    var typed = responseForm(response);
+    if (q.answer.forms.indexOf(typed) >= 0) { return true; }
+    if (q.answer.shape && !SHAPE.test(typed)) { return null; }
+    return false;
   }
 
-  function matchesNumerical(response, answer) {
-    var value = parseNumber(response);
-    if (value === null) { return null; }
-    var tolerance = answer.tolerance || 0.0;
-    return Math.abs(value - Number(answer.value)) <= tolerance + 1e-12;
-  }
-
-  return {parseShape: parseShape, parseNumber: parseNumber, normaliseText: normaliseText,
-          matchesShortanswer: matchesShortanswer, matchesNumerical: matchesNumerical};
-})();
+  return {responseForm: responseForm, parseNumber: parseNumber, gradeTyped: gradeTyped};
+})(torchquizRules);
