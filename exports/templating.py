@@ -11,7 +11,7 @@ def environment():
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("exports", "templates"),
+        loader=jinja2.PackageLoader("torchquiz.exports", "templates"),  # the installed name, from any folder
         autoescape=True,  # XML and HTML alike: only Markup (CDATA, built HTML) passes unescaped
         trim_blocks=True,
         lstrip_blocks=True,
