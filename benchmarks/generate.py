@@ -15,6 +15,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from torchquiz.generator.settings import GenerationSettings
+
 from torchquiz.generator.api import load_templates, run_jobs, variant_jobs  # noqa: E402
 from torchquiz.generator.templates import select_templates  # noqa: E402
 
@@ -28,7 +30,7 @@ def timed_generation(jobs, workers, trace=False):
         marks.setdefault("first", time.perf_counter())
 
     started = time.perf_counter()
-    result = run_jobs(jobs, workers=workers, trace=trace, on_progress=on_progress)
+    result = run_jobs(jobs, GenerationSettings(workers=workers), trace=trace, on_progress=on_progress)
     return result, time.perf_counter() - started
 
 
@@ -36,7 +38,7 @@ def startup_time(workers):
     from torchquiz.generator.workers import WorkerPool
 
     started = time.perf_counter()
-    with WorkerPool(workers) as pool:
+    with WorkerPool(GenerationSettings(workers=workers)) as pool:
         pool.ready()
     return time.perf_counter() - started
 

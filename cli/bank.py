@@ -1,11 +1,10 @@
 """`torchquiz bank ...`: validate and list templates; stats, verify, build and import load lazily."""
 import json
-from pathlib import Path
 
 import click
 
 from .main import LazyGroup
-from .options import bank_options, user_errors
+from .options import generation_options, user_errors
 
 BANK_COMMANDS = {
     "stats": "torchquiz.cli.bank_stats:stats",
@@ -28,28 +27,10 @@ def bank():
     """
 
 
-def _problems_for(path, bank_dirs, no_builtin):
-    from torchquiz.generator.catalogue import load_misconceptions
-    from torchquiz.generator.errors import TemplateError
-    from torchquiz.generator.templates import load_bank, load_template
-
-    if path is None:
-        return load_bank(bank_dirs, not no_builtin)[1]
-    path = Path(path)
-    if path.is_dir():
-        return load_bank((*bank_dirs, path), not no_builtin)[1]
-    try:
-        catalogue = load_misconceptions((*bank_dirs, path.parent.parent), not no_builtin)
-        load_template(path, catalogue)
-    except TemplateError as exc:
-        return exc.problems
-    return []
-
-
 @bank.command()
 @click.argument("path", required=False, type=click.Path(exists=True))
-@bank_options
-def validate(path, bank_dirs, no_builtin):
+@generation_options(runs_torch=False)
+def validate(path, settings):
     """Check templates and the misconception catalogue; report every problem at once.
 
     PATH is a template file or a bank directory; without it, the whole bank is checked.
@@ -61,8 +42,10 @@ def validate(path, bank_dirs, no_builtin):
       torchquiz bank validate my_bank
       torchquiz bank validate my_bank/shape/lstm_cell.yaml
     """
+    from torchquiz.generator.api import bank_problems
+
     with user_errors():
-        problems = _problems_for(path, bank_dirs, no_builtin)
+        problems = bank_problems(settings, path)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -73,8 +56,8 @@ def validate(path, bank_dirs, no_builtin):
 @bank.command(name="list")
 @click.option("--family", "families", multiple=True, help="Only this family (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per template.")
-@bank_options
-def list_templates(families, as_json, bank_dirs, no_builtin):
+@generation_options(runs_torch=False)
+def list_templates(families, as_json, settings):
     """List the templates: id, family, type, difficulties and topics.
 
     \b
@@ -86,11 +69,11 @@ def list_templates(families, as_json, bank_dirs, no_builtin):
     from torchquiz.generator.templates import select_templates
 
     with user_errors():
-        chosen = select_templates(load_templates(bank_dirs, not no_builtin), (), families)
-    rows = [(t.id, t.family, t.type, ",".join(t.levels), ",".join(t.topics)) for t in chosen]
+        chosen = select_templates(load_templates(settings), (), families)
+    rows = [(t.id, t.family, ",".join(t.types), ",".join(t.levels), ",".join(t.topics)) for t in chosen]
     if as_json:
         for t in chosen:
-            click.echo(json.dumps({"id": t.id, "family": t.family, "type": t.type, "difficulties": list(t.levels),
+            click.echo(json.dumps({"id": t.id, "family": t.family, "type": t.type, "types": list(t.types), "difficulties": list(t.levels),
                                    "topics": list(t.topics), "title": t.title, "path": t.path}))
         return
     header = ("id", "family", "type", "difficulties", "topics")

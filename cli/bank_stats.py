@@ -5,7 +5,9 @@ import time
 
 import click
 
-from .options import bank_options, device_option, progress_reporter, user_errors
+from torchquiz.record.schema import LEVELS
+
+from .options import generation_options, progress_reporter, user_errors
 
 
 @click.command(short_help="Stress-test every template over many seeds; flag poor variety or bias.")
@@ -14,16 +16,12 @@ from .options import bank_options, device_option, progress_reporter, user_errors
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed the variant seeds derive from.")
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
-@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard", "mixed"]), default="mixed",
+@click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed.")
-@device_option
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Torch worker processes.")
-@click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per snippet run.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per template instead of the table.")
 @click.option("--show-failures", is_flag=True, help="Print every failure with its reproduce command.")
-@bank_options
-def stats(seeds, seed, families, templates, difficulty, device, workers, time_limit, as_json, show_failures,
-          bank_dirs, no_builtin):
+@generation_options()
+def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, settings):
     """Stress-test the bank: per template, variety of keys, duplicates, correct position, misconceptions, failures.
 
     Each template is generated over --seeds seeds. A template is FLAGGED when it has failures, fewer
@@ -45,12 +43,11 @@ def stats(seeds, seed, families, templates, difficulty, device, workers, time_li
 
     started = time.monotonic()
     with user_errors():
-        chosen = select_templates(load_templates(bank_dirs, not no_builtin), templates, families)
+        chosen = select_templates(load_templates(settings), templates, families)
         if difficulty != "mixed":
             chosen = [t for t in chosen if difficulty in t.levels]
-        result = generate_set(bank_dirs=bank_dirs, include_builtin=not no_builtin, templates=[t.id for t in chosen],
-                              difficulty=difficulty, count=seeds, seed=seed, device=device, workers=workers,
-                              time_limit=time_limit, on_progress=progress_reporter("Stress test"))
+        result = generate_set(settings, templates=[t.id for t in chosen], difficulty=difficulty, count=seeds,
+                              seed=seed, on_progress=progress_reporter("Stress test"))
     table = bank_stats(chosen, result.records, result.failures, seeds)
     if as_json:
         for row in table:

@@ -1,14 +1,19 @@
-"""`torchquiz export`: question sets (JSON Lines) to Moodle XML or a self-contained HTML page.
+"""`torchquiz export FORMAT`: question sets (JSON Lines) to every format of exports/registry.py.
 
-Only the exports and the question records are imported here, never torch: exporting a set
-takes a fraction of a second.
+One command per registry entry, with the options the entry declares: the CLI parses them,
+calls the export and writes its files, nothing more. Only the exports and the question
+records are imported here, never torch: exporting a set takes a fraction of a second.
 """
 import difflib
+import os
+import tempfile
 from pathlib import Path
 
 import click
 
+from torchquiz.exports.core import numbered_paths
 from torchquiz.exports.errors import ExportError, RecordError
+from torchquiz.exports.registry import FORMATS
 
 from .options import write_atomically
 
@@ -27,84 +32,91 @@ class SuggestingChoice(click.Choice):
 
 
 def _load(set_path):
-    from torchquiz.record.validate import load_records
+    from torchquiz.record.jsonl import load_records
 
     return load_records(set_path)
 
 
-SET_ARGUMENT = click.argument("set_path", metavar="SET.jsonl",
-                              type=click.Path(exists=True, dir_okay=False, path_type=Path))
-
-
-@click.group(name="export")
-def export():
-    """Export a question set to Moodle XML or a self-contained HTML page.
-
-    \b
-    Examples:
-      torchquiz export moodle set.jsonl -o quiz.xml
-      torchquiz export html set.jsonl -o quiz.html --mode practice
-    """
-
-
-@export.command(name="moodle", short_help="Write a set as Moodle XML for Moodle's importer.")
-@SET_ARGUMENT
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The Moodle XML file to write.")
-@click.option("--category-by", type=SuggestingChoice(["template", "family", "difficulty"]),
-              default="template", show_default=True,
-              help="One Moodle category per template (so a quiz can draw a random variant), family or difficulty.")
-@click.option("--category-root", default="$course$/top/torchquiz", show_default=True,
-              help="Category path the categories go under; a `/` separates levels.")
-@click.option("--penalty", type=click.FloatRange(0, 1), default=0.3333333, show_default=True,
-              help="Fraction of the mark lost per wrong try (interactive / adaptive behaviours).")
-@click.option("--shuffle/--no-shuffle", default=True, show_default=True,
-              help="Let Moodle shuffle the options of choice questions.")
-def moodle(set_path, output, category_by, category_root, penalty, shuffle):
-    """Write SET.jsonl as Moodle XML for Moodle's own importer (Question bank > Import > Moodle XML format).
-
-    \b
-    Examples:
-      torchquiz export moodle set.jsonl -o quiz.xml
-      torchquiz export moodle set.jsonl -o quiz.xml --category-by family
-      torchquiz export moodle set.jsonl -o quiz.xml --category-root '$course$/top/RNN week 3' --penalty 0.1
-      torchquiz export moodle set.jsonl -o quiz.xml --no-shuffle
-    """
-    from torchquiz.exports.moodle import to_moodle_xml
-
+def _write(path, content):
+    """Write one file atomically: text through the shared helper, a zip package byte for byte."""
+    if isinstance(content, str):
+        write_atomically(path, content)
+        return
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        records = _load(set_path)
-        xml = to_moodle_xml(records, category_by=category_by, category_root=category_root,
-                            penalty=penalty, shuffle=shuffle)
-        write_atomically(output, xml)
-    except (ExportError, RecordError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    categories = len({r[category_by] for r in records})
-    click.echo(f"Wrote {len(records)} questions in {categories} categories to {output}")
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
-@export.command(name="html", short_help="Write a set as one self-contained HTML page.")
-@SET_ARGUMENT
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The HTML file to write.")
-@click.option("--mode", type=SuggestingChoice(["practice", "exam", "key"]), default="practice", show_default=True,
-              help="practice: graded at once with feedback; exam: a printable paper without answers; "
-                   "key: the teacher's answer key with solutions.")
-def html(set_path, output, mode):
-    """Write SET.jsonl as one self-contained HTML page: no network, works offline, prints cleanly.
+def _click_option(option):
+    """A registry Option (exports/core.py) as a click option."""
+    if option.kind is bool:
+        return click.option(option.flag, option.name, default=option.default, show_default=True, help=option.help)
+    if option.choices:
+        kind = SuggestingChoice(list(option.choices))
+    elif option.kind in (int, float) and option.bounds:
+        low, high = option.bounds
+        kind = (click.FloatRange if option.kind is float else click.IntRange)(low, high)
+    else:
+        kind = option.kind
+    return click.option(option.flag, option.name, type=kind, default=option.default, show_default=True,
+                        help=option.help)
 
-    \b
-    Examples:
-      torchquiz export html set.jsonl -o quiz.html
-      torchquiz export html set.jsonl -o paper.html --mode exam
-      torchquiz export html set.jsonl -o key.html --mode key
-    """
-    from torchquiz.exports.html import to_html
 
-    try:
-        records = _load(set_path)
-        page = to_html(records, mode=mode)
-        write_atomically(output, page)
-    except (ExportError, RecordError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Wrote {len(records)} questions ({mode}) to {output}")
+def _summary(records, options, paths):
+    what = f"Wrote {len(records)} questions"
+    if "mode" in options:
+        what += f" ({options['mode']})"
+    if "category_by" in options:
+        what += f" in {len({r[options['category_by']] for r in records})} categories"
+    where = str(paths[0]) if len(paths) == 1 else f"{len(paths)} files: " + ", ".join(map(str, paths))
+    return f"{what} to {where}"
+
+
+def make_command(fmt):
+    """The `torchquiz export NAME` command for one registry Format."""
+    def command(set_path, output, **options):
+        try:
+            records = _load(set_path)
+            files = fmt.builder()(records, **options)
+            files = files if isinstance(files, list) else [files]
+            paths = numbered_paths(output, len(files))
+            if not output.parent.is_dir():
+                raise click.ClickException(f"{output}: directory {output.parent} does not exist")
+            for path, content in zip(paths, files):
+                _write(path, content)
+        except (ExportError, RecordError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(_summary(records, options, paths))
+
+    examples = "\n".join(f"  {line}" for line in fmt.examples)
+    command.__doc__ = f"{fmt.summary}\n\n\b\nExamples:\n{examples}\n"
+    command = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                           help=f"The file to write ({fmt.suffix}); a split export numbers it: "
+                                f"quiz-01{fmt.suffix}, quiz-02{fmt.suffix}...")(command)
+    for option in reversed(fmt.options):
+        command = _click_option(option)(command)
+    command = click.argument("set_path", metavar="SET.jsonl",
+                             type=click.Path(exists=True, dir_okay=False, path_type=Path))(command)
+    return click.command(name=fmt.name, short_help=fmt.summary)(command)
+
+
+GROUP_HELP = """Export a question set to an LMS or a page: one command per format (see Commands).
+
+\b
+Examples:
+  torchquiz export moodle set.jsonl -o quiz.xml
+  torchquiz export qti12 set.jsonl -o canvas.zip
+  torchquiz export html set.jsonl -o quiz.html --mode practice
+"""
+
+
+export = click.Group(name="export", help=GROUP_HELP,
+                     commands=[make_command(fmt) for fmt in FORMATS.values()])

@@ -1,28 +1,28 @@
 """`torchquiz generate` and `torchquiz preview`: question sets and single variants from the bank."""
-import os
 import sys
 import time
 
 import click
 
-from .options import bank_options, device_option, progress_reporter, user_errors, write_atomically
+from torchquiz.record.schema import LEVELS, TYPES
+from torchquiz.record.suggest import did_you_mean
+
+from .options import generation_options, progress_reporter, user_errors, write_atomically
 
 
 @click.command()
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
-@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard", "mixed"]), default="mixed",
+@click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
 @click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per selected template.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed: same bank + seed + torch = same file.")
-@device_option
-@click.option("--workers", default=lambda: min(4, os.cpu_count() or 1), show_default="CPUs, at most 4",
-              type=click.IntRange(1), help="Torch worker processes (the file is the same for any number).")
-@click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per snippet run.")
-@bank_options
+@click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
+              help="Only questions of this type (repeatable); a template that makes several types makes each.")
+@generation_options()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="Write the set here as JSON Lines ('-' for stdout).")
-def generate(families, templates, difficulty, count, seed, device, workers, time_limit, bank_dirs, no_builtin, output):
+def generate(families, templates, difficulty, count, seed, types, settings, output):
     """Generate a question set: every key and wrong option comes from running torch.
 
     \b
@@ -30,14 +30,15 @@ def generate(families, templates, difficulty, count, seed, device, workers, time
       torchquiz generate --count 25 --seed 1 -o set.jsonl
       torchquiz generate --family shape --family packing --difficulty hard --count 10 -o hard.jsonl
       torchquiz generate --template shape.recurrent_output --workers 2 --device auto -o set.jsonl
+      torchquiz generate --type shortanswer --type numerical --count 3 -o typed.jsonl
     """
-    from torchquiz.generator.api import generate_set, jsonl_text
+    from torchquiz.generator.api import generate_set
+    from torchquiz.record.jsonl import jsonl_text
 
     started = time.monotonic()
     with user_errors():
-        result = generate_set(bank_dirs=bank_dirs, include_builtin=not no_builtin, templates=templates,
-                              families=families, difficulty=difficulty, count=count, seed=seed, device=device,
-                              workers=workers, time_limit=time_limit, on_progress=progress_reporter("Generating"))
+        result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
+                              count=count, seed=seed, types=types, on_progress=progress_reporter("Generating"))
     if output == "-":
         sys.stdout.write(jsonl_text(result.records))
     else:
@@ -97,19 +98,21 @@ def format_question(record):
 @click.command()
 @click.argument("template")
 @click.option("--seed", default=0, show_default=True, type=int, help="Variant seed (failures print theirs).")
-@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard"]), default=None,
+@click.option("--difficulty", type=click.Choice(LEVELS), default=None,
               help="Level; defaults to the template's first.")
 @click.option("--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Pin a parameter (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON instead.")
-@device_option
-@bank_options
-def preview(template, seed, difficulty, pairs, as_json, device, bank_dirs, no_builtin):
+@click.option("--type", "kind", type=click.Choice(TYPES), default=None,
+              help="Question type, for a template that makes several; defaults to its first.")
+@generation_options()
+def preview(template, seed, difficulty, pairs, as_json, kind, settings):
     """Print one variant of TEMPLATE as a learner sees it, then its key, feedback and solution.
 
     \b
     Examples:
       torchquiz preview shape.recurrent_output --seed 3 --difficulty hard
       torchquiz preview shape.recurrent_output --param layer=GRU --param batch_first=true --param batch=4 --param seq_len=7
+      torchquiz preview shape.recurrent_output --type shortanswer --seed 2
     """
     import json
 
@@ -118,18 +121,17 @@ def preview(template, seed, difficulty, pairs, as_json, device, bank_dirs, no_bu
 
     pins = _parse_pins(pairs)
     with user_errors():
-        loaded = load_templates(bank_dirs, not no_builtin)
-        chosen = select_templates(loaded, [template])[0]
+        loaded = load_templates(settings)
+        chosen = select_templates(loaded, [template])[0].as_type(kind)
         level = difficulty or chosen.levels[0]
         unknown = sorted(set(pins) - set(chosen.params))
         if unknown:
-            import difflib
-
-            close = difflib.get_close_matches(unknown[0], list(chosen.params), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise click.BadParameter(f"{unknown[0]!r} is not a parameter of {template}.{hint}", param_hint="--param")
-        result = run_jobs([{"id": 0, "template": chosen.id, "difficulty": level, "seed": seed, "pins": pins}],
-                          device=device, bank_dirs=bank_dirs, include_builtin=not no_builtin)
+            raise click.BadParameter(f"'{unknown[0]}' is not a parameter of {template}."
+                                     f"{did_you_mean(unknown[0], chosen.params)}", param_hint="--param")
+        job = {"id": 0, "template": chosen.id, "difficulty": level, "seed": seed, "pins": pins}
+        if len(chosen.types) > 1:
+            job["type"] = chosen.type
+        result = run_jobs([job], settings.replace(workers=1))
     if result.failures:
         raise click.ClickException(result.failures[0].message)
     record = result.records[0]

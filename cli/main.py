@@ -4,10 +4,11 @@ Each command lives in its own `engine/cli_*.py` module and is imported only
 when it runs, so `torchquiz --help` and the quiz never pay for torch or for
 modules they do not use.
 """
-import difflib
 import importlib
 
 import click
+
+from torchquiz.record.suggest import did_you_mean
 
 # command name -> "module:attribute"; one module per concept.
 COMMANDS = {
@@ -62,9 +63,7 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
         if name and self.get_command(ctx, name) is None and not name.startswith("-"):
-            matches = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
-            hint = f" Did you mean '{matches[0]}'?" if matches else ""
-            ctx.fail(f"No such command '{name}'.{hint}")
+            ctx.fail(f"No such command '{name}'.{did_you_mean(name, self.list_commands(ctx))}")
         return super().resolve_command(ctx, args)
 
     def command_summary(self, ctx, name):

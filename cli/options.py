@@ -1,26 +1,50 @@
 """Options shared by several commands, and the translation of library errors into click errors."""
 import contextlib
+import functools
 import os
 import sys
 
 import click
 
-DEVICE_ENV = "TORCHQUIZ_DEVICE"
+def generation_options(runs_torch=True):
+    """The options that build the one GenerationSettings a command passes on (as `settings`).
 
+    Every command that loads templates takes --bank/--no-builtin; every command that runs torch
+    also takes --device, --workers and --time-limit. Declared once here, so defaults never differ.
+    """
+    from torchquiz.generator.settings import BANK_ENV, DEVICE_ENV, default_workers  # no torch in these
 
-def bank_options(command):
-    """--bank DIR (repeatable, also TORCHQUIZ_BANK) and --no-builtin."""
-    command = click.option("--no-builtin", is_flag=True,
-                           help="Use only the --bank directories, not the built-in bank.")(command)
-    command = click.option("--bank", "bank_dirs", multiple=True, envvar="TORCHQUIZ_BANK",
-                           type=click.Path(exists=True, file_okay=False),
-                           help="An extra bank directory (repeatable; env TORCHQUIZ_BANK, separated by ':').")(command)
-    return command
+    options = [
+        click.option("--bank", "bank_dirs", multiple=True, envvar=BANK_ENV,
+                     type=click.Path(exists=True, file_okay=False),
+                     help="An extra bank directory (repeatable; env TORCHQUIZ_BANK, separated by ':')."),
+        click.option("--no-builtin", is_flag=True, help="Use only the --bank directories, not the built-in bank."),
+    ]
+    if runs_torch:
+        options += [
+            click.option("--device", default="cpu", envvar=DEVICE_ENV, show_default=True,
+                         help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto (env TORCHQUIZ_DEVICE)."),
+            click.option("--workers", default=default_workers, show_default="CPUs, at most 4",
+                         type=click.IntRange(1), help="Torch worker processes."),
+            click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.1),
+                         help="Seconds per snippet run."),
+        ]
 
+    def decorate(command):
+        @functools.wraps(command)
+        def with_settings(*args, **kwargs):
+            from torchquiz.generator.settings import GenerationSettings
 
-def device_option(command):
-    return click.option("--device", default="cpu", envvar=DEVICE_ENV, show_default=True,
-                        help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto (env TORCHQUIZ_DEVICE).")(command)
+            given = {name: kwargs.pop(name) for name in ("device", "workers", "time_limit") if name in kwargs}
+            kwargs["settings"] = GenerationSettings(bank_dirs=kwargs.pop("bank_dirs"),
+                                                    include_builtin=not kwargs.pop("no_builtin"), **given)
+            return command(*args, **kwargs)
+
+        for option in reversed(options):
+            with_settings = option(with_settings)
+        return with_settings
+
+    return decorate
 
 
 def db_option(command):
@@ -43,6 +67,13 @@ def user_errors():
     from torchquiz.generator.errors import GeneratorError
 
     return _reported(GeneratorError)
+
+
+def record_errors():
+    """Question-record errors (unreadable set files, bad records) as click errors."""
+    from torchquiz.record.errors import RecordError
+
+    return _reported(RecordError)
 
 
 def store_errors():

@@ -7,35 +7,6 @@ from torchquiz.cli.options import db_option, store_errors
 from torchquiz.cli.store import default_learner, open_store
 
 
-def learner_report(store, name):
-    """A learner's progress as JSON-serialisable data (the --json output)."""
-    from torchquiz.engine import progress
-    from torchquiz.engine.session import TopicAbility, explain_misconception, practise_next
-    from torchquiz.engine.store import OVERALL
-
-    learner = progress.learner_id(store, name, create=False)
-    stored = progress.abilities(store, learner)
-    topics = [TopicAbility(t, *v) for t, v in stored.items() if t != OVERALL]
-    overall = TopicAbility("overall", *stored.get(OVERALL, (0.0, 1.0, 0)))
-    hits = progress.misconception_counts(store, learner)
-    misconceptions = [(m, n, explain_misconception(store, m)) for m, n in hits]
-    unfinished = progress.open_session(store, learner)
-    data = {"learner": name, **progress.learner_summary(store, learner),
-            "ability": _ability(overall), "topics": [_ability(t) for t in topics],
-            "misconceptions": [{"id": m, "count": n, "explanation": e} for m, n, e in misconceptions],
-            "practise_next": practise_next(topics, misconceptions), "unfinished_quiz": None}
-    if unfinished is not None:
-        done = len(progress.session_attempts(store, unfinished.id))
-        data["unfinished_quiz"] = {"done": done, "length": unfinished.length,
-                                   "resume": f"torchquiz quiz --learner {name} --resume"}
-    return data
-
-
-def _ability(ability):
-    return {"topic": ability.topic, "mean": round(ability.mean, 3), "sd": round(ability.sd, 3), "n": ability.n,
-            "mastery": round(ability.mastery, 3)}
-
-
 @click.command()
 @click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=default_learner, show_default="your user name",
               help="The learner's name, as given to `torchquiz quiz` (env TORCHQUIZ_LEARNER).")
@@ -50,18 +21,17 @@ def report(learner, as_json, db_path):
       torchquiz report --learner ada --json
       torchquiz report --learner ada --db class.db
     """
-    from torchquiz.engine.session import mastery_bar
+    from torchquiz.engine.report import mastery_bar, progress_report
 
     store = open_store(db_path)
-    if by_template or html_path:
-        from torchquiz.cli.template_stats import show_template_report
-        return show_template_report(store, as_json, html_path)
     with store_errors():
-        data = learner_report(store, learner)
+        data = progress_report(store, learner).as_dict()
+    if data["unfinished_quiz"]:
+        data["unfinished_quiz"]["resume"] = f"torchquiz quiz --learner {learner} --resume"
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    click.echo(f"Learner {data['learner']}: {data['correct']}/{data['attempts'] - data['skipped']} answers correct "
+    click.echo(f"Learner {data['learner']}: {data['correct']}/{data['answered']} answers correct "
                f"in {data['sessions']} quiz(zes), {data['skipped']} skipped.")
     if data["unfinished_quiz"]:
         u = data["unfinished_quiz"]
@@ -109,6 +79,9 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
     from torchquiz.engine.item_stats import item_statistics
 
     store = open_store(db_path)
+    if by_template or html_path:
+        from torchquiz.cli.template_stats import show_template_report
+        return show_template_report(store, as_json, html_path)
     with store_errors():
         data = item_statistics(store, min_attempts=min_attempts)
     if flagged:
@@ -154,7 +127,6 @@ def calibrate(db_path):
     if not attempts:
         click.echo("No answers stored yet: difficulties stay at their label priors.")
         return
-    rows = store.conn.execute("SELECT label, count(*), avg(b) FROM items GROUP BY label ORDER BY avg(b)").fetchall()
     click.echo(f"Refit from {attempts} answers: {changed} difficulties changed.")
-    for label, count, mean_b in rows:
+    for label, count, mean_b in store.difficulty_by_label():
         click.echo(f"  {label:<6} {count:>6} questions, mean b {mean_b:+.2f}")

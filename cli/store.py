@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from torchquiz.cli.options import db_option, progress_reporter, store_errors, user_errors
+from torchquiz.cli.options import (db_option, generation_options, progress_reporter, record_errors, store_errors,
+                                   user_errors)
 
 
 def default_learner():
@@ -23,24 +24,6 @@ def open_store(db_path):
     from torchquiz.engine.store import Store
     with store_errors():
         return Store.open(db_path)
-
-
-def validate_lines(path, lines):
-    """(records, problems): each line parsed and checked against the schema; problems as 'path:N: ...'."""
-    from torchquiz.record.validate import parse_lines, schema_problems  # one reader and schema check for every consumer
-
-    records, problems = [], []
-    for number, record, problem in parse_lines(lines):
-        if problem:
-            problems.append(f"{path}:{number}: {problem}")
-            continue
-        errors = schema_problems(record) if isinstance(record, dict) else ["record: not a JSON object"]
-        if errors:
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            problems.append(f"{path}:{number}: {errors[0]}{more}")
-            continue
-        records.append(record)
-    return records, problems
 
 
 @click.command("import")
@@ -60,8 +43,11 @@ def import_set(set_path, skip_bad, db_path):
       torchquiz bank import set.jsonl --db class.db
       torchquiz bank import partly-broken.jsonl --skip-bad
     """
-    with open(set_path, encoding="utf-8") as handle:
-        records, problems = validate_lines(set_path, handle)
+    from torchquiz.record.jsonl import read_set  # the one reader of set files
+
+    with record_errors():
+        entries, problems = read_set(set_path)
+    records = [record for _, record in entries]
     for problem in problems:
         click.echo(problem, err=True)
     if problems and not skip_bad:
@@ -80,11 +66,9 @@ def import_set(set_path, skip_bad, db_path):
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed (same seed, same questions).")
-@click.option("--device", default="cpu", envvar="TORCHQUIZ_DEVICE", show_default=True,
-              help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Torch worker processes.")
+@generation_options()
 @db_option
-def build(count, families, templates, seed, device, workers, db_path):
+def build(count, families, templates, seed, settings, db_path):
     """Generate questions from the bank straight into the store, with a progress bar.
 
     \b
@@ -92,13 +76,14 @@ def build(count, families, templates, seed, device, workers, db_path):
       torchquiz bank build --count 20
       torchquiz bank build --family shape --family packing --count 50 --workers 4
       torchquiz bank build --count 10 --seed 3 --db class.db
+      torchquiz bank build --bank my_bank --no-builtin --count 5
     """
     from torchquiz.generator.api import generate_set
 
     store = open_store(db_path)
     with user_errors():
-        result = generate_set(templates=templates, families=families, count=count, seed=seed, device=device,
-                              workers=workers, on_progress=progress_reporter("Generating"))
+        result = generate_set(settings, templates=templates, families=families, count=count, seed=seed,
+                              on_progress=progress_reporter("Generating"))
     for failure in result.failures:  # the message names template, seed, level and the reproduce command
         click.echo(f"failed: {failure.message}", err=True)
     with store_errors():

@@ -13,18 +13,22 @@ import json
 import subprocess
 import sys
 
+from torchquiz.generator.settings import GenerationSettings  # plain dataclass: no torch
+
 
 class NearVariantMaker:
     """Starts background generations and reports the question ids they stored."""
 
-    def __init__(self, db_path, *, device="cpu"):
-        self.db_path, self.device = str(db_path), device
+    def __init__(self, db_path, settings=None):
+        self.db_path, self.settings = str(db_path), settings
         self.running = []
         self.failures = []
 
     def request(self, template, misconception, *, seed):
         command = [sys.executable, "-m", "torchquiz.engine.near_variants", "--db", self.db_path, "--template", template,
-                   "--misconception", misconception, "--seed", str(seed), "--device", self.device]
+                   "--misconception", misconception, "--seed", str(seed)]
+        if self.settings is not None:  # --bank and --device of the quiz reach the generation
+            command += self.settings.replace(workers=1).command_line()
         # Own session: the learner's Ctrl-C stops the quiz, not a generation that will be
         # useful on --resume; it finishes, stores its variant and exits on its own.
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -53,7 +57,7 @@ class NearVariantMaker:
             process.wait(timeout)
 
 
-def generate_near_variant(db_path, template, misconception, *, seed, device="cpu"):
+def generate_near_variant(db_path, template, misconception, *, seed, settings=None):
     """Generate one variant of `template` with the misconception's isolating pins and store it.
 
     Returns the stored ids whose options can diagnose `misconception`.
@@ -61,10 +65,12 @@ def generate_near_variant(db_path, template, misconception, *, seed, device="cpu
     from torchquiz.engine.store import Store, record_misconceptions
     from torchquiz.generator.api import generate_set
     from torchquiz.generator.catalogue import load_misconceptions
+    from torchquiz.generator.settings import GenerationSettings
 
-    entry = load_misconceptions().get(misconception)
+    settings = settings or GenerationSettings(workers=1)
+    entry = load_misconceptions(settings.bank_dirs, settings.include_builtin).get(misconception)
     pins = dict(getattr(entry, "isolate", None) or {})
-    result = generate_set(templates=[template], count=1, seed=seed, device=device, pins=pins)
+    result = generate_set(settings, templates=[template], count=1, seed=seed, pins=pins)
     if result.failures and not result.records:
         raise RuntimeError(result.failures[0].message)
     wanted = [r for r in result.records if misconception in record_misconceptions(r)]
@@ -79,9 +85,10 @@ def main(argv=None):
     parser.add_argument("--template", required=True)
     parser.add_argument("--misconception", required=True)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
+    GenerationSettings.add_arguments(parser)
     args = parser.parse_args(argv)
-    ids = generate_near_variant(args.db, args.template, args.misconception, seed=args.seed, device=args.device)
+    ids = generate_near_variant(args.db, args.template, args.misconception, seed=args.seed,
+                                settings=GenerationSettings.from_arguments(args))
     print(json.dumps({"ids": ids}))
 
 

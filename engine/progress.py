@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from torchquiz.engine.store import StoreError, now
+from torchquiz.record.suggest import did_you_mean
 
 
 class UnknownLearner(StoreError):
@@ -50,10 +51,8 @@ def learner_id(store, name, create=True):
     if row:
         return row[0]
     if not create:
-        import difflib
         names = learner_names(store)
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else (f" Known learners: {', '.join(names)}" if names else "")
+        hint = did_you_mean(name, names)
         raise UnknownLearner(f"no learner named {name!r}.{hint}")
     with store.write() as conn:
         conn.execute("INSERT OR IGNORE INTO learners (name, created_at) VALUES (?, ?)", (name, now()))
@@ -155,10 +154,18 @@ def history(store, learner):
     with each item's current difficulty."""
     from torchquiz.engine.selection import Response
     rows = store.conn.execute(
-        "SELECT a.question_id, i.topic, i.b, a.correct, a.misconception FROM attempts a "
+        "SELECT a.question_id, i.topic, i.b, i.a, a.correct, a.misconception FROM attempts a "
         "JOIN items i ON i.question_id = a.question_id WHERE a.learner_id = ? AND a.correct IS NOT NULL "
         "ORDER BY a.id", (learner,)).fetchall()
-    return [Response(item_id=q, topic=t, b=b, correct=bool(c), misconception=m) for q, t, b, c, m in rows]
+    return [Response(item_id=q, topic=t, b=b, a=a, correct=bool(c), misconception=m)
+            for q, t, b, a, c, m in rows]
+
+
+def item_exposure(store, floor=20):
+    """question id -> share of learners who answered it (answers / learners, at least `floor`
+    learners so the first few do not lock every item out); items never answered are left out."""
+    learners = max(store.conn.execute("SELECT count(*) FROM learners").fetchone()[0], floor)
+    return {q: n / learners for q, n in store.conn.execute("SELECT question_id, n_seen FROM items WHERE n_seen > 0")}
 
 
 def abilities(store, learner):
@@ -198,33 +205,50 @@ def answered_count(store):
     return store.conn.execute("SELECT count(*) FROM attempts WHERE correct IS NOT NULL").fetchone()[0]
 
 
-def calibrate(store, **options):
-    """Refit every item's difficulty b and discrimination a from all stored attempts (labels as
-    priors), with the same calibration the simulation benchmark uses; returns (items changed, attempts)."""
+def calibrate(store, *, fit_topics=True, **options):
+    """Refit every item's difficulty b and discrimination a from all stored attempts, pooling
+    each template's variants (`torchquiz.engine.calibration`); returns (items changed, attempts).
+    options go to `calibrate_records` (iterations, ...)."""
     from torchquiz.engine.calibration import calibrate_records
 
     rows = store.conn.execute(
         "SELECT question_id, learner_id, correct, theta_before FROM attempts WHERE correct IS NOT NULL ORDER BY id")
-    attempts = [(q, str(lid), bool(c), float("nan") if t is None else t) for q, lid, c, t in rows]
+    attempts = [(q, lid, bool(c), t) for q, lid, c, t in rows]
     if not attempts:
         return 0, 0
-    items = store.conn.execute("SELECT question_id, label, topic, b, a FROM items").fetchall()
-    labels = {q: label for q, label, _, _, _ in items}
-    fitted = calibrate_records(attempts, labels, initial={q: (b, a) for q, _, _, b, a in items},
-                               topics={q: topic for q, _, topic, _, _ in items}, **options)
-    current = {q: (b, a) for q, _, _, b, a in items}
+    items = store.conn.execute("SELECT question_id, label, topic, b, a, template FROM items").fetchall()
+    labels = {q: label for q, label, *_ in items}
+    learners = len({lid for _, lid, _, _ in attempts})
+    fitted = calibrate_records(attempts, labels, initial={q: (b, a) for q, _, _, b, a, _ in items},
+                               topics={q: topic for q, _, topic, *_ in items} if fit_topics else None,
+                               templates={q: t for q, *_, t in items}, **options)
+    current = {q: (b, a) for q, _, _, b, a, _ in items}
     changed = {q: (fitted.b[q], fitted.a[q]) for q in fitted.b
                if max(abs(fitted.b[q] - current[q][0]), abs(fitted.a[q] - current[q][1])) > 1e-9}
     store.set_difficulties(changed, source="refit")
     with store.write():
         store.set_meta("refit_attempts", len(attempts))
-        store.set_meta("topic_sd", fitted.topic_sd)
+        if fit_topics:
+            store.set_meta("topic_sd", fitted.topic_sd)
+            store.set_meta("topic_fit_learners", learners)
     return len(changed), len(attempts)
 
 
-def calibrate_if_due(store, every):
-    """Refit when `every` answered attempts arrived since the last refit; True if it ran."""
-    if answered_count(store) - int(store.meta("refit_attempts", 0)) < every:
+# Refit schedule: dense while the bank is raw, sparser as it settles.  A refit is due when
+# the answers since the last one reach GROWTH of those it used (at least one learner's
+# worth), so the first learners each trigger one and the cost stays a constant factor of
+# one refit.  Warm-started from the stored parameters, a few EM iterations suffice.
+REFIT_GROWTH = 0.05
+REFIT_ITERATIONS = 5
+TOPIC_FIT_FROM = 50           # learners before the topic spread is worth fitting, refitted as they double
+
+
+def calibrate_if_due(store, *, growth=REFIT_GROWTH, iterations=REFIT_ITERATIONS):
+    """Refit when enough answers arrived since the last refit; True if it ran."""
+    last = int(store.meta("refit_attempts", 0))
+    if answered_count(store) - last < max(1, growth * last):
         return False
-    calibrate(store)
+    learners = store.conn.execute("SELECT count(DISTINCT learner_id) FROM attempts").fetchone()[0]
+    topic_due = learners >= max(TOPIC_FIT_FROM, 2 * int(store.meta("topic_fit_learners", 0)))
+    calibrate(store, fit_topics=topic_due, iterations=iterations)
     return True

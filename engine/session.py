@@ -7,13 +7,22 @@ immediately (see `torchquiz.engine.progress.record_attempt`), so Ctrl-C loses no
 pending near variants and the count so far. Nothing here imports torch.
 """
 import random
-from dataclasses import dataclass, field
 
-from torchquiz.engine import irt, progress, selection
+import numpy as np
+
+from torchquiz.engine import irt, near_schedule, progress, selection
+from torchquiz.engine.report import progress_report
 from torchquiz.engine.store import OVERALL, StoreError
+from torchquiz.engine.topic_ability import estimate_across_topics
 
-MASTERY_REFERENCE = "medium"  # mastery = predicted success on a medium question
-REFIT_EVERY = 500             # new attempts between automatic refits of item difficulty
+# While a learner's ability is uncertain (a new learner, a fresh store whose labels are all
+# it knows), questions aim at 50% success: they tell most about where the learner stands,
+# and answers to questions picked for 70% success over-read the labels' easy side (a
+# routing stage).  Once the posterior SD falls below ROUTING_SD, the quiz's own target.
+# Steeper, calibrated items get there in 3-4 answers; labels alone in about 8.
+ROUTING_SD = 0.6
+ROUTING_TARGET = 0.5
+WRONG_RUN = 2                 # after this many wrong answers in a row, nothing harder than the missed ones
 
 
 class NoQuestions(StoreError):
@@ -22,30 +31,6 @@ class NoQuestions(StoreError):
 
 class NothingToResume(StoreError):
     """--resume, but the learner has no unfinished quiz."""
-
-
-@dataclass
-class TopicAbility:
-    topic: str
-    mean: float
-    sd: float
-    n: int
-
-    @property
-    def mastery(self):
-        return irt.p_correct(self.mean, irt.LABEL_PRIOR[MASTERY_REFERENCE])
-
-
-@dataclass
-class Summary:
-    answered: int
-    correct: int
-    skipped: int
-    length: int
-    abilities: list            # [TopicAbility], this session's topics then the overall one
-    overall: TopicAbility
-    misconceptions: list       # [(id, count, explanation)] hit in this session, most frequent first
-    practise: list = field(default_factory=list)  # suggestions, one line each
 
 
 class QuizSession:
@@ -63,6 +48,10 @@ class QuizSession:
         self.correct = sum(1 for a in done if a.correct)
         self.skipped = sum(1 for a in done if a.skipped)
         self.arrivals = selection.ItemPool([])  # near variants generated during this session
+        # The calibration's topic spread (0 until enough learners): abilities per topic, bi-factor.
+        self.topic_sd = float(store.meta("topic_sd", 0.0) or 0.0)
+        self.last_variant_at = -near_schedule.SPACING
+        self.variants_scheduled = 0
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -124,10 +113,11 @@ class QuizSession:
         """Record a graded answer (torchquiz.record.grading.Grade) with its consequences; returns its position."""
         qid = record["id"]
         item = self.store.item(qid)
-        theta, _ = ability_of(self.history)
+        (theta, _), by_topic = self.ability()
         response = selection.Response(item_id=qid, topic=item["topic"], b=item["b"], a=item["a"],
                                       correct=grade.correct, misconception=grade.misconception)
-        new_b = irt.online_update(item["b"], theta, grade.correct, item["n_seen"], item["a"])
+        theta_topic = by_topic.get(item["topic"], (theta, 0.0))[0]
+        new_b = irt.online_update(item["b"], theta_topic, grade.correct, item["n_seen"], item["a"])
         self.history.append(response)
         pending = self._schedule(record, response)
         abilities = self._abilities(item["topic"])
@@ -152,7 +142,7 @@ class QuizSession:
         """Close the session (it ran its length, or the pool ran dry) and return its summary."""
         if self.row.status == "open":
             progress.finish_session(self.store, self.row)
-            progress.calibrate_if_due(self.store, every=REFIT_EVERY)
+            progress.calibrate_if_due(self.store)
         return self.summary()
 
     # -- selection ------------------------------------------------------------------------
@@ -161,43 +151,57 @@ class QuizSession:
 
     def _select(self):
         seen_ids = self._seen_ids()
-        for variant in sorted(self._pending(), key=lambda v: v.due):
-            if variant.due <= len(self.history):
-                item = (selection.find_near_variant(self.arrivals, variant, seen_ids)
-                        or selection.find_near_variant(self.pool, variant, seen_ids))
-                if item is not None:
-                    return item
-        # The calibration's topic spread (0 until enough learners) makes this the simulation's selection.
-        theta, _ = selection.selection_ability(self.pool, self.history, float(self.store.meta("topic_sd", 0.0)))
+        if self.position - self.last_variant_at >= near_schedule.SPACING:
+            item = near_schedule.due_near_variant([self.arrivals, self.pool], self._pending(), seen_ids,
+                                                  len(self.history), self.rng)
+            if item is not None:
+                self.last_variant_at = self.position
+                return item
+        theta, _ = selection.selection_ability(self.pool, self.history, self.topic_sd)
         seen, counts = selection.history_state(self.pool, self.history)
-        for qid in self.session_ids:
-            if qid in self.pool.index:
-                seen[self.pool.index[qid]] = True
-        target = self.row.target
-        index = selection.select_index(self.pool, seen, counts, theta, self.rng, target=target)
+        in_session = [self.pool.index[q] for q in self.session_ids if q in self.pool.index]
+        seen[in_session] = True
+        used = np.zeros(len(self.pool.template_code), bool)
+        used[self.pool.template[in_session]] = True
+        options = dict(target=self._target(), max_level=self._level_cap(), used_templates=used)
+        index = selection.select_index(self.pool, seen, counts, theta, self.rng, **options)
         if index is None:  # everything seen before: allow repeats from earlier sessions, never this one's
             seen[:] = False
-            for qid in self.session_ids:
-                if qid in self.pool.index:
-                    seen[self.pool.index[qid]] = True
-            index = selection.select_index(self.pool, seen, counts, theta, self.rng, target=target)
+            seen[in_session] = True
+            index = selection.select_index(self.pool, seen, counts, theta, self.rng, **options)
         return None if index is None else self.pool.item(index)
 
+    def _target(self):
+        """50% while the ability's posterior SD exceeds ROUTING_SD, then the quiz's target."""
+        (_, sd), _ = self.ability()
+        return min(ROUTING_TARGET, self.row.target) if sd > ROUTING_SD else self.row.target
+
+    def _level_cap(self):
+        """After WRONG_RUN wrong answers in a row in this quiz: no label harder than the easiest missed."""
+        if self.answered < WRONG_RUN or any(r.correct for r in self.history[-WRONG_RUN:]):
+            return None
+        levels = [int(self.pool.level[self.pool.index[r.item_id]]) for r in self.history[-WRONG_RUN:]
+                  if r.item_id in self.pool.index]
+        return min(levels) if levels else None
+
     def _pending(self):
-        return [selection.NearVariant(**v) for v in self.row.pending]
+        return [near_schedule.NearVariant(**v) for v in self.row.pending]
 
     def _settle(self, item):
-        return [vars(v) for v in selection.settle_pending(self._pending(), item)]
+        return [vars(v) for v in near_schedule.settle_pending(self._pending(), item)]
 
     def _schedule(self, record, response):
         """Queue a near variant after a diagnosed wrong answer; start generating it if the pool has none."""
         item = self.pool.item(self.pool.index[record["id"]]) if record["id"] in self.pool.index else \
             selection.Item(record["id"], record["template"], response.topic, record["difficulty"], response.b)
         before = self._pending()
-        after = selection.schedule_near_variant(before, item, response, position=len(self.history))
+        room = near_schedule.allowance(self.length) - self.variants_scheduled
+        after = near_schedule.schedule_near_variant(before, item, response, position=len(self.history),
+                                                    rng=self.rng, room=room)
         for variant in after[len(before):]:
+            self.variants_scheduled += 1
             if self.near_variants is not None and not (
-                    selection.find_near_variant(self.pool, variant, self._seen_ids() | {record["id"]})):
+                    near_schedule.find_near_variant(self.pool, variant, self._seen_ids() | {record["id"]})):
                 self.near_variants.request(variant.template, variant.misconception, seed=self.rng.randrange(2**31))
         return [vars(v) for v in after]
 
@@ -212,25 +216,26 @@ class QuizSession:
         self.arrivals = selection.ItemPool(self.arrivals.items + items)
         return len(items)
 
+    def ability(self):
+        """((mean, sd) overall, {topic: (mean, sd)}) from every answer so far.
+
+        With a fitted topic spread, a bi-factor EAP over the pool's topics (the overall is
+        the mean topic ability); without one, one ability, and each topic from its own answers.
+        """
+        if self.topic_sd > 0.0:
+            return estimate_across_topics(self.history, self.pool.topics, self.topic_sd)
+        return ability_of(self.history), {}
+
     def _abilities(self, topic):
-        overall = ability_of(self.history)
+        overall, by_topic = self.ability()
         in_topic = [r for r in self.history if r.topic == topic]
-        mean, sd = ability_of(in_topic)
+        mean, sd = by_topic.get(topic) or ability_of(in_topic)
         return {topic: (mean, sd, len(in_topic)), OVERALL: (*overall, len(self.history))}
 
     # -- summary --------------------------------------------------------------------------
     def summary(self):
-        learner = self.row.learner_id
-        stored = progress.abilities(self.store, learner)
-        session_topics = sorted({self.store.item(a.question_id)["topic"]
-                                 for a in progress.session_attempts(self.store, self.row.id) if not a.skipped})
-        abilities = [TopicAbility(t, *stored[t]) for t in session_topics if t in stored]
-        mean, sd = ability_of(self.history)
-        overall = TopicAbility("overall", mean, sd, len(self.history))
-        hits = progress.misconception_counts(self.store, learner, self.row.id)
-        misconceptions = [(m, n, explain_misconception(self.store, m)) for m, n in hits]
-        return Summary(self.answered, self.correct, self.skipped, self.length, abilities, overall,
-                       misconceptions, practise_next(abilities, misconceptions))
+        """This quiz's counts, abilities, misconceptions and advice (the same builder as `torchquiz report`)."""
+        return progress_report(self.store, self.learner_name, session=self.row)
 
 
 def ability_of(responses):
@@ -245,40 +250,9 @@ def _load_pool(store, topics, families):
             f" --family {f}" for f in families) if topics or families else ""
         raise NoQuestions(f"{store.path} holds no questions{wanted}. Add some with "
                           "`torchquiz bank build` or `torchquiz bank import SET.jsonl`")
-    return selection.ItemPool(items)
-
-
-def practise_next(abilities, misconceptions, weakest=2):
-    """What to do next: the weakest topics, and the most frequent misconception."""
-    lines = []
-    for ability in sorted(abilities, key=lambda a: a.mastery)[:weakest]:
-        if ability.mastery < 0.8:
-            lines.append(f"Practise {ability.topic}: torchquiz quiz --topic {ability.topic}")
-    if misconceptions:
-        lines.append(f"Review the misconception {misconceptions[0][0]!r} (explained above).")
-    if not lines:
-        lines.append("All topics of this quiz look solid: try a longer quiz or other topics.")
-    return lines
-
-
-_CATALOGUE = None
-
-
-def explain_misconception(store, misconception):
-    """The catalogue's explanation of a misconception, else the feedback of a stored option it produced."""
-    global _CATALOGUE
-    if _CATALOGUE is None:
-        try:
-            from torchquiz.generator.catalogue import load_misconceptions  # plain YAML, no torch
-            _CATALOGUE = load_misconceptions()
-        except Exception:  # the catalogue is optional for the engine: stored feedback still explains
-            _CATALOGUE = {}
-    entry = _CATALOGUE.get(misconception)
-    text = getattr(entry, "description", None) or getattr(entry, "feedback", None)
-    return text or progress.misconception_feedback(store, misconception) or ""
-
-
-def mastery_bar(mastery, width=20):
-    filled = max(0, min(width, int(round(mastery * width))))
-    return "█" * filled + "░" * (width - filled)
-
+    pool = selection.ItemPool(items)
+    # The exposure cap needs each item's share of learners so far: from the store's counts,
+    # so every quiz (and the simulation, which runs quizzes) sees the same figure.
+    shares = progress.item_exposure(store)
+    pool.exposure[:] = [shares.get(item.id, 0.0) for item in pool.items]
+    return pool

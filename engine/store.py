@@ -231,6 +231,10 @@ class Store:
         where, args = _filter_sql(topics, families, alias="q")
         return self.conn.execute(f"SELECT count(*) FROM questions q WHERE 1 {where}", args).fetchone()[0]
 
+    def difficulty_by_label(self):
+        """[(label, questions, mean b)] in order of mean difficulty: what a refit did, at a glance."""
+        return self.conn.execute("SELECT label, count(*), avg(b) FROM items GROUP BY label ORDER BY avg(b)").fetchall()
+
     def topics(self):
         """Every topic any question carries, sorted."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT topic FROM question_topics ORDER BY topic")]

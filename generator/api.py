@@ -1,8 +1,8 @@
 """The generator's public entry points: generate a question set, or one variant for preview."""
 import dataclasses
-import json
 
-from .errors import VariantError
+from .errors import VariantError, reproduce_command
+from .settings import GenerationSettings
 from .templates import load_bank, select_templates, TemplateError
 from .workers import WorkerPool
 
@@ -16,9 +16,12 @@ class Failure:
     seed: int
     message: str
 
+    pins: dict = dataclasses.field(default_factory=dict)
+    kind: str | None = None  # the question type, for a template that makes several
+
     @property
     def reproduce(self):
-        return f"torchquiz preview {self.template} --seed {self.seed} --difficulty {self.difficulty}"
+        return reproduce_command(self.template, self.seed, self.difficulty, self.pins, kind=self.kind)
 
 
 @dataclasses.dataclass
@@ -30,33 +33,65 @@ class GenerationResult:
     device: str | None = None
     snippets: list = dataclasses.field(default_factory=list)  # per record, with trace=True
     interrupted: bool = False  # Ctrl-C: records holds the variants finished before it
+    outcomes: list = dataclasses.field(default_factory=list)  # per job, in job order: record, message or None
 
 
-def variant_jobs(templates, count, seed, difficulty="mixed", pins=None):
-    """The (template, difficulty, seed) jobs of a set, in output order."""
+def variant_jobs(templates, count, seed, difficulty="mixed", pins=None, types=()):
+    """The (template, type, difficulty, seed) jobs of a set, in output order: `count` per template and type.
+
+    `types` keeps only questions of those types; a template that makes several types gets jobs for each.
+    """
     jobs = []
     for template in templates:
-        levels = template.levels if difficulty == "mixed" else [difficulty]
-        if not set(levels) <= set(template.levels):
-            continue
-        for index in range(count):
-            jobs.append({"id": len(jobs), "template": template.id, "path": template.path,
-                         "difficulty": levels[index % len(levels)],
-                         "seed": seed * SEED_STRIDE + index, "pins": pins or {}})
+        for kind in template.types or (template.type,):
+            form = template.as_type(kind)
+            levels = form.levels if difficulty == "mixed" else [difficulty]
+            if (types and kind not in types) or not set(levels) <= set(form.levels):
+                continue
+            for index in range(count):
+                job = {"id": len(jobs), "template": template.id, "path": template.path,
+                       "difficulty": levels[index % len(levels)],
+                       "seed": seed * SEED_STRIDE + index, "pins": pins or {}}
+                if len(template.types) > 1:  # only then: a single-type template's jobs stay as they were
+                    job["type"] = kind
+                jobs.append(job)
     return jobs
 
 
-def load_templates(bank_dirs=(), include_builtin=True):
-    templates, problems = load_bank(bank_dirs, include_builtin)
+def load_templates(settings=None):
+    """Every template of the settings' banks, validated (a TemplateError lists every problem)."""
+    settings = settings or GenerationSettings()
+    templates, problems = load_bank(settings.bank_dirs, settings.include_builtin)
     if problems:
         raise TemplateError(problems)
     return templates
 
 
-def run_jobs(jobs, *, device="cpu", workers=1, time_limit=20.0, bank_dirs=(), include_builtin=True,
-             on_progress=None, trace=False):
+def bank_problems(settings=None, path=None):
+    """Every problem in the bank, or in one extra bank folder or template file (`path`), at once."""
+    from pathlib import Path
+
+    from .catalogue import load_misconceptions
+    from .templates import load_template
+
+    settings = settings or GenerationSettings()
+    if path is None:
+        return load_bank(settings.bank_dirs, settings.include_builtin)[1]
+    path = Path(path)
+    if path.is_dir():
+        return load_bank((*settings.bank_dirs, path), settings.include_builtin)[1]
+    try:
+        catalogue = load_misconceptions((*settings.bank_dirs, path.parent.parent), settings.include_builtin)
+        load_template(path, catalogue)
+    except TemplateError as exc:
+        return exc.problems
+    return []
+
+
+def run_jobs(jobs, settings=None, *, on_progress=None, trace=False):
     """Build every job's variant in worker processes; records come back in job order."""
-    with WorkerPool(min(workers, max(1, len(jobs))), device, time_limit, bank_dirs, include_builtin) as pool:
+    settings = settings or GenerationSettings()
+    with WorkerPool(settings, size=min(settings.workers, max(1, len(jobs)))) as pool:
         return collect(pool, jobs, on_progress, trace)
 
 
@@ -76,14 +111,19 @@ def collect(pool, jobs, on_progress=None, trace=False):
     seen = set()
     for job, reply in zip(jobs, replies):
         if reply is None:
+            result.outcomes.append(None)
             continue
         if "record" not in reply:
             message = reply["error"]
             if reply.get("crashed"):
-                message = str(VariantError(job["template"], job["difficulty"], job["seed"], message))
-            result.failures.append(Failure(job["template"], job["difficulty"], job["seed"], message))
+                message = str(VariantError(job["template"], job["difficulty"], job["seed"], message, job.get("pins"),
+                                           kind=job.get("type")))
+            result.failures.append(Failure(job["template"], job["difficulty"], job["seed"], message,
+                                           dict(job.get("pins") or {}), job.get("type")))
+            result.outcomes.append(message)
             continue
         record = reply["record"]
+        result.outcomes.append(record)
         if record["id"] in seen:
             result.duplicates += 1
             continue
@@ -94,18 +134,14 @@ def collect(pool, jobs, on_progress=None, trace=False):
     return result
 
 
-def generate_set(*, bank_dirs=(), include_builtin=True, templates=None, families=None, difficulty="mixed",
-                 count=1, seed=0, device="cpu", workers=1, time_limit=20.0, pins=None, on_progress=None,
-                 trace=False):
+def generate_set(settings=None, *, templates=None, families=None, difficulty="mixed", count=1, seed=0,
+                 pins=None, on_progress=None, trace=False, types=()):
     """Generate `count` variants of each selected template (all templates when none are selected)."""
-    with WorkerPool(workers, device, time_limit, bank_dirs, include_builtin) as pool:
+    settings = settings or GenerationSettings()
+    with WorkerPool(settings) as pool:
         # The workers import torch meanwhile: loading and validating the bank here costs no wall time.
-        loaded = load_templates(bank_dirs, include_builtin)
+        loaded = load_templates(settings)
         chosen = select_templates(loaded, templates or (), families or ())
-        jobs = variant_jobs(chosen, count, seed, difficulty, pins)
+        jobs = variant_jobs(chosen, count, seed, difficulty, pins, types)
         return collect(pool, jobs, on_progress, trace)
 
-
-def jsonl_text(records):
-    """A set as JSON Lines, one record per line; sorted keys make the same set byte-identical."""
-    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records)

@@ -10,10 +10,11 @@ learner gets wrong, as operations on the variant's parameters or its rendered co
   isolate: {param: value}             pins that make the misconception observable (near variants)
 """
 import dataclasses
-import difflib
 import functools
 from importlib import resources
 from pathlib import Path
+
+from torchquiz.record.suggest import did_you_mean
 
 from .errors import Problem, TemplateError
 from .params import rederive
@@ -90,8 +91,8 @@ def _entry_problems(path, lines, mid, entry):
         return [Problem(path, line_of(lines, (mid,)), mid, "must be a mapping")]
     for key in entry:
         if key not in ENTRY_KEYS:
-            close = difflib.get_close_matches(key, ENTRY_KEYS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, ENTRY_KEYS)
+            hint = f".{hint}" if hint else ""
             problems.append(Problem(path, line_of(lines, (mid, key)), f"{mid}.{key}", f"unknown key{hint}"))
     for key in ("description", "feedback"):
         if not isinstance(entry.get(key), str) or not entry.get(key).strip():

@@ -30,27 +30,45 @@ class TemplateError(GeneratorError):
 
 class UnknownTemplate(GeneratorError):
     def __init__(self, name, known, kind="template"):
-        import difflib
+        from torchquiz.record.suggest import did_you_mean
 
         self.name = name
-        matches = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(repr(m) for m in matches)}?" if matches else ""
-        super().__init__(f"unknown {kind} {name!r}.{hint}")
+        super().__init__(f"unknown {kind} '{name}'.{did_you_mean(name, known)}")
+
+
+def reproduce_command(template, seed, difficulty, pins=None, bank_dirs=(), kind=None):
+    """The one command that rebuilds a variant as it was asked for: every --param pin and --bank kept."""
+    import json
+    import shlex
+
+    words = ["torchquiz", "preview", template, "--seed", str(seed), "--difficulty", difficulty]
+    if kind:  # a template that makes several question types: rebuild the one that failed
+        words += ["--type", kind]
+    for name, value in (pins or {}).items():
+        words += ["--param", f"{name}={json.dumps(value)}"]
+    for directory in bank_dirs:
+        words += ["--bank", str(directory)]
+    return shlex.join(words)
 
 
 class VariantError(GeneratorError):
-    """One variant could not be built; names the template, seed and difficulty and how to reproduce it."""
+    """One variant could not be built; names the template, seed and difficulty and how to reproduce it.
 
-    def __init__(self, template, difficulty, seed, message):
+    `pins` and `bank_dirs` are filled in by whoever knows the job (the worker), so the
+    reproduce command keeps them."""
+
+    def __init__(self, template, difficulty, seed, message, pins=None, bank_dirs=(), kind=None):
         self.template, self.difficulty, self.seed, self.message = template, difficulty, seed, message
-        super().__init__(
-            f"{template} (seed {seed}, {difficulty}): {message}\n"
-            f"  reproduce: {self.reproduce}"
-        )
+        self.kind = kind  # the question type, for a template that makes several
+        self.pins, self.bank_dirs = dict(pins or {}), tuple(bank_dirs)
+        super().__init__(message)
 
     @property
     def reproduce(self):
-        return f"torchquiz preview {self.template} --seed {self.seed} --difficulty {self.difficulty}"
+        return reproduce_command(self.template, self.seed, self.difficulty, self.pins, self.bank_dirs, self.kind)
+
+    def __str__(self):
+        return f"{self.template} (seed {self.seed}, {self.difficulty}): {self.message}\n  reproduce: {self.reproduce}"
 
 
 class DeviceUnavailable(GeneratorError):

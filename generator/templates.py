@@ -3,12 +3,13 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
+from torchquiz.record.schema import LEVELS as DIFFICULTIES
+
 from .catalogue import bank_roots, load_misconceptions
-from .errors import Problem, TemplateError, UnknownTemplate
+from .errors import GeneratorError, Problem, TemplateError, UnknownTemplate
+from .question_types import declared_types, form_data
 from .validate import template_problems
 from .yamlsource import load_yaml
-
-DIFFICULTIES = ("easy", "medium", "hard")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,11 +38,20 @@ class Template:
     path: str = ""
     version: str = ""
     text_uses_difficulty: bool = False  # the level shows in the text, so it is part of the content
-
+    types: tuple = ()          # every type the file makes, primary first; this Template is the `type` form
+    forms: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # type -> Template
 
     @property
     def levels(self):
         return tuple(level for level in DIFFICULTIES if level in self.difficulty)
+
+    def as_type(self, kind=None):
+        """The single-type template that makes `kind` questions (None: the primary type)."""
+        if kind is None or kind == self.type:
+            return self
+        if kind not in self.forms:
+            raise GeneratorError(f"{self.id} makes {', '.join(self.types or (self.type,))} questions, not {kind}")
+        return self.forms[kind]
 
 
 def load_template(path, catalogue=None, validate=True):
@@ -57,7 +67,19 @@ def load_template(path, catalogue=None, validate=True):
         problems = template_problems(data, lines, str(path), catalogue)
         if problems:
             raise TemplateError(problems)
-    fields = {f.name for f in dataclasses.fields(Template)}
+    kinds = declared_types(data)
+    if len(kinds) <= 1:
+        return _template_from(data, raw, path, tuple(kinds))
+    # Each type is a complete template of its own (its `per_type` block applied); the primary one
+    # stands for the file and reaches the others through `as_type`.
+    forms = {}  # shared by every form, so any of them reaches the others
+    for kind in kinds:
+        forms[kind] = _template_from(form_data(data, kind), raw, path, tuple(kinds), forms)
+    return forms[kinds[0]]
+
+
+def _template_from(data, raw, path, kinds, forms=None):
+    fields = {f.name for f in dataclasses.fields(Template)} - {"types", "forms"}
     values = {k: v for k, v in data.items() if k in fields}
     values["difficulty"] = {level: (data.get("difficulty") or {}).get(level) or {}
                             for level in DIFFICULTIES
@@ -69,7 +91,7 @@ def load_template(path, catalogue=None, validate=True):
     values["text_uses_difficulty"] = uses_name(data, "difficulty") or any(
         isinstance(o, dict) and "levels" in o for o in data.get("options") or [])
     values["path"] = str(path)
-    return Template(**values)
+    return Template(**values, types=kinds, forms=forms if forms is not None else {})
 
 
 def uses_name(data, name):

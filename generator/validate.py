@@ -1,20 +1,20 @@
 """Static checks of a template's fields; every problem is reported with its file and line."""
-import difflib
 
 import jinja2
 from jinja2 import meta
 
 from .params import spec_problems
+from .question_types import declared_types, form_data, form_lines, structure_problems
 from .render import ENV
 from .rules import RULES
 from .yamlsource import line_of
 
-FAMILIES = ("concept", "constructor", "shape", "error", "packing", "metrics", "params", "pipeline", "equivalence")
-TYPES = ("multichoice", "multiresponse", "numerical", "shortanswer", "truefalse")
-LEVELS = ("easy", "medium", "hard")
-REQUIRED = ("id", "title", "family", "topics", "type", "stem", "answer", "solution", "hint")
+from torchquiz.record.schema import FAMILIES, LEVELS, TYPES  # the record's schema is the one authority
+from torchquiz.record.suggest import did_you_mean
+
+REQUIRED = ("id", "title", "family", "topics", "type", "stem", "answer", "solution", "hint")  # `type` or `types`
 OPTIONAL = ("params", "difficulty", "code", "compute", "probe", "option", "options", "distractors",
-            "round", "rule", "common_mistakes", "feedback", "version")
+            "round", "rule", "common_mistakes", "feedback", "version", "types", "per_type")
 ANSWERS = ("stdout", "exception", "probe", "curated")
 TEXT_FIELDS = ("stem", "code", "compute", "probe", "option", "hint", "feedback")
 # Names the generator adds to every rendering context besides params and computed values.
@@ -22,8 +22,8 @@ CONTEXT_NAMES = {"key", "code", "option", "wrong", "difficulty", "warning"}
 
 
 def _did_you_mean(word, choices):
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(word, choices)
+    return f".{hint}" if hint else ""
 
 
 def _jinja_problems(path, lines, field_path, source, names, open_names):
@@ -81,11 +81,29 @@ def _answer_problem(data):
 
 
 def template_problems(data, lines, path, catalogue):
-    """Every problem with one template, as Problem objects."""
+    """Every problem with one template, as Problem objects: its `types` structure, then each type's form."""
     from .errors import Problem
 
     if not isinstance(data, dict):
         return [Problem(path, 1, "", "a template is a YAML mapping of fields")]
+    found = [Problem(path, line, field, message)
+             for line, field, message in structure_problems(data, lines, line_of, _did_you_mean)]
+    if "types" not in data:
+        return sorted(found + _form_problems(data, lines, path, catalogue), key=lambda p: p.line or 0)
+    seen = {str(p) for p in found}
+    for kind in [k for k in declared_types(data) if k in TYPES]:
+        # Shared fields are checked once per form: report each problem once, however many forms share it.
+        for problem in _form_problems(form_data(data, kind), form_lines(lines, kind), path, catalogue):
+            if str(problem) not in seen:
+                seen.add(str(problem))
+                found.append(problem)
+    return sorted(found, key=lambda p: p.line or 0)
+
+
+def _form_problems(data, lines, path, catalogue):
+    """Every problem with one single-type template (or one form of a several-type template)."""
+    from .errors import Problem
+
     found = []
 
     def add(line, field, message):

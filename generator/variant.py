@@ -10,15 +10,16 @@ import random
 import jinja2
 
 from torchquiz.record.answers import canonical_line, format_number, last_line, parse_number, parse_shape, shape_spellings, tolerance_for
+from torchquiz.record.schema import LEVELS, SCHEMA_ID
+
 from .errors import VariantError
 from .params import SampleError, sample_params, specs_for
+from .question_types import FORMER_ID
 from .render import render
 from .rules import RULES
 
-SCHEMA_ID = "torchquiz/question@1"
 MAX_ATTEMPTS = 25
 WRONG_OPTIONS = {"multichoice": 3, "multiresponse": 1, "truefalse": 1}
-LEVELS = ("easy", "medium", "hard")
 
 
 class Resample(Exception):
@@ -31,6 +32,8 @@ def variant_id(template, params, difficulty):
     content = [template.id, template.version, params]
     if template.text_uses_difficulty:
         content.append(difficulty)
+    if len(template.types) > 1:  # the same params asked as two types are two questions
+        content.append(template.type)
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode())
     return f"{template.id}:{digest.hexdigest()[:12]}"
 
@@ -236,7 +239,7 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
         else:
             agrees = expected is None or expected == key.text
         if not agrees:
-            raise VariantError(template.id, difficulty, seed,
+            raise _error(template, difficulty, seed,
                                f"double entry failed: torch gave {key.text!r} but rule {template.rule} gives {expected!r}")
     warned = key.code_run.warnings if key.code_run is not None else ()
     ctx = {**key.ctx, "key": key.option if template.answer in ("probe", "curated") else key.text,
@@ -264,23 +267,37 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
     return record
 
 
+def _rng_name(template):
+    """The primary type draws as a single-type template always did; another type draws its own
+    parameters, so one set does not ask the same snippet twice in two types. A form that was a twin
+    file before the merge keeps drawing under its old id: the same seed asks the same question as before."""
+    if template.type == (template.types or (template.type,))[0]:
+        return template.id
+    return FORMER_ID.get((template.id, template.type), f"{template.id}|{template.type}")
+
+
+def _error(template, difficulty, seed, message):
+    kind = template.type if len(template.types) > 1 else None  # the reproduce command must pick the form
+    return VariantError(template.id, difficulty, seed, message, kind=kind)
+
+
 def build_variant(template, difficulty, seed, run, catalogue, provenance, pins=None):
     """Build one question record; raises VariantError naming template, seed, difficulty."""
     if difficulty not in template.difficulty:
-        raise VariantError(template.id, difficulty, seed, f"the template has no {difficulty} level ({', '.join(template.levels)})")
+        raise _error(template, difficulty, seed, f"the template has no {difficulty} level ({', '.join(template.levels)})")
     specs = specs_for(template.params, template.difficulty[difficulty])
     last = None
     for attempt in range(MAX_ATTEMPTS):
         if hasattr(run, "executed"):
             run.executed = []  # trace only the accepted draw's snippets (the benchmark's floor)
-        rng = random.Random(f"{template.id}|{difficulty}|{seed}|{attempt}")
+        rng = random.Random(f"{_rng_name(template)}|{difficulty}|{seed}|{attempt}")
         try:
             params = sample_params(specs, rng, pins)
             return _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, provenance)
         except SampleError as exc:
-            raise VariantError(template.id, difficulty, seed, str(exc)) from None
+            raise _error(template, difficulty, seed, str(exc)) from None
         except Resample as exc:
             last = exc
         except jinja2.TemplateError as exc:
-            raise VariantError(template.id, difficulty, seed, f"rendering failed: {exc}") from None
-    raise VariantError(template.id, difficulty, seed, f"no valid variant in {MAX_ATTEMPTS} draws; last: {last}")
+            raise _error(template, difficulty, seed, f"rendering failed: {exc}") from None
+    raise _error(template, difficulty, seed, f"no valid variant in {MAX_ATTEMPTS} draws; last: {last}")

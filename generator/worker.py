@@ -2,7 +2,7 @@
 
 Protocol (one JSON object per line): the worker first answers
 {"ok": true, "torch": ..., "device": ...} or {"ok": false, "error": ...}; then for each
-job {"id", "template", "difficulty", "seed", "pins", "trace"} it answers
+job {"id", "template", "type" (a template that makes several types), "difficulty", "seed", "pins", "trace"} it answers
 {"id", "record"} or {"id", "error"}. Run it as `python -m torchquiz.generator.worker --device cpu`.
 """
 import argparse
@@ -14,6 +14,7 @@ import sys
 from .catalogue import load_misconceptions
 from .errors import GeneratorError, VariantError
 from .snippets import CachedRunner, SnippetTimeout
+from .settings import GenerationSettings
 from .templates import load_bank, load_template
 from .variant import build_variant
 
@@ -67,7 +68,14 @@ class TemplateCache:
         return self.bank[job["template"]]
 
 
-def serve(args, protocol):
+def _with_job(error, job, settings):
+    """The error with the job's pins and banks, so its reproduce command rebuilds this very variant."""
+    error.pins, error.bank_dirs = dict(job.get("pins") or {}), settings.bank_dirs
+    error.kind = error.kind or job.get("type")
+    return error
+
+
+def serve(settings, protocol):
     def send(message):
         protocol.write(json.dumps(message) + "\n")
         protocol.flush()
@@ -76,40 +84,42 @@ def serve(args, protocol):
 
     torch.set_num_threads(1)  # tiny tensors: threads cost more than they give, and workers run side by side
     try:
-        device = resolve_device(torch, args.device)
+        device = resolve_device(torch, settings.device)
     except ValueError as exc:
         send({"ok": False, "error": str(exc)})
         return
     if device != "cpu":
         torch.set_default_device(device)  # the learner's snippet stays free of device code
     try:
-        catalogue = load_misconceptions(args.bank, not args.no_builtin)
+        catalogue = load_misconceptions(settings.bank_dirs, settings.include_builtin)
     except GeneratorError as exc:
         send({"ok": False, "error": str(exc)})
         return
     provenance = {"torch": torch.__version__, "device": device}
     send({"ok": True, "torch": torch.__version__, "device": device, "pid": os.getpid()})
-    runner = CachedRunner(args.time_limit)
-    templates = TemplateCache(args.bank, not args.no_builtin)
+    runner = CachedRunner(settings.time_limit)
+    templates = TemplateCache(settings.bank_dirs, settings.include_builtin)
     for line in sys.stdin:
         job = json.loads(line)
         if len(runner.cache) > CACHE_LIMIT:
             runner.cache.clear()
         runner.executed = []
         try:
-            template = templates.get(job)
+            template = templates.get(job).as_type(job.get("type"))  # a job names the type of a several-type template
             record = build_variant(template, job["difficulty"], job["seed"], runner, catalogue,
                                    provenance, job.get("pins"))
             reply = {"id": job["id"], "record": record}
         except SnippetTimeout:
             error = VariantError(job["template"], job["difficulty"], job["seed"],
-                                 f"a snippet ran past the {args.time_limit:g} s time limit")
-            reply = {"id": job["id"], "error": str(error)}
+                                 f"a snippet ran past the {settings.time_limit:g} s time limit")
+            reply = {"id": job["id"], "error": str(_with_job(error, job, settings))}
+        except VariantError as exc:
+            reply = {"id": job["id"], "error": str(_with_job(exc, job, settings))}
         except GeneratorError as exc:
             reply = {"id": job["id"], "error": str(exc)}
         except Exception as exc:  # a template bug must fail its variant, never the worker
             error = VariantError(job["template"], job["difficulty"], job["seed"], f"{type(exc).__name__}: {exc}")
-            reply = {"id": job["id"], "error": str(error)}
+            reply = {"id": job["id"], "error": str(_with_job(error, job, settings))}
         if job.get("trace"):
             reply["snippets"] = list(dict.fromkeys(runner.executed))
         send(reply)
@@ -117,11 +127,8 @@ def serve(args, protocol):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m torchquiz.generator.worker")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--time-limit", type=float, default=20.0)
-    parser.add_argument("--bank", action="append", default=[])
-    parser.add_argument("--no-builtin", action="store_true")
-    args = parser.parse_args(argv)
+    GenerationSettings.add_arguments(parser)
+    settings = GenerationSettings.from_arguments(parser.parse_args(argv))
     # Ctrl-C in the terminal reaches the whole process group: the parent decides, the worker carries on.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Keep the protocol on a private copy of stdout: C code or snippets writing to fd 1 can't corrupt it.
@@ -129,7 +136,7 @@ def main(argv=None):
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")
-    serve(args, protocol)
+    serve(settings, protocol)
 
 
 if __name__ == "__main__":

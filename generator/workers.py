@@ -14,6 +14,7 @@ import tempfile
 import time
 
 from .errors import DeviceUnavailable, WorkerFailure
+from .settings import GenerationSettings
 
 START_TIMEOUT = 180.0
 PIPELINE = 2
@@ -87,16 +88,13 @@ class Worker:
 
 
 class WorkerPool:
-    """`size` workers on `device`; use as a context manager, then `run(jobs)`."""
+    """Workers as the settings say (or `size` of them); use as a context manager, then `run(jobs)`."""
 
-    def __init__(self, size=1, device="cpu", time_limit=20.0, bank_dirs=(), include_builtin=True):
-        self.size, self.time_limit = max(1, size), time_limit
-        self.command = [sys.executable, "-m", "torchquiz.generator.worker", "--device", device,
-                        "--time-limit", str(time_limit)]
-        for directory in bank_dirs:
-            self.command += ["--bank", os.fspath(directory)]
-        if not include_builtin:
-            self.command.append("--no-builtin")
+    def __init__(self, settings=None, size=None):
+        settings = settings or GenerationSettings()
+        self.settings = settings
+        self.size, self.time_limit = max(1, size or settings.workers), settings.time_limit
+        self.command = [sys.executable, "-m", "torchquiz.generator.worker", *settings.command_line()]
         self.workers = []
         self.hello = None
 

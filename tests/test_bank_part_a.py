@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from torchquiz.generator.settings import GenerationSettings
+
 from torchquiz.generator.api import load_templates, run_jobs, variant_jobs
 from torchquiz.generator.catalogue import load_misconceptions
 
@@ -32,7 +34,7 @@ def part_a_set(templates):
     for level in ("easy", "medium", "hard"):
         for job in variant_jobs(chosen, SEEDS, 11, level):
             jobs.append({**job, "id": len(jobs)})
-    return run_jobs(jobs, workers=2)
+    return run_jobs(jobs, GenerationSettings(workers=2))
 
 
 def test_part_a_has_at_least_sixteen_templates_in_four_families(templates):

@@ -4,27 +4,33 @@ import collections
 
 import pytest
 
+from torchquiz.generator.settings import GenerationSettings
+
 from torchquiz.generator.api import generate_set, run_jobs
 from torchquiz.generator.catalogue import load_misconceptions
 
 PART_B = [
-    "pipeline.stage_shape", "pipeline.stage_shape_typed", "pipeline.last_hidden", "pipeline.last_hidden_all",
-    "equivalence.output_slice", "equivalence.output_slice_all", "equivalence.packed_last_state",
+    "pipeline.stage_shape", "pipeline.last_hidden", "equivalence.output_slice", "equivalence.packed_last_state",
     "packing.total_length", "packing.enforce_sorted_raises", "packing.sorted_indices", "packing.packed_hn",
     "packing.lengths_tensor",
     "metrics.specificity", "metrics.threshold", "metrics.threshold_tradeoff", "metrics.regression_error",
-    "metrics.regression_error_numerical", "metrics.accuracy_paradox", "metrics.accuracy_paradox_verdict",
+    "metrics.accuracy_paradox", "metrics.accuracy_paradox_verdict",
 ]
+# Templates that ask their question as a second type too (formerly twin files); the rest make multichoice
+# or, for the two accuracy-paradox templates, what their file says.
+SECOND_TYPE = {"pipeline.stage_shape": "shortanswer", "pipeline.last_hidden": "multiresponse",
+               "equivalence.output_slice": "multiresponse", "metrics.regression_error": "numerical"}
 SEEDS_PER_LEVEL = 10
 NEEDED_WRONG = {"multichoice": 3, "multiresponse": 1, "truefalse": 1}
 
 
 @pytest.fixture(scope="module")
 def part_b():
-    result = generate_set(templates=PART_B, count=3 * SEEDS_PER_LEVEL, seed=3, workers=2)
-    by_template = collections.defaultdict(list)
+    result = generate_set(GenerationSettings(workers=2), templates=PART_B, count=3 * SEEDS_PER_LEVEL, seed=3)
+    by_template = collections.defaultdict(list)  # one entry per template and type: "id" or "id/type"
     for record in result.records:
-        by_template[record["template"]].append(record)
+        second = SECOND_TYPE.get(record["template"]) == record["type"]
+        by_template[record["template"] + (f"/{record['type']}" if second else "")].append(record)
     return result, by_template
 
 
@@ -35,28 +41,30 @@ REGRESSION = dict(pred=[2.5, 0.0, 2.1, 1.6, 3.0], target=[3.0, -0.5, 2.0, 2.0, 3
 PINNED = {
     "seed_001_output": ("pipeline.stage_shape", "easy", 0, dict(ask="output", **SEED_001)),
     "seed_001_logits": ("pipeline.stage_shape", "easy", 0, dict(ask="logits", **SEED_001)),
-    "last_hidden_all": ("pipeline.last_hidden_all", "easy", 4, {}),
+    "last_hidden_all": ("pipeline.last_hidden", "easy", 4, {}),
     "enforce_sorted": ("packing.enforce_sorted_raises", "easy", 0, dict(lengths=[2, 5, 3])),
     "paradox": ("metrics.accuracy_paradox", "easy", 0, dict(positives=50, negatives=2450, recall_pct=12,
                                                              false_alarms=5, required=80, setting="fraud")),
-    "mse": ("metrics.regression_error_numerical", "medium", 0, dict(loss="mse", **REGRESSION)),
-    "mae": ("metrics.regression_error_numerical", "medium", 0, dict(loss="mae", **REGRESSION)),
+    "mse": ("metrics.regression_error", "medium", 0, dict(loss="mse", **REGRESSION)),
+    "mae": ("metrics.regression_error", "medium", 0, dict(loss="mae", **REGRESSION)),
     "total_length": ("packing.total_length", "hard", 0, dict(lengths=[6, 4, 2], extra=-2)),
     "sorted": ("packing.sorted_indices", "medium", 0, dict(pool=[2, 7, 4], ask="sorted_indices")),
     "unsorted": ("packing.sorted_indices", "medium", 0, dict(pool=[2, 7, 4], ask="unsorted_indices")),
 }
+PINNED_TYPES = {"last_hidden_all": "multiresponse", "mse": "numerical", "mae": "numerical"}  # else the first type
 
 
 @pytest.fixture(scope="module")
 def pinned():
     names = list(PINNED)
-    jobs = [{"id": i, "template": t, "difficulty": d, "seed": s, "pins": p}
-            for i, (t, d, s, p) in enumerate(PINNED[n] for n in names)]
-    result = run_jobs(jobs, workers=2)
+    jobs = [{"id": i, "template": t, "difficulty": d, "seed": s, "pins": p, "type": PINNED_TYPES.get(n)}
+            for i, (n, (t, d, s, p)) in enumerate((n, PINNED[n]) for n in names)]
+    result = run_jobs(jobs, GenerationSettings(workers=2))
     assert not result.failures, result.failures
     records = {}
     for name, job in zip(names, jobs):
         records[name] = next(r for r in result.records if r["template"] == job["template"]
+                             and r["type"] == (job["type"] or r["type"])
                              and all(r["params"].get(k) == v for k, v in job["pins"].items()))
     return records
 
@@ -64,7 +72,7 @@ def pinned():
 def test_every_template_builds_at_every_level_without_failures(part_b):
     result, by_template = part_b
     assert result.failures == []
-    for template in PART_B:
+    for template in [*PART_B, *(f"{t}/{kind}" for t, kind in SECOND_TYPE.items())]:
         records = by_template[template]
         assert len(records) >= 3 * SEEDS_PER_LEVEL - 3, (template, len(records))  # a rare duplicate is dropped
         assert {r["difficulty"] for r in records} == {"easy", "medium", "hard"}, template

@@ -3,13 +3,19 @@ import json
 
 import pytest
 
-from torchquiz.cli.bank_verify import SetFileError, compare_records, read_set
+from torchquiz.generator.verify import compare_records
+from torchquiz.record.errors import RecordError
+from torchquiz.record.jsonl import read_set
 
 from conftest import ROOT, torchquiz
 
-# One template per answer source: a probe with shown code, computed, stdout, exception, curated-free shortanswer.
+# One template per answer source: a probe with shown code, computed, stdout, exception, curated-free shortanswer;
+# the last two and the first make two question types each.
 TEMPLATES = ["equivalence.output_slice", "metrics.threshold", "packing.sorted_indices", "packing.total_length",
-             "pipeline.stage_shape_typed", "metrics.regression_error_numerical"]
+             "pipeline.stage_shape", "metrics.regression_error"]
+# One record of each template that was a twin file before the merge into several-type templates, as
+# `torchquiz generate --count 2 --seed 7` wrote them then.
+PRE_MERGE_SET = ROOT / "tests" / "fixtures" / "pre_merge_twins.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +82,26 @@ def test_bad_lines_and_unknown_templates_no_longer_reproduce(small_set, tmp_path
     assert len(out) == 2
 
 
+def test_a_set_made_before_the_twin_templates_merged_still_verifies_and_imports(tmp_path):
+    old = [json.loads(line) for line in PRE_MERGE_SET.read_text().splitlines()]
+    assert {r["template"] for r in old} >= {"shape.recurrent_output_typed", "pipeline.last_hidden_all"}
+    result = torchquiz("bank", "verify", str(PRE_MERGE_SET), "--workers", "2", check=False)
+    assert result.stdout == "" and f"{len(old)} records checked" in result.stderr and "0 changed" in result.stderr
+    # A stale key in an old record is still caught: the merged template really rebuilt it.
+    old[0]["answer"]["text"] = "(99, 99)"
+    stale = _write(tmp_path, [json.dumps(r) for r in old], "stale.jsonl")
+    result = torchquiz("bank", "verify", str(stale), "--workers", "2", check=False)
+    assert result.returncode == 1 and f":1: {old[0]['id']}: key changed: stored '(99, 99)'" in result.stdout
+    imported = torchquiz("bank", "import", str(PRE_MERGE_SET), "--db", str(tmp_path / "quiz.db"))
+    assert f"Imported {len(old)} question(s)" in imported.stdout + imported.stderr
+
+
+def test_each_type_of_a_several_type_template_verifies_as_its_own_form(small_set):
+    _, lines = small_set
+    kinds = {json.loads(line)["type"] for line in lines if json.loads(line)["template"] == "pipeline.stage_shape"}
+    assert kinds == {"multichoice", "shortanswer"}  # and test_a_set_made_with_this_torch_verifies rebuilds both
+
+
 def test_a_template_edited_since_is_checked_with_its_parameters_pinned(tmp_path):
     bank = tmp_path / "bank"
     (bank / "packing").mkdir(parents=True)
@@ -112,12 +138,14 @@ def test_compare_records_names_each_kind_of_change():
 
 
 def test_read_set_reports_missing_files_and_non_records(tmp_path):
-    with pytest.raises(SetFileError, match="No such file"):
+    with pytest.raises(RecordError, match="No such file"):
         read_set(tmp_path / "absent.jsonl")
     path = tmp_path / "odd.jsonl"
     path.write_text('{"id": "a"}\n\n[1, 2]\n')
-    entries = read_set(path)
-    assert [(n, p.split(" (")[0]) for n, _, p in entries] == [(1, "not a question record"), (3, "not a question record")]
+    entries, bad = read_set(path)
+    assert entries == [] and [b.line for b in bad] == [1, 3]
+    assert str(bad[0]).startswith(f"{path}:1 (a): ") and "is a required property" in bad[0].message
+    assert str(bad[1]) == f"{path}:3: expected a JSON object, got list"
 
 
 def test_an_absent_device_is_an_error_not_a_traceback(small_set):

@@ -121,8 +121,8 @@ def test_import_reports_bad_lines_by_number(tmp_path, runner):
     result = runner.invoke(import_set, [str(path), "--db", str(db)])
     assert result.exit_code == 1
     assert f"{path}:2: invalid JSON" in result.output
-    assert f"{path}:3: record: 'solution' is a required property" in result.output
-    assert f"{path}:5: difficulty: 'tricky' is not one of" in result.output
+    assert f"{path}:3 ({broken['id']}): record: 'solution' is a required property" in result.output
+    assert f"{path}:5 ({wrong_enum['id']}): difficulty: 'tricky' is not one of" in result.output
     assert "3 bad line(s)" in result.output and "nothing imported" in result.output
     assert not db.exists() or Store.open(db).count_questions() == 0
     result = runner.invoke(import_set, [str(path), "--db", str(db), "--skip-bad"])

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from torchquiz.generator.settings import GenerationSettings
+
 from torchquiz.record.answers import canonical_line
 from torchquiz.generator.api import load_templates, run_jobs
 from torchquiz.generator.catalogue import load_misconceptions
@@ -185,15 +187,18 @@ MATRIX = {"tp": 50, "fn": 10, "fp": 5, "tn": 35}
 METRIC_QUESTIONS = [
     ("002 precision", "metrics.confusion_metric", "easy", {**MATRIX, "metric": "precision"}, "0.91"),
     ("002 recall", "metrics.confusion_metric", "easy", {**MATRIX, "metric": "recall"}, "0.83"),
-    ("003 F1", "metrics.confusion_metric_numerical", "medium", {**MATRIX, "metric": "f1"}, "0.87"),
-    ("004 accuracy", "metrics.confusion_metric_numerical", "medium", {**MATRIX, "metric": "accuracy"}, "0.85"),
+    ("003 F1", "metrics.confusion_metric", "medium", {**MATRIX, "metric": "f1"}, "0.87"),
+    ("004 accuracy", "metrics.confusion_metric", "medium", {**MATRIX, "metric": "accuracy"}, "0.85"),
 ]
+# The pages ask these two as typed numbers: the template's numerical form.
+TYPED = {"003 F1": "numerical", "004 accuracy": "numerical"}
 # 50 fraud cases among 2300 sequences, 6 caught and 2 false alarms: 98.0% accuracy, 12% recall.
 PARADOX = {"setting": "fraud", "positives": 50, "negatives": 2250, "recall_pct": 12, "false_alarms": 2, "required": 80}
 
 
-def _job(index, template, difficulty, pins):
-    return {"id": index, "template": template, "difficulty": difficulty, "seed": 0, "pins": pins}
+def _job(index, template, difficulty, pins, kind=None):
+    job = {"id": index, "template": template, "difficulty": difficulty, "seed": 0, "pins": pins}
+    return {**job, "type": kind} if kind else job
 
 
 @pytest.fixture(scope="module")
@@ -203,14 +208,15 @@ def regenerated():
     specs += [(name, template, level, pins) for name, template, level, pins, _ in METRIC_QUESTIONS]
     specs += [("paradox verdict", "metrics.accuracy_paradox_verdict", "easy", PARADOX),
               ("paradox truefalse", "metrics.accuracy_paradox", "easy", PARADOX)]
-    jobs = [_job(i, template, level, pins) for i, (_, template, level, pins) in enumerate(specs)]
-    result = run_jobs(jobs, workers=2)
+    jobs = [_job(i, template, level, pins, TYPED.get(name)) for i, (name, template, level, pins) in enumerate(specs)]
+    result = run_jobs(jobs, GenerationSettings(workers=2))
     assert result.failures == [], "\n".join(f.message for f in result.failures)
-    by_template_params = {(r["template"], json.dumps(r["params"], sort_keys=True)): r for r in result.records}
+    by_template_params = {(r["template"], r["type"], json.dumps(r["params"], sort_keys=True)): r for r in result.records}
     records = {}
     for name, template, level, pins in specs:
-        matches = [r for (t, _), r in by_template_params.items()
-                   if t == template and r["difficulty"] == level and all(r["params"].get(k) == v for k, v in pins.items())]
+        matches = [r for (t, kind, _), r in by_template_params.items()
+                   if t == template and kind == TYPED.get(name, kind) and r["difficulty"] == level
+                   and all(r["params"].get(k) == v for k, v in pins.items())]
         assert matches, f"{name}: {template} did not regenerate"
         records[name] = matches[0]
     return records
@@ -338,6 +344,7 @@ print({{"precision": p, "recall": r, "f1": 2 * p * r / (p + r), "accuracy": (y_t
 @pytest.mark.parametrize("name,template,level,pins,seed_value", METRIC_QUESTIONS, ids=[m[0] for m in METRIC_QUESTIONS])
 def test_confusion_matrix_questions_match_torch_and_the_page(regenerated, name, template, level, pins, seed_value):
     record = regenerated[name]
+    assert record["type"] == TYPED.get(name, "multichoice")
     values = _torch_metrics(pins["tp"], pins["fn"], pins["fp"], pins["tn"])
     assert record["answer"]["text"] == f"{values[pins['metric']]:.2f}" == seed_value
     assert re.search(r"\b50\b", record["stem"]) and re.search(r"\b100\b", record["stem"])

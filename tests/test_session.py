@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from torchquiz.generator.settings import GenerationSettings
+
 from torchquiz.engine import progress
 from torchquiz.record.grading import grade
 from torchquiz.engine.near_variants import NearVariantMaker
@@ -138,7 +140,7 @@ def test_wrong_answer_brings_a_near_variant_later(tmp_path):
 @pytest.mark.slow
 def test_near_variant_is_generated_in_the_background_when_the_pool_has_none(tmp_path):
     from torchquiz.generator.api import generate_set
-    records = generate_set(templates=["shape.recurrent_output"], count=1, seed=11, difficulty="medium").records
+    records = generate_set(GenerationSettings(workers=1), templates=["shape.recurrent_output"], count=1, seed=11, difficulty="medium").records
     path = tmp_path / "gen.db"
     with Store.open(path) as store:
         store.add_questions(records + bank(16)[5:8])

@@ -4,6 +4,8 @@ import collections
 
 import pytest
 
+from torchquiz.generator.settings import GenerationSettings
+
 from torchquiz.generator.api import generate_set, load_templates
 from torchquiz.generator.bankstats import bank_stats, chi_square_uniform, correct_positions, format_table
 
@@ -19,7 +21,7 @@ def _by_template(records):
 
 def test_quick_every_template_builds_at_each_of_its_levels(validate_record):
     templates = load_templates()
-    result = generate_set(count=3, seed=11, workers=2)   # levels cycle, so one variant per level
+    result = generate_set(GenerationSettings(workers=2), count=3, seed=11)   # levels cycle, so one variant per level
     assert result.failures == [], "\n".join(f.message for f in result.failures)
     grouped = _by_template(result.records)
     for template in templates.values():
@@ -36,7 +38,7 @@ def test_quick_every_template_builds_at_each_of_its_levels(validate_record):
 @pytest.mark.slow
 def test_no_template_is_flagged_at_the_default_seed_count():
     templates = sorted(load_templates().values(), key=lambda t: t.id)
-    result = generate_set(count=DEFAULT_SEEDS, seed=0, workers=2)
+    result = generate_set(GenerationSettings(workers=2), count=DEFAULT_SEEDS, seed=0)
     table = bank_stats(templates, result.records, result.failures, DEFAULT_SEEDS)
     flagged = [row for row in table if row.flags]
     assert not flagged, "\n" + format_table(flagged)
@@ -46,7 +48,7 @@ def test_no_template_is_flagged_at_the_default_seed_count():
 def test_many_seeds_no_crash_varied_keys_and_uniform_correct_position():
     seeds = 90
     templates = sorted(load_templates().values(), key=lambda t: t.id)
-    result = generate_set(count=seeds, seed=123, workers=2)
+    result = generate_set(GenerationSettings(workers=2), count=seeds, seed=123)
     assert result.failures == [], "\n".join(f.message for f in result.failures[:10])
     table = bank_stats(templates, result.records, result.failures, seeds)
     for row in table:

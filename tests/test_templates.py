@@ -62,13 +62,13 @@ def test_broken_template_reports_every_problem_with_file_and_line(write_bank):
     messages = [str(p) for p in problems]
     path = str(root / "shape" / "broken.yaml")
     expected = [
-        f"{path}:3: family='shpe': unknown family; did you mean 'shape'?",
+        f"{path}:3: family='shpe': unknown family. Did you mean 'shape'?",
         f"{path}:8: params.hidden_size={{'choice': []}}: cannot sample from an empty list",
         f"{path}:9: params.seq={{'int': [5, 2]}}: empty range: low 5 > high 2",
-        f"{path}:11: difficulty.easy.layr: not a parameter; did you mean 'layer'?",
-        f"{path}:14: code: unknown name 'hiden_size'; did you mean 'hidden_size'?",
-        f"{path}:17: distractors[0]='swap_input_hiden': unknown misconception; did you mean 'swap_input_hidden'?",
-        f"{path}:20: tpoics: unknown key; did you mean 'topics'?",
+        f"{path}:11: difficulty.easy.layr: not a parameter. Did you mean 'layer'?",
+        f"{path}:14: code: unknown name 'hiden_size'. Did you mean 'hidden_size'?",
+        f"{path}:17: distractors[0]='swap_input_hiden': unknown misconception. Did you mean 'swap_input_hidden'?",
+        f"{path}:20: tpoics: unknown key. Did you mean 'topics'?",
     ]
     for line in expected:
         assert line in messages, f"missing: {line}\ngot:\n" + "\n".join(messages)
@@ -93,7 +93,7 @@ def test_unknown_answer_source_and_missing_round(write_bank):
     text = GOOD.replace("answer: stdout", "answer: stdot").replace("type: multichoice", "type: numerical")
     root = write_bank({"shape/a.yaml": text})
     messages = [str(p) for p in load_bank([root])[1]]
-    assert any("unknown answer source; did you mean 'stdout'?" in m for m in messages)
+    assert any("unknown answer source. Did you mean 'stdout'?" in m for m in messages)
     assert any("needs `round: <decimals>`" in m for m in messages)
 
 
@@ -101,7 +101,7 @@ def test_bad_misconception_catalogue_entries_are_reported(write_bank):
     catalogue = "mine:\n  description: x\n  feedbak: y\n  set: {a: 1}\n"
     root = write_bank({"shape/good.yaml": GOOD}, catalogue=catalogue)
     problems = [str(p) for p in load_bank([root])[1]]
-    assert any(":3: mine.feedbak: unknown key; did you mean 'feedback'?" in p for p in problems)
+    assert any(":3: mine.feedbak: unknown key. Did you mean 'feedback'?" in p for p in problems)
     assert any("mine.feedback: is required" in p for p in problems)
 
 

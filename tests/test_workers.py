@@ -1,6 +1,8 @@
 """Torch workers: a hanging or crashing template fails only its own variant; absent devices are clear errors."""
 import pytest
 
+from torchquiz.generator.settings import GenerationSettings
+
 from torchquiz.generator.api import generate_set
 from torchquiz.generator.errors import DeviceUnavailable
 
@@ -15,7 +17,7 @@ CRASH = GOOD.replace("id: shape.fixture", "id: shape.crash").replace(
 
 def test_a_hanging_snippet_fails_only_its_variant(write_bank):
     root = write_bank({"shape/good.yaml": GOOD, "shape/hang.yaml": HANG})
-    result = generate_set(bank_dirs=[root], include_builtin=False, count=2, seed=1, time_limit=1.0)
+    result = generate_set(GenerationSettings(bank_dirs=[root], include_builtin=False, workers=1, time_limit=1.0), count=2, seed=1)
     assert {r["template"] for r in result.records} == {"shape.fixture"}
     assert len(result.records) == 2
     assert len(result.failures) == 2
@@ -27,7 +29,7 @@ def test_a_hanging_snippet_fails_only_its_variant(write_bank):
 
 def test_a_crashing_snippet_fails_only_its_variant_and_the_worker_is_replaced(write_bank):
     root = write_bank({"shape/crash.yaml": CRASH, "shape/good.yaml": GOOD})
-    result = generate_set(bank_dirs=[root], include_builtin=False, count=2, seed=1, workers=2)
+    result = generate_set(GenerationSettings(bank_dirs=[root], include_builtin=False, workers=2), count=2, seed=1)
     assert [r["template"] for r in result.records] == ["shape.fixture", "shape.fixture"]
     assert [f.template for f in result.failures] == ["shape.crash", "shape.crash"]
     assert "worker process died" in result.failures[0].message
@@ -55,12 +57,12 @@ def test_absent_cuda_is_a_clear_error_not_a_traceback(tmp_path):
     assert probe.stderr.startswith("Error: --device cuda: CUDA is not available")
     assert "Traceback" not in probe.stderr
     with pytest.raises(DeviceUnavailable, match="CUDA is not available"):
-        generate_set(templates=["shape.recurrent_output"], device="cuda")
+        generate_set(GenerationSettings(device="cuda", workers=1), templates=["shape.recurrent_output"])
 
 
 def test_unknown_device_name_is_a_clear_error():
     with pytest.raises(DeviceUnavailable, match="unknown device"):
-        generate_set(templates=["shape.recurrent_output"], device="tpu")
+        generate_set(GenerationSettings(device="tpu", workers=1), templates=["shape.recurrent_output"])
 
 
 def test_device_from_environment_variable(tmp_path):

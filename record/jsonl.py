@@ -1,0 +1,76 @@
+"""Question sets as JSON Lines: the one reader and the one writer of set files.
+
+Every consumer (export, bank import, bank verify, attempt imports) reads sets here, so a
+bad line is described the same way everywhere: `SET.jsonl:LINE (id): what is wrong`, and
+every bad line of a file is listed, not only the first.
+"""
+import dataclasses
+import json
+from pathlib import Path
+
+from .errors import RecordError
+from .validate import record_problems, where
+
+
+@dataclasses.dataclass(frozen=True)
+class BadLine:
+    """One bad line of a set file; `str()` is the one wording every command prints."""
+    path: str
+    line: int
+    id: str | None
+    message: str
+
+    def __str__(self):
+        return f"{where(f'{self.path}:{self.line}', {'id': self.id})}: {self.message}"
+
+
+def jsonl_text(records):
+    """A set as JSON Lines, one record per line; sorted keys make the same set byte-identical."""
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records)
+
+
+def parse_lines(lines):
+    """(line number, record or None, problem or None) for each non-empty line of a JSON Lines set."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line), None
+        except json.JSONDecodeError as exc:
+            yield number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+
+
+def _read_text(path):
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def read_set(path):
+    """(entries, bad_lines) for a set file: entries are (line, record) of the good lines, bad_lines a
+    BadLine for every bad one (bad JSON, schema, ungradable, repeated id), printed `path:line (id): message`."""
+    entries, problems, first_line = [], [], {}
+    for number, record, problem in parse_lines(_read_text(path).splitlines()):
+        found = [problem] if problem else record_problems(record)
+        if not found and record["id"] in first_line:
+            found = [f"duplicate id (first on line {first_line[record['id']]})"]
+        if found:
+            rid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+            problems.append(BadLine(str(path), number, rid, "; ".join(found)))
+            continue
+        first_line[record["id"]] = number
+        entries.append((number, record))
+    return entries, problems
+
+
+def load_records(path):
+    """The records of a set file, all valid; otherwise a RecordError listing every bad line."""
+    entries, problems = read_set(path)
+    if problems:
+        raise RecordError("\n".join(map(str, problems)))
+    if not entries:
+        raise RecordError(f"{path}: no question records in the file")
+    return [record for _, record in entries]
