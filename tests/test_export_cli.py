@@ -36,7 +36,7 @@ def test_export_moodle_writes_the_file_and_says_so(set_path, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"Wrote 12 questions in 11 categories to {out}"
     assert out.read_bytes().startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
-    assert "$course$/top/torchquiz/shape.gru_output" in categories(out)
+    assert "$course$/top/torchquiz/Output shape of a ‹GRU› layer (shape.gru_output)" in categories(out)
 
 
 def test_export_moodle_options(set_path, tmp_path):
@@ -45,7 +45,7 @@ def test_export_moodle_options(set_path, tmp_path):
                  "--category-root", "$course$/top/RNN week", "--penalty", "0.1", "--no-shuffle")
     assert result.exit_code == 0, result.output
     assert "in 6 categories" in result.output
-    assert "$course$/top/RNN week/metrics" in categories(out)
+    assert "$course$/top/RNN week/Family: metrics" in categories(out)
     root = etree.parse(str(out)).getroot()
     assert {q.findtext("penalty") for q in root.iter("question") if q.get("type") != "category"} == {"0.1"}
     assert {q.findtext("shuffleanswers") for q in root.iter("question") if q.get("type") == "multichoice"} == {"0"}
@@ -126,8 +126,52 @@ def test_export_runs_in_a_real_process_without_importing_torch(set_path, tmp_pat
     code = ("import sys; from torchquiz.cli.main import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
             "assert 'torch' not in sys.modules, 'export imported torch'\n")
-    for command in (["moodle", set_path, "-o", tmp_path / "q.xml"], ["html", set_path, "-o", tmp_path / "q.html"]):
+    for command in (["moodle", set_path, "-o", tmp_path / "q.xml"], ["html", set_path, "-o", tmp_path / "q.html"],
+                    ["qti12", set_path, "-o", tmp_path / "c.zip"], ["qti21", set_path, "-o", tmp_path / "q.zip"],
+                    ["gift", set_path, "-o", tmp_path / "q.txt"]):
         result = subprocess.run([sys.executable, "-c", code, "export", *map(str, command)],
                                 capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 0, result.stderr
         assert "Wrote 12 questions" in result.stdout
+
+
+def test_export_help_lists_every_registered_format():
+    from torchquiz.exports.registry import FORMATS
+
+    output = run("export", "--help").output
+    assert set(FORMATS) == {"moodle", "html", "qti12", "qti21", "gift"}
+    for name, fmt in FORMATS.items():
+        assert name in output
+        assert "Examples:" in run("export", name, "--help").output
+
+
+@pytest.mark.parametrize("command,name", [("qti12", "canvas.zip"), ("qti21", "qti.zip"), ("gift", "quiz.txt")])
+def test_export_lms_packages(set_path, tmp_path, command, name):
+    import zipfile
+
+    out = tmp_path / name
+    result = run("export", command, set_path, "-o", out, "--category-by", "family")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Wrote 12 questions in 6 categories to {out}"
+    if name.endswith(".zip"):
+        assert "imsmanifest.xml" in zipfile.ZipFile(out).namelist()
+    else:
+        assert out.read_text(encoding="utf-8").count("$CATEGORY: ") == 6
+
+
+def test_max_size_writes_numbered_files_each_a_whole_moodle_file(tmp_path):
+    from export_records import replicated_records
+
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in replicated_records(300)), encoding="utf-8")
+    result = run("export", "moodle", path, "-o", tmp_path / "quiz.xml", "--max-size", "0.5")
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in tmp_path.glob("quiz-*.xml"))
+    assert len(written) >= 2 and written[0] == "quiz-01.xml" and not (tmp_path / "quiz.xml").exists()
+    assert f"{len(written)} files: " in result.output
+    total = 0
+    for name in written:
+        assert (tmp_path / name).stat().st_size < 500_000
+        root = etree.parse(str(tmp_path / name)).getroot()
+        total += sum(q.get("type") != "category" for q in root.iter("question"))
+    assert total == 300
