@@ -79,10 +79,10 @@ def moodle_number(response):
     """apply_units on an English site: (value, unit), or (None, None) when no number leads."""
     text = response.replace(" ", "")
     text = re.sub(r"(?:e|E|(?:x|\*|×)10(?:\^|\*\*))([+-]?\d+)", r"e\1", text, flags=re.ASCII)
-    if "." in text or text.count(",") > 1:
-        text = text.replace(",", "")
-    else:  # str_replace([thousandssep, decsep, ','], ['', '.', '.']): ',' goes first
-        text = text.replace(",", "").replace(".", ".")
+    # With a point or several commas every comma goes; otherwise str_replace([thousandssep, decsep,
+    # ','], ['', '.', '.']) runs, and on an English site the thousands separator ',' goes first.
+    # Either way an English site drops every comma: `0,91` is 91.
+    text = text.replace(",", "")
     match = re.match(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?", text, flags=re.ASCII)
     if not match:
         return None, None
