@@ -141,13 +141,18 @@ def flags_for(stats, expected=None):
 
 
 def bank_stats(templates, records, failures, count):
-    """TemplateStats for each template (in the given order) from one generated set of `count` seeds each."""
-    by_template, failed = {}, {}
+    """TemplateStats for each template and type it makes (in the given order) from one generated set of
+    `count` seeds per template and type: a multichoice and a typed form are judged apart."""
+    by_form, failed = {}, {}
     for record in records:
-        by_template.setdefault(record["template"], []).append(record)
-    for failure in failures:
-        failed.setdefault(failure.template, []).append(failure)
-    return [template_stats(t, by_template.get(t.id, []), count, failed.get(t.id, [])) for t in templates]
+        by_form.setdefault((record["template"], record["type"]), []).append(record)
+    forms = [t.as_type(kind) for t in templates for kind in (t.types or (t.type,))]
+    only_type = {t.id: t.type for t in forms if len(t.types) <= 1}
+    for failure in failures:  # a failure names its type only when its template makes several
+        kind = getattr(failure, "kind", None) or only_type.get(failure.template)
+        failed.setdefault((failure.template, kind), []).append(failure)
+    return [template_stats(t, by_form.get((t.id, t.type), []), count, failed.get((t.id, t.type), []))
+            for t in forms]
 
 
 def format_table(stats):
