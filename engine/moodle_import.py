@@ -10,12 +10,13 @@ Nothing is half-imported: every problem is found before the single write transac
 and any unmatched response refuses the whole file unless the caller accepts skipping them.
 """
 import datetime
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, digest, write_sessions
+from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, SessionWriter, digest
 from torchquiz.engine.moodle_match import MatchError, QuestionIndex, grade_cell, right_answer_of
-from torchquiz.engine.moodle_reports import FINISHED, ReportError, pair_grades, read_report
+from torchquiz.engine.moodle_reports import FINISHED, ReportError, iter_attempts, pair_grades, read_report
 
 _SHOWN = 60  # characters of a question shown when it cannot be matched
 
@@ -40,10 +41,13 @@ class MoodleImport:
     correct: int = 0
     disagreements: int = 0         # Moodle's mark and our grading differ (Moodle's mark is kept)
     quiz: str = ""
+    cells: int = 0                 # responses read (of attempts not imported before)
+    matched: int = 0
     problems: list = field(default_factory=list)   # "row N, question M: ..." lines
     notes: list = field(default_factory=list)      # rows not imported on purpose (no attempt, in progress)
 
 
+@functools.lru_cache(maxsize=65536)  # a class starts within a few minutes: the same texts again and again
 def moodle_time(text):
     """'24 November 2025  9:00 AM' (Moodle's English report format) as ISO 8601; the text itself
     when it reads otherwise (another language pack): kept, never guessed."""
@@ -60,68 +64,102 @@ def _short(text):
     return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
 
 
-def plan_moodle_import(store, responses_path, grades_path=None, *, skip_unmatched=False):
-    """Read and match everything; returns (MoodleImport, [ExternalSession]) without writing."""
-    report = read_report(responses_path)
-    if report.kind != "responses":
-        raise ReportError(f"{responses_path}: this is a Grades report; give the Responses report first "
-                          "(and the Grades report with --grades)")
-    marks, slot_max = pair_grades(report, read_report(grades_path)) if grades_path else ({}, {})
-    result = MoodleImport(Path(responses_path).name)
-    result.notes += [f"row {row}: {who} has no attempt" for row, who in report.without_attempt]
+def _sessions(store, report, marks, slot_max, result, writer, seen):
+    """The report's finished attempts as ExternalSessions, matched and graded, one row at a time.
+    Problems go to `result.problems`; attempts an earlier import stored are counted and skipped
+    before any matching (so a re-import costs a read of the file)."""
     index = QuestionIndex(store)
-    sessions, matched_any, cells = [], False, 0
-    templates = {}  # slot -> templates drawn there: names the quiz
-    for attempt in report.attempts:
+    graded, agreed = {}, {}  # (question, text) -> verdict / right-answer check: a class repeats its answers
+    for attempt in iter_attempts(report):
+        seen.add(attempt.key)
         if attempt.state != FINISHED:
             result.notes.append(f"row {attempt.row}: {attempt.learner}'s attempt is {attempt.state.lower()}, "
                                 "not imported (its saved answers are not shown)")
             continue
         result.attempts += 1
-        answers, ok = [], True
+        if marks and attempt.key not in marks:
+            raise ReportError(f"{report.path}: row {attempt.row} ({attempt.learner}, started {attempt.started}) has "
+                              "no row in the Grades report: the two reports are of different quizzes")
+        key = digest("moodle", attempt.learner, attempt.started, [c.question for c in attempt.cells.values()])
+        if writer.known(key):
+            result.already += 1
+            continue
+        answers, ok, attempt_marks = [], True, marks.get(attempt.key, {})
         for slot, cell in attempt.cells.items():
-            cells += 1
+            result.cells += 1
             try:
                 record = index.match(cell.question, cell.right_answer)
             except MatchError as exc:
-                raise ReportError(f"{responses_path}: row {attempt.row}, question {slot}: question matched twice: "
+                raise ReportError(f"{report.path}: row {attempt.row}, question {slot}: question matched twice: "
                                   f"{exc}") from None
             if record is None:
                 result.problems.append(f"row {attempt.row}, question {slot}: no stored question reads "
                                        f"{_short(cell.question)!r}")
                 ok = False
                 continue
-            matched_any = True
-            if not right_answer_of(record, cell.right_answer):
+            result.matched += 1
+            check = (record["id"], cell.right_answer)
+            if check not in agreed:
+                agreed[check] = right_answer_of(record, cell.right_answer)
+            if not agreed[check]:
                 result.problems.append(f"row {attempt.row}, question {slot}: right answer {cell.right_answer!r} "
                                        f"is not {record['id']}'s")
                 ok = False
                 continue
-            templates.setdefault(slot, set()).add(record["template"])
-            answers.append(_answer(result, record, slot, cell, marks.get(attempt.key, {}).get(slot), slot_max))
+            answers.append(_answer(result, record, slot, cell, attempt_marks.get(slot), slot_max, graded))
         if ok:
-            sessions.append(ExternalSession(
-                "moodle", digest("moodle", attempt.learner, attempt.started, [a.question_id for a in answers]),
-                attempt.learner, "", result.file, attempt.row, moodle_time(attempt.started),
-                moodle_time(attempt.completed), answers))
-    if cells and not matched_any:
-        raise ReportError(f"{responses_path}: a report of a quiz on other questions: none of its {cells} "
-                          "questions is in the store (import the set first: torchquiz bank import SET.jsonl)")
-    if result.problems and not skip_unmatched:
-        raise UnmatchedResponses(f"{responses_path}: {len(result.problems)} responses match no stored question "
-                                 "(listed above); nothing imported. Import the set they came from, or pass "
-                                 "--skip-unmatched to import the other attempts", result.problems)
-    result.quiz = "moodle:" + digest(sorted((s, sorted(t)) for s, t in templates.items()))[:12]
-    for session in sessions:
-        session.quiz = result.quiz
-    return result, sessions
+            if not result.quiz:  # the quiz is named by the template each slot draws from
+                result.quiz = "moodle:" + digest([(a.slot, index.record(a.question_id)["template"])
+                                                  for a in answers])[:12]
+            yield ExternalSession("moodle", key, attempt.learner, result.quiz, result.file, attempt.row,
+                                  moodle_time(attempt.started), moodle_time(attempt.completed), answers)
 
 
-def _answer(result, record, slot, cell, moodle_fraction, slot_max):
+def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=False):
+    """Import a Moodle Responses report (with its Grades report, if given); returns MoodleImport.
+
+    One write transaction for the whole file, streamed row by row: any problem found on the way
+    (a broken row, a question matched twice, unmatched responses unless skip_unmatched) raises
+    and rolls back everything, so the store is never left half-imported.
+    """
+    report = read_report(responses_path)
+    if report.kind != "responses":
+        raise ReportError(f"{responses_path}: this is a Grades report; give the Responses report first "
+                          "(and the Grades report with --grades)")
+    marks, slot_max = pair_grades(report, read_report(grades_path)) if grades_path else ({}, {})
+    result = MoodleImport(Path(responses_path).name)
+    with store.write() as conn:
+        writer = SessionWriter(conn)
+        seen = set()
+        for session in _sessions(store, report, marks, slot_max, result, writer, seen):
+            if not result.problems or skip_unmatched:  # after a problem the rest is only checked
+                writer.add(session)
+        writer.flush()
+        stray = [key for key in marks if key not in seen]
+        if stray:
+            raise ReportError(f"{grades_path}: a report of another quiz: {stray[0][0]} (started {stray[0][1]}) has "
+                              f"no attempt in {Path(responses_path).name}")
+        result.notes[:0] = [f"row {row}: {who} has no attempt" for row, who in report.without_attempt]
+        if result.cells and not result.matched:
+            raise ReportError(f"{responses_path}: a report of a quiz on other questions: none of its "
+                              f"{result.cells} questions is in the store (import the set first: "
+                              "torchquiz bank import SET.jsonl)")
+        if result.problems and not skip_unmatched:
+            raise UnmatchedResponses(f"{responses_path}: {len(result.problems)} responses match no stored question "
+                                     "(listed above); nothing imported. Import the set they came from, or pass "
+                                     "--skip-unmatched to import the other attempts", result.problems)
+    result.imported, result.responses = writer.sessions, writer.answers
+    return result
+
+
+def _answer(result, record, slot, cell, moodle_fraction, slot_max, graded):
     if cell.response is None:
         result.blanks += 1
         return ExternalAnswer(record["id"], slot, None, None, mark=moodle_fraction)
-    verdict = grade_cell(record, cell.response)
+    key = (record["id"], cell.response)
+    if key not in graded:
+        graded[key] = grade_cell(record, cell.response)
+    verdict = graded[key]
     fraction = verdict.fraction if verdict else None
     if moodle_fraction is not None:
         # The Grades report rounds marks to 2 decimals of the slot's maximum: agreement within that.
@@ -133,11 +171,3 @@ def _answer(result, record, slot, cell, moodle_fraction, slot_max):
     result.correct += correct
     return ExternalAnswer(record["id"], slot, verdict.response if verdict else cell.response, correct,
                           verdict.misconception if verdict and not correct else None, mark=fraction)
-
-
-def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=False):
-    """Import a Moodle Responses report (with its Grades report, if given); returns MoodleImport."""
-    result, sessions = plan_moodle_import(store, responses_path, grades_path, skip_unmatched=skip_unmatched)
-    result.imported, result.responses = write_sessions(store, sessions)
-    result.already = len(sessions) - result.imported
-    return result

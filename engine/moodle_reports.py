@@ -58,33 +58,39 @@ class Report:
     slot_max: dict            # slot -> the mark a slot shows out of (grades report)
     attempts: list            # AttemptRow, attempts only (no "no attempt" rows, no average)
     without_attempt: list     # (row, learner) of enrolled users with no attempt
+    _source: tuple = field(default=None, repr=False)   # the open reader, for iter_attempts
 
 
-def _lines(path):
+def _open(path):
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        handle = open(path, encoding="utf-8-sig", newline="")
+        first = handle.readline()
     except UnicodeDecodeError as exc:
         raise ReportError(f"{path}: not UTF-8 text (byte {exc.start}); download the report again as CSV") from None
     except OSError as exc:
         raise ReportError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    if not text.strip():
+    if not first.strip():
+        handle.close()
         raise ReportError(f"{path}: the file is empty")
-    return text
-
-
-def _header(path, text):
-    first = text.split("\n", 1)[0]
     if first.count(";") > first.count(","):
+        handle.close()
         raise ReportError(f"{path}: uses ';' separators, a CSV from another locale; download it with "
                           "comma separators (Moodle's 'Comma separated values' format)")
-    return first
+    handle.seek(0)
+    if handle.read(1) != "\ufeff":  # utf-8-sig drops the BOM only when reading from the start
+        handle.seek(0)
+    return handle
 
 
 def read_report(path):
-    """Parse a Responses or Grades report; raises ReportError for anything that is not one."""
-    text = _lines(path)
-    _header(path, text)
-    rows = csv.reader(text.splitlines())
+    """Read a Responses or Grades report's header; ReportError for anything that is not one.
+
+    The rows are read lazily by `iter_attempts` (a report of 100,000 attempts is ~500 MB of
+    question text; it is never held in memory at once). `attempts` is filled for Grades reports,
+    which are small.
+    """
+    handle = _open(path)
+    rows = csv.reader(handle)
     header = next(rows)
     names = {name: i for i, name in enumerate(header)}
     grade_col = next((i for i, h in enumerate(header) if _GRADE.match(h)), None)
@@ -92,6 +98,7 @@ def read_report(path):
     marks = {int(m.group(1)): (i, float(m.group(2))) for i, h in enumerate(header) if (m := _MARK.match(h))}
     missing = [c for c in ("State", "Started on") if c not in names]
     if missing or grade_col is None or not (questions or marks):
+        handle.close()
         raise ReportError(f"{path}: not a Moodle Responses or Grades report (no "
                           f"{', '.join(repr(c) for c in missing) or repr('Question 1') + '/' + repr('Q. 1')} "
                           "column); download it from the quiz's Results > Responses or Grades page")
@@ -100,47 +107,66 @@ def read_report(path):
         for slot, i in questions.items():
             for column in (f"Response {slot}", f"Right answer {slot}"):
                 if column not in names:
+                    handle.close()
                     raise ReportError(f"{path}: a Responses report without the {column!r} column; download it "
                                       "with question text, response and right answer all shown")
     report = Report(Path(path), kind, sorted(questions or marks), float(_GRADE.match(header[grade_col]).group(1)),
                     {s: m for s, (_, m) in marks.items()}, [], [])
-    email, first, last = names.get("Email address"), names.get("First name"), names.get("Last name")
-    for number, cells in enumerate(rows, start=2):
-        if not cells or cells == [""]:
-            continue
-        if len(cells) != len(header):
-            raise ReportError(f"{path}: row {number} has {len(cells)} cells where the header has {len(header)} "
-                              "(a truncated or broken download)")
-        if cells[0] == "Overall average" or (last is not None and cells[last] == "Overall average"):
-            continue
-        learner = (cells[email] if email is not None and cells[email] not in ("", BLANK) else
-                   " ".join(cells[i] for i in (first, last) if i is not None).strip())
-        state = cells[names["State"]]
-        if state == BLANK:
-            report.without_attempt.append((number, learner))
-            continue
-
-        def value(name):
-            return None if name not in names or cells[names[name]] in ("", BLANK) else cells[names[name]]
-
-        attempt = AttemptRow(number, learner, state, cells[names["Started on"]], value("Completed"),
-                             value("Time taken"))
-        if kind == "responses":
-            for slot, i in questions.items():
-                response, right = cells[names[f"Response {slot}"]], cells[names[f"Right answer {slot}"]]
-                attempt.cells[slot] = Cell(cells[i], None if response == BLANK else response,
-                                           None if right == BLANK else right)
-        else:
-            for slot, (i, _) in marks.items():
-                attempt.cells[slot] = _mark(path, number, cells[i])
-        grade = cells[grade_col]
-        if _DECIMAL_COMMA.match(grade):
-            raise ReportError(f"{path}: row {number}: grade {grade!r} has a decimal comma, a CSV from another "
-                              "locale; download it with '.' as the decimal point")
-        report.attempts.append(attempt)
-    if not report.attempts and not report.without_attempt:
-        raise ReportError(f"{path}: a Moodle {kind} report without any rows")
+    report._source = (handle, rows, header, names, grade_col, questions, marks)
+    if kind == "grades":
+        report.attempts = list(iter_attempts(report))
     return report
+
+
+def iter_attempts(report):
+    """The report's attempts (AttemptRow), one row at a time; rows without an attempt go to
+    `report.without_attempt`. A broken row raises ReportError when it is reached."""
+    handle, rows, header, names, grade_col, questions, marks = report._source
+    path = report.path
+    email, first, last = names.get("Email address"), names.get("First name"), names.get("Last name")
+    state_col, started_col = names["State"], names["Started on"]
+    completed_col, taken_col = names.get("Completed"), names.get("Time taken")
+    triples = [(slot, i, names[f"Response {slot}"], names[f"Right answer {slot}"]) for slot, i in questions.items()]
+    number = 1
+    with handle:
+        try:
+            for number, cells in enumerate(rows, start=2):
+                if not cells or cells == [""]:
+                    continue
+                if len(cells) != len(header):
+                    raise ReportError(f"{path}: row {number} has {len(cells)} cells where the header has "
+                                      f"{len(header)} (a truncated or broken download)")
+                if cells[0] == "Overall average" or (last is not None and cells[last] == "Overall average"):
+                    continue
+                learner = (cells[email] if email is not None and cells[email] not in ("", BLANK) else
+                           " ".join(cells[i] for i in (first, last) if i is not None).strip())
+                state = cells[state_col]
+                if state == BLANK:
+                    report.without_attempt.append((number, learner))
+                    continue
+                grade = cells[grade_col]
+                if _DECIMAL_COMMA.match(grade):
+                    raise ReportError(f"{path}: row {number}: grade {grade!r} has a decimal comma, a CSV from "
+                                      "another locale; download it with '.' as the decimal point")
+                attempt = AttemptRow(number, learner, state, cells[started_col],
+                                     _value(cells, completed_col), _value(cells, taken_col))
+                if report.kind == "responses":
+                    for slot, i, r, a in triples:
+                        response, right = cells[r], cells[a]
+                        attempt.cells[slot] = Cell(cells[i], None if response == BLANK else response,
+                                                   None if right == BLANK else right)
+                else:
+                    for slot, (i, _) in marks.items():
+                        attempt.cells[slot] = _mark(path, number, cells[i])
+                yield attempt
+        except UnicodeDecodeError as exc:
+            raise ReportError(f"{path}: not UTF-8 text after row {number}; download the report again") from None
+        except csv.Error as exc:
+            raise ReportError(f"{path}: row {number + 1}: not readable as CSV ({exc})") from None
+
+
+def _value(cells, column):
+    return None if column is None or cells[column] in ("", BLANK) else cells[column]
 
 
 def _mark(path, row, text):
@@ -166,11 +192,6 @@ def pair_grades(responses, grades):
     if responses.slots != grades.slots:
         raise ReportError(f"{grades.path}: a report of another quiz ({len(grades.slots)} questions; "
                           f"{responses.path.name} has {len(responses.slots)})")
-    known = {a.key for a in responses.attempts}
-    stray = [a for a in grades.attempts if a.key not in known]
-    if stray:
-        raise ReportError(f"{grades.path}: a report of another quiz: row {stray[0].row} ({stray[0].learner}, started "
-                          f"{stray[0].started}) has no attempt in {responses.path.name}")
     # The header shows each slot's maximum rounded to 2 decimals ("/0.83" for 10/12); their sum must
     # be the quiz's grade, so scaling them to it undoes the rounding (0.83 * 10 / 9.96 = 0.8333).
     shown = sum(grades.slot_max.values())
