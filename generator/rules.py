@@ -311,10 +311,11 @@ def sequence_preserving_shape(ctx):
 
 
 def embedding_shape(ctx):
-    """nn.Embedding maps an index tensor of any shape to that shape + (embedding_dim,)."""
+    """nn.Embedding maps an index tensor of any shape to that shape + (embedding_dim,): (N, L) -> (N, L, D),
+    and (N, groups, L) -> (N, groups, L, D) when the indices are nested."""
     if ctx.get("ask", "output") != "output":
         return None
-    dims = (ctx["seq_len"],) if ctx.get("unbatched") else (ctx["batch"], ctx["seq_len"])
+    dims = (ctx["batch"], ctx["groups"], ctx["seq_len"]) if ctx.get("nested") else (ctx["batch"], ctx["seq_len"])
     return format_shape(dims + (ctx["embedding_dim"],))
 
 
