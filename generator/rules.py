@@ -302,6 +302,13 @@ def attention_pipeline_shape(ctx):
     return None if shape is None else format_shape(shape)
 
 
+def embedding_gradient_rows(ctx):
+    """Rows of an embedding table with a non-zero gradient after a lookup: the distinct ids read, less padding_idx
+    (its gradient is always zero)."""
+    ids = set(ctx["ids_a"]) | set(ctx["ids_b"])
+    return str(len(ids - {ctx["padding_idx"]}))
+
+
 def sequence_preserving_shape(ctx):
     """Transformer encoder layers (and stacks of them) return the input's shape: (L, N, E) or (N, L, E)."""
     if ctx.get("ask", "output") != "output":
@@ -343,4 +350,5 @@ RULES = {
     "causal_mask_count": causal_mask_count,
     "sequence_preserving_shape": sequence_preserving_shape,
     "embedding_shape": embedding_shape,
+    "embedding_gradient_rows": embedding_gradient_rows,
 }
