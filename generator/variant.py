@@ -152,7 +152,21 @@ def variant_topics(template, params):
     return [layer] + [t for t in template.topics if t not in LAYER_TOPICS]
 
 
+def quote_option(text):
+    """An option's text as feedback cites it: in curly quotes, the one way in every output.
+
+    Spliced in bare, an option reads as part of the sentence ("...between the two directions.
+    gets the cost the wrong way round", "It runs and prints (11, 7, 7) (1, 7, 7) reads the
+    call the Keras way"); quoted, it cannot (issue 11).
+    """
+    return f"“{text}”"
+
+
 def _feedback(source, ctx):
+    """Feedback text, with `wrong` (the option or typed answer it explains) quoted. `key` stays
+    bare: templates compare it (`key == 'h_n[-1]'`) and call with it (`torch.allclose({{ key }}, ...)`)."""
+    if isinstance(ctx.get("wrong"), str):
+        ctx = {**ctx, "wrong": quote_option(ctx["wrong"])}
     return " ".join(render(source, ctx).split())
 
 

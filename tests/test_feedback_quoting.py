@@ -1,0 +1,32 @@
+"""Feedback cites the option it explains in curly quotes, the one way in every output (issue 11):
+spliced in bare, "…two directions. gets the cost the wrong way round" reads as a broken sentence."""
+import os
+
+import pytest
+
+from export_records import session_generated_set
+from torchquiz.generator.variant import _feedback, quote_option
+from torchquiz.record.jsonl import load_records
+
+
+def test_the_option_arrives_quoted_in_misconception_feedback():
+    source = "{{ wrong }} gets the cost the wrong way round; the key is {{ key }}."
+    text = _feedback(source, {"wrong": "Run both directions, then average.", "key": "(4, 7, 6)"})
+    assert text == "“Run both directions, then average.” gets the cost the wrong way round; the key is (4, 7, 6)."
+    assert quote_option("(11, 7, 7)") == "“(11, 7, 7)”"
+
+
+def test_no_generated_feedback_splices_an_option_in_bare_or_quotes_it_twice(tmp_path_factory):
+    path, reason = session_generated_set(tmp_path_factory)
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    quoted = 0
+    for record in load_records(path):
+        for wrong in [o for o in record["options"] if not o["correct"]] + record.get("misconception_answers", []):
+            feedback, text = wrong["feedback"], wrong["text"]
+            assert not feedback.startswith(text), (record["id"], feedback)
+            assert "““" not in feedback and "””" not in feedback, (record["id"], feedback)
+            quoted += quote_option(text) in feedback
+    assert quoted > 50  # most misconception feedback opens by quoting its option
