@@ -309,6 +309,16 @@ def embedding_gradient_rows(ctx):
     return str(len(ids - {ctx["padding_idx"]}))
 
 
+def embedding_pipeline_shape(ctx):
+    """Token ids (N, L) -> Embedding (N, L, D) -> recurrent layer (batch_first) -> h_n[-1] -> Linear."""
+    batch, seq, hidden = ctx["batch"], ctx["seq_len"], ctx["hidden_size"]
+    shapes = {"embedded": (batch, seq, ctx["embedding_dim"]), "output": (batch, seq, hidden),
+              "h_n": (ctx.get("num_layers", 1), batch, hidden), "last": (batch, hidden),
+              "logits": (batch, ctx["num_classes"])}
+    shape = shapes.get(ctx.get("ask"))
+    return None if shape is None else format_shape(shape)
+
+
 def sequence_preserving_shape(ctx):
     """Transformer encoder layers (and stacks of them) return the input's shape: (L, N, E) or (N, L, E)."""
     if ctx.get("ask", "output") != "output":
@@ -350,5 +360,6 @@ RULES = {
     "causal_mask_count": causal_mask_count,
     "sequence_preserving_shape": sequence_preserving_shape,
     "embedding_shape": embedding_shape,
+    "embedding_pipeline_shape": embedding_pipeline_shape,
     "embedding_gradient_rows": embedding_gradient_rows,
 }
