@@ -214,3 +214,42 @@ def test_cli_imports_then_calibrates_and_reports_errors_in_one_line(tmp_path, re
     with Store.open(db) as store:
         placed = store.conn.execute("SELECT count(*), min(mean), max(mean) FROM abilities WHERE topic = '*'").fetchone()
         assert placed[0] == 150 and placed[1] < -0.5 < 0.5 < placed[2]
+
+
+def test_quiz_level_statistics_match_moodles_quiz_information(store):
+    from torchquiz.engine.external_attempts import moodle_marks
+    from torchquiz.engine.moodle_stats import QuestionAttempt, Slot, quiz_statistics
+
+    import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    attempts = [QuestionAttempt(session, slot, qid, mark) for _, session, slot, qid, mark in moodle_marks(store)]
+    figures = quiz_statistics(attempts, [Slot(n, random=True) for n in range(1, 13)])
+    rows = list(csv.reader(io.StringIO((REPORTS / "statistics.csv").read_text(encoding="utf-8-sig"))))
+    shown = dict(zip(rows[0], rows[1]))
+    assert moodle_percent(figures["average"]) == shown["Average grade of all attempts"]
+    assert moodle_percent(figures["median"]) == shown["Median grade (for highest graded attempt)"]
+    assert moodle_percent(figures["sd"]) == shown["Standard deviation (for highest graded attempt)"]
+    assert f"{figures['skewness']:.4f}" == shown["Score distribution skewness (for highest graded attempt)"]
+    assert f"{figures['kurtosis']:.4f}" == shown["Score distribution kurtosis (for highest graded attempt)"]
+    assert moodle_percent(figures["cic"]) == shown["Coefficient of internal consistency (for highest graded attempt)"]
+    assert moodle_percent(figures["error_ratio"]) == shown["Error ratio (for highest graded attempt)"]
+    assert moodle_percent(figures["standard_error"]) == shown["Standard error (for highest graded attempt)"]
+
+
+def test_cli_practice_import_and_no_torch(tmp_path, records):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    db = tmp_path / "p.db"
+    torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", str(db))
+    path, _, _ = practice_file(tmp_path, records, name="grace")
+    code = ("import sys; from torchquiz.cli.main import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+            "assert 'torch' not in sys.modules, 'import loaded torch'\n")
+    for args in (["import", "practice", str(path), "--db", str(db)],
+                 ["import", "moodle", str(REPORTS / "responses.csv"), "--db", str(db)]):
+        result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+    again = torchquiz("import", "practice", str(path), "--db", str(db), "--no-calibrate")
+    assert "grace.json: 3 answer(s) of grace already imported" in again.stdout
