@@ -25,6 +25,9 @@ from .options import generation_options, progress_reporter, user_errors, write_a
 def generate(families, templates, difficulty, count, seed, types, settings, output):
     """Generate a question set: every key and wrong option comes from running torch.
 
+    The set is JSON Lines, one question record per line; the record is defined by the schema
+    shipped in the package, record/question.schema.json (torchquiz.record.schema.SCHEMA_PATH).
+
     \b
     Examples:
       torchquiz generate --count 25 --seed 1 -o set.jsonl
