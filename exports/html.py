@@ -13,6 +13,8 @@ from markupsafe import Markup
 from torchquiz.exports.errors import ExportError
 from torchquiz.record import answers
 from torchquiz.record.validate import CHOICE_TYPES, check_records
+from torchquiz.exports.order import set_id
+from torchquiz.exports.page_layout import layout_fields
 from torchquiz.exports.templating import gc_paused, render
 from torchquiz.exports.text import highlight_css, highlighted_code_block, inline_html, run_html
 
@@ -90,16 +92,35 @@ def grading_rules():
     return f"var torchquizRules = {script_json(rules)};\n"
 
 
-def to_html(records, mode="practice", title=None):
-    """One self-contained HTML page (str) for `records` in `mode`: practice, exam or key."""
+# A long practice page puts its first questions in the page and the rest in deferred HTML
+# text that quiz.js adds as the reader goes: a 1,000-question page opens in a fraction of a
+# second instead of parsing ~100k elements first. Exam and key pages are for print and
+# have no script, so they always hold every question.
+LAZY_AFTER, INLINE_QUESTIONS = 40, 20
+
+
+def inline_count(mode, count):
+    return INLINE_QUESTIONS if mode == "practice" and count > LAZY_AFTER else count
+
+
+def to_html(records, mode="practice", title=None, *, version=None, answer_grid=False):
+    """One self-contained HTML page (str) for `records` in `mode`: practice, exam or key.
+
+    `version` labels one exam version ("A"); `answer_grid` adds a page of answer boxes to an exam.
+    """
     if mode not in MODES:
         raise ExportError(f"mode={mode!r}: expected one of {', '.join(MODES)}")
     with gc_paused():
         records = check_records(records)
         questions = [page_question(r, n, mode) for n, r in enumerate(records, start=1)]
+        for question, record in zip(questions, records):
+            question.update(layout_fields(record))
         scripts = None
         if mode == "practice":
             scripts = {"data": script_json([grading_data(r) for r in records]),
                        "code": Markup(grading_rules() + _asset("grading.js") + "\n" + _asset("quiz.js"))}
         return render("quiz.html.j2", mode=mode, title=title or TITLES[mode], questions=questions,
-                      css=Markup(_asset("quiz.css") + "\n" + highlight_css()), scripts=scripts)
+                      css=Markup(_asset("quiz.css") + "\n" + highlight_css()), scripts=scripts,
+                      set_id=set_id(records), version=version, answer_grid=answer_grid,
+                      inline_count=inline_count(mode, len(questions)),
+                      total_marks=sum(q["marks"] for q in questions))

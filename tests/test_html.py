@@ -16,7 +16,7 @@ import pytest
 from export_records import edge_case_records, session_generated_set
 from torchquiz.exports.errors import ExportError
 from torchquiz.exports.html import to_html
-from torchquiz.record.validate import load_records
+from torchquiz.record.jsonl import load_records
 from torchquiz.exports.html import grading_data
 from torchquiz.record.grading import Malformed, grade
 
@@ -145,8 +145,16 @@ def open_page(driver, path):
     driver.get_log("performance")  # drop entries of earlier pages
     driver.get_log("browser")
     driver.get(path.as_uri())
-    driver.execute_script("return document.readyState")
+    wait_for_every_question(driver)
     return requests_made(driver, path.as_uri())
+
+
+def wait_for_every_question(driver, timeout=30):
+    """A long practice page adds its later questions while idle (quiz.js): wait until none is pending."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.execute_script("return document.body.dataset.pending === undefined || document.body.dataset.pending === '0'"))
 
 
 def requests_made(driver, page_url):
@@ -198,7 +206,10 @@ def score(driver):
 def choose(driver, number, option_index):
     from selenium.webdriver.common.by import By
 
-    question(driver, number).find_element(By.CSS_SELECTOR, f"label[for='q{number}o{option_index}']").click()
+    label = question(driver, number).find_element(By.CSS_SELECTOR, f"label[for='q{number}o{option_index}']")
+    # Centred first, as a reader sees it: at the window's top edge it would sit under the sticky score bar.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+    label.click()
 
 
 def type_answer(driver, number, text):

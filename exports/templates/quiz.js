@@ -1,18 +1,60 @@
-/* Practice mode: grade each answer at once, show the chosen option's feedback, keep a score.
- * Every text shown was escaped at export time; this script only toggles and sets textContent. */
+/* Practice mode: grade each answer at once, show the chosen option's feedback, keep a score,
+ * and keep the first answers in localStorage, keyed by the set, so a reload loses nothing.
+ * Every text shown was escaped at export time; this script only toggles and sets textContent.
+ * Listeners are delegated from the document: one each, however many questions the page has. */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("torchquiz-data").textContent);
   var grading = torchquizGrading;
-  var firstTry = {};  // question index -> true/false: the first graded answer counts
+  var setId = document.body.dataset.set;
+  var storageKey = "torchquiz:" + setId;
+  var pageStart = Date.now();
+  var started = {};       // question index -> ms of the first interaction with it
+  var answers = load();   // question id -> the first graded answer: the one that counts
+  var restoring = false;  // grading a saved answer again: show it, record nothing
+
+  function load() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(storageKey) || "{}");
+      return saved && typeof saved.answers === "object" && saved.answers ? saved.answers : {};
+    } catch (e) { return {}; }  // storage off (private mode, file:// policy) or unreadable: start afresh
+  }
+
+  function store() {
+    try { window.localStorage.setItem(storageKey, JSON.stringify({ version: 1, answers: answers })); }
+    catch (e) { /* storage full or off: the page still works, only without memory */ }
+  }
+
+  function questionOf(form) { return form.closest(".question"); }
 
   function updateScore() {
     var answered = 0, right = 0;
-    Object.keys(firstTry).forEach(function (k) { answered++; if (firstTry[k]) { right++; } });
+    Object.keys(answers).forEach(function (id) { answered++; if (answers[id].correct) { right++; } });
     var score = document.getElementById("score");
     score.textContent = "Score: " + right + " / " + data.length + " (" + answered + " answered)";
     score.dataset.right = right;
     score.dataset.answered = answered;
+  }
+
+  function responseOf(form) {
+    var typed = form.querySelector("input.typed");
+    if (typed) { return { response: typed.value, texts: null }; }
+    var chosen = Array.prototype.filter.call(form.querySelectorAll("input.choice"), function (b) { return b.checked; });
+    return {
+      response: chosen.map(function (b) { return form.querySelector('label[for="' + b.id + '"] .letter').textContent.replace(".", "").toUpperCase(); }).join(","),
+      texts: chosen.map(function (b) { return form.querySelector('label[for="' + b.id + '"] .text').textContent; }),
+    };
+  }
+
+  function record(form, right) {
+    var id = questionOf(form).dataset.id;
+    if (restoring || id in answers) { return; }  // the first graded answer counts, later tries do not
+    var index = Number(form.dataset.q), now = Date.now(), given = responseOf(form);
+    answers[id] = { number: index + 1, response: given.response, texts: given.texts, correct: right,
+                    seconds: Math.round((now - (started[index] || pageStart)) / 100) / 10,
+                    answered_at: new Date(now).toISOString() };
+    store();
+    updateScore();
   }
 
   function show(form, verdict, message) {
@@ -21,17 +63,31 @@
     box.className = "verdict " + verdict;
     box.textContent = message;
     if (verdict === "right" || verdict === "wrong") {
-      var index = form.dataset.q;
-      if (!(index in firstTry)) { firstTry[index] = verdict === "right"; updateScore(); }
-      form.closest(".question").dataset.state = verdict;
+      record(form, verdict === "right");
+      questionOf(form).dataset.state = verdict;
     }
+  }
+
+  /* A verdict belongs to the answer it graded: once the answer changes, it goes. */
+  function clearVerdict(form) {
+    form.querySelector(".verdict").hidden = true;
+    form.querySelectorAll(".option-feedback").forEach(function (p) { p.hidden = true; });
+    form.querySelectorAll(".option").forEach(function (o) { o.classList.remove("chosen-right", "chosen-wrong"); });
+    delete questionOf(form).dataset.state;
+  }
+
+  function clearAnswer(form) {
+    clearVerdict(form);
+    form.querySelectorAll("input.choice").forEach(function (b) { b.checked = false; });
+    var typed = form.querySelector("input.typed");
+    if (typed) { typed.value = ""; }
+    delete started[Number(form.dataset.q)];
   }
 
   function gradeChoices(form, q) {
     var boxes = Array.prototype.slice.call(form.querySelectorAll("input.choice"));
     var chosen = boxes.filter(function (b) { return b.checked; }).map(function (b) { return Number(b.value); });
-    form.querySelectorAll(".option-feedback").forEach(function (p) { p.hidden = true; });
-    form.querySelectorAll(".option").forEach(function (o) { o.classList.remove("chosen-right", "chosen-wrong"); });
+    clearVerdict(form);
     if (!chosen.length) { show(form, "invalid", "Choose an option first."); return; }
     chosen.forEach(function (i) {
       var option = form.querySelector('.option[data-option="' + i + '"]');
@@ -56,23 +112,154 @@
     show(form, verdict ? "right" : "wrong", verdict ? "✓ Right." : "✗ Not right. The hint may help.");
   }
 
-  document.querySelectorAll("form.question-form").forEach(function (form) {
+  function grade(form) {
     var q = data[Number(form.dataset.q)];
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (q.type === "numerical" || q.type === "shortanswer") { gradeTyped(form, q); } else { gradeChoices(form, q); }
-    });
-    if (q.type === "multichoice" || q.type === "truefalse") {
-      // A click or tap grades at once. Arrow keys move through a radio group and change
-      // the choice on the way, so keyboard users confirm with Enter or the Check button.
-      var pointerAt = 0;
-      form.addEventListener("pointerdown", function () { pointerAt = Date.now(); });
-      form.querySelectorAll("input.choice").forEach(function (input) {
-        input.addEventListener("change", function () {
-          if (Date.now() - pointerAt < 2000) { gradeChoices(form, q); }
-        });
-      });
-    }
+    if (q.type === "numerical" || q.type === "shortanswer") { gradeTyped(form, q); } else { gradeChoices(form, q); }
+  }
+
+  function formFor(event) { return event.target.closest && event.target.closest("form.question-form"); }
+
+  document.addEventListener("submit", function (event) {
+    var form = formFor(event);
+    if (!form) { return; }
+    event.preventDefault();
+    grade(form);
   });
+  // A click or tap on an option grades at once. Arrow keys move through a radio group and
+  // change the choice on the way, so keyboard users confirm with Enter or the Check button;
+  // meanwhile the old verdict is cleared, never left beside an answer it did not grade.
+  var lastInput = "key";  // what changed the choice: a "pointer" (click, tap) or a "key"
+  document.addEventListener("keydown", function () { lastInput = "key"; });
+  document.addEventListener("pointerdown", function (event) {
+    lastInput = "pointer";
+    var form = formFor(event);
+    if (!form) { return; }
+    if (!started[Number(form.dataset.q)]) { started[Number(form.dataset.q)] = Date.now(); }
+  });
+  document.addEventListener("focusin", function (event) {
+    var form = formFor(event);
+    if (form && !started[Number(form.dataset.q)]) { started[Number(form.dataset.q)] = Date.now(); }
+  });
+  document.addEventListener("change", function (event) {
+    var form = formFor(event);
+    if (!form || !event.target.classList.contains("choice")) { return; }
+    var q = data[Number(form.dataset.q)];
+    if ((q.type === "multichoice" || q.type === "truefalse") && lastInput === "pointer") { grade(form); }
+    else { clearVerdict(form); }
+  });
+  document.addEventListener("input", function (event) {
+    var form = formFor(event);
+    if (form && event.target.classList.contains("typed")) { clearVerdict(form); }
+  });
+
+  /* Try again: every question but those answered right is cleared, and counts afresh.
+   * Reset: every answer on the page is cleared, here and in the browser's storage. */
+  function forget(keep) {
+    Object.keys(answers).forEach(function (id) { if (!keep(answers[id])) { delete answers[id]; } });
+    document.querySelectorAll(".question[data-id]").forEach(function (item) {  // those on the page so far
+      var form = item.querySelector("form.question-form");
+      if (form && !(item.dataset.id in answers)) { clearAnswer(form); }
+    });
+    store();
+    updateScore();
+  }
+  document.getElementById("try-again").addEventListener("click", function () {
+    forget(function (answer) { return answer.correct === true; });
+  });
+  document.getElementById("reset").addEventListener("click", function () {
+    forget(function () { return false; });
+    try { window.localStorage.removeItem(storageKey); } catch (e) { /* storage off */ }
+  });
+
+  /* Save my answers: the first answers as JSON in the torchquiz-practice format, version 1. */
+  function savedAnswers() {
+    var list = Object.keys(answers).map(function (id) {
+      var answer = answers[id];
+      return { id: id, response: answer.response, correct: answer.correct, seconds: answer.seconds,
+               answered_at: answer.answered_at, number: answer.number };
+    }).sort(function (a, b) { return a.number - b.number; });
+    list.forEach(function (entry) { delete entry.number; });
+    return { format: "torchquiz-practice", version: 1, set: setId, saved_at: new Date().toISOString(), answers: list };
+  }
+  document.getElementById("save").addEventListener("click", function () {
+    var blob = new Blob([JSON.stringify(savedAnswers(), null, 2) + "\n"], { type: "application/json" });
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "torchquiz-answers-" + setId + ".json";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+  });
+
+  /* After a reload: put each saved answer back and show its verdict, without counting it again. */
+  function restore(items) {
+    restoring = true;
+    Array.prototype.forEach.call(items, function (item) {
+      var answer = answers[item.dataset.id];
+      var form = answer && item.querySelector("form.question-form");
+      if (!form) { return; }
+      var typed = form.querySelector("input.typed");
+      if (typed) { typed.value = answer.response; }
+      form.querySelectorAll("input.choice").forEach(function (box) {
+        var text = form.querySelector('label[for="' + box.id + '"] .text').textContent;
+        box.checked = (answer.texts || []).indexOf(text) >= 0;  // by text: right under any shuffle
+      });
+      grade(form);
+    });
+    restoring = false;
+  }
+
+  /* A long page's later questions arrive as HTML text, 20 at a time (see html.py): added when
+   * the reader nears the end of what is there, while the browser is idle, before printing, and
+   * up to the question a #qN link names. body[data-pending] counts the chunks still to come. */
+  var deferredScript = document.getElementById("torchquiz-deferred");
+  var chunks = deferredScript ? JSON.parse(deferredScript.textContent) : [];
+  var list = document.querySelector("ol.questions");
+  var nextChunk = 0;
+
+  function addChunk() {
+    if (nextChunk >= chunks.length) { return false; }
+    var before = list.children.length;
+    list.insertAdjacentHTML("beforeend", chunks[nextChunk]);
+    chunks[nextChunk++] = null;
+    restore(Array.prototype.slice.call(list.children, before));
+    document.body.dataset.pending = chunks.length - nextChunk;
+    if (nextChunk >= chunks.length) { document.getElementById("more-questions").remove(); }
+    return true;
+  }
+
+  function addAll() { while (addChunk()) { /* every chunk */ } }
+
+  function addUpTo(number) {
+    while (!document.getElementById("q" + number) && addChunk()) { /* until it is there */ }
+  }
+
+  if (chunks.length) {
+    document.body.dataset.pending = chunks.length;
+    var more = document.getElementById("more-questions");
+    if ("IntersectionObserver" in window) {
+      new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { addChunk(); addChunk(); }
+      }, { rootMargin: "0px 0px 3000px 0px" }).observe(more);
+    }
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+    var soon = { timeout: 200 };  // a busy page still gets its questions, one chunk at a time
+    idle(function step() { if (addChunk()) { idle(step, soon); } }, soon);
+    window.addEventListener("beforeprint", addAll);
+    var jumpTo = function () {
+      var match = /^#q(\d+)$/.exec(window.location.hash);
+      if (match && !document.getElementById("q" + match[1])) {
+        addUpTo(Number(match[1]));
+        var target = document.getElementById("q" + match[1]);
+        if (target) { target.scrollIntoView(); }
+      }
+    };
+    window.addEventListener("hashchange", jumpTo);
+    jumpTo();
+  } else {
+    document.body.dataset.pending = 0;
+  }
+  restore(document.querySelectorAll(".question[data-id]"));
   updateScore();
 })();

@@ -1,0 +1,206 @@
+"""The practice page and the paper in a real headless Chromium: widths, score, memory, saving,
+a 1,000-question page's load time, and exam versions printed to PDF with their pages counted.
+
+Screenshots of each mode at phone and desktop width, and the printed PDFs, go to test-artifacts/.
+"""
+import base64
+import copy
+import hashlib
+import json
+import math
+import re
+import time
+
+import pytest
+
+from export_records import edge_case_records, make_id
+from test_html import ARTIFACTS, browser, choose, open_page, question, score, type_answer, verdict  # noqa: F401
+from torchquiz.exports.html import to_html
+from torchquiz.exports.html_papers import html_pages
+
+PHONE, DESKTOP = 390, 1200
+# Off-screen questions are laid out lazily (content-visibility); a measurement lays out all.
+LAY_OUT_ALL = "document.querySelectorAll('li.question').forEach(q => q.style.contentVisibility = 'visible')"
+
+
+@pytest.fixture(scope="module")
+def records():
+    return edge_case_records()
+
+
+@pytest.fixture(scope="module")
+def real_records(generated_set):
+    return generated_set[1]
+
+
+def width(driver, pixels):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": pixels, "height": 900, "deviceScaleFactor": 1, "mobile": pixels < 500})
+
+
+def write(folder, name, text):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["practice", "exam", "key"])
+def test_no_question_is_wider_than_the_page_on_a_phone_or_a_desktop(browser, real_records, tmp_path, mode):
+    path = write(tmp_path, f"{mode}.html", to_html(real_records, mode=mode))
+    try:
+        for pixels in (PHONE, DESKTOP):
+            width(browser, pixels)
+            open_page(browser, path)
+            browser.execute_script(LAY_OUT_ALL)
+            page, document, wide = browser.execute_script("""
+                const page = document.documentElement.clientWidth;
+                const wide = [...document.querySelectorAll('li.question')].filter(q =>
+                    q.getBoundingClientRect().right > page + 0.5 || q.scrollWidth > q.clientWidth + 0.5).map(q => q.id);
+                return [page, document.documentElement.scrollWidth, wide];""")
+            assert page == pixels - (0 if pixels == PHONE else page and pixels - page)  # the window's own width
+            assert document <= page, (mode, pixels, document)
+            assert wide == [], (mode, pixels, wide)
+            assert browser.execute_script("return document.querySelectorAll('li.question').length") == len(real_records)
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser.execute_script("window.scrollTo(0, 0)")
+            browser.save_screenshot(str(ARTIFACTS / f"html-{mode}-{pixels}.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.browser
+def test_score_stays_in_view_and_a_verdict_goes_when_the_choice_changes(browser, records, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, write(tmp_path, "practice.html", to_html(records)))
+    choose(browser, 1, 0)  # a wrong option, by pointer: graded at once
+    item = question(browser, 1)
+    assert verdict(item).startswith("✗")
+    assert [p.is_displayed() for p in item.find_elements(By.CSS_SELECTOR, ".option-feedback")][0]
+    item.find_element(By.ID, "q1o0").send_keys(Keys.ARROW_DOWN)  # the keyboard moves the choice to b
+    assert item.find_element(By.ID, "q1o1").is_selected()
+    assert item.find_element(By.CSS_SELECTOR, ".verdict").get_attribute("hidden") is not None
+    assert not any(p.is_displayed() for p in item.find_elements(By.CSS_SELECTOR, ".option-feedback"))
+    type_answer(browser, 7, "(1, 2)")
+    assert verdict(question(browser, 7)).startswith("✗")
+    question(browser, 7).find_element(By.CSS_SELECTOR, "input.typed").send_keys("9")
+    assert question(browser, 7).find_element(By.CSS_SELECTOR, ".verdict").get_attribute("hidden") is not None
+    last = question(browser, len(records))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'end'})", last)
+    browser.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")
+    top, bottom, inner = browser.execute_script(
+        "const r = document.getElementById('score').getBoundingClientRect(); return [r.top, r.bottom, innerHeight]")
+    assert browser.execute_script("return window.scrollY") > 500
+    assert 0 <= top and bottom <= inner  # still on screen at the very end
+
+
+@pytest.mark.browser
+def test_progress_survives_a_reload_and_try_again_and_reset_clear_it(browser, records, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = write(tmp_path, "memory.html", to_html(records))
+    open_page(browser, path)
+    browser.find_element(By.ID, "reset").click()  # a clean slate whatever an earlier test left
+    choose(browser, 1, 1)  # right
+    choose(browser, 9, 0)  # wrong
+    type_answer(browser, 7, "(4,7,3)")  # right
+    assert score(browser)[:2] == (2, 3)
+    browser.refresh()
+    assert score(browser)[:2] == (2, 3)
+    assert question(browser, 1).find_element(By.ID, "q1o1").is_selected()
+    assert verdict(question(browser, 9)).startswith("✗") and verdict(question(browser, 7)).startswith("✓")
+    assert question(browser, 7).find_element(By.CSS_SELECTOR, "input.typed").get_attribute("value") == "(4,7,3)"
+    browser.find_element(By.ID, "try-again").click()  # the wrong one is cleared; the right ones stay
+    assert score(browser)[:2] == (2, 2)
+    assert not question(browser, 9).find_element(By.ID, "q9o0").is_selected()
+    assert question(browser, 1).find_element(By.ID, "q1o1").is_selected()
+    browser.find_element(By.ID, "reset").click()
+    assert score(browser)[:2] == (0, 0)
+    browser.refresh()
+    assert score(browser)[:2] == (0, 0)
+    assert not question(browser, 1).find_element(By.ID, "q1o1").is_selected()
+    key = browser.execute_script("return Object.keys(localStorage).filter(k => k.startsWith('torchquiz:'))")
+    assert key == []  # Reset leaves nothing behind
+
+
+@pytest.mark.browser
+def test_save_my_answers_downloads_the_practice_format(browser, records, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    open_page(browser, write(tmp_path, "save.html", to_html(records)))
+    browser.find_element(By.ID, "reset").click()
+    choose(browser, 2, 0)
+    choose(browser, 2, 2)
+    question(browser, 2).find_element(By.CSS_SELECTOR, "button").click()
+    type_answer(browser, 4, "0.91")
+    choose(browser, 1, 0)
+    browser.find_element(By.ID, "save").click()
+    expected_set = hashlib.sha256("\n".join(sorted(r["id"] for r in records)).encode()).hexdigest()[:16]
+    saved = downloads / f"torchquiz-answers-{expected_set}.json"
+    for _ in range(50):
+        if saved.exists():
+            break
+        time.sleep(0.1)
+    data = json.loads(saved.read_text())
+    assert list(data) == ["format", "version", "set", "saved_at", "answers"]
+    assert (data["format"], data["version"], data["set"]) == ("torchquiz-practice", 1, expected_set)
+    iso = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+    assert iso.match(data["saved_at"])
+    assert [a["id"] for a in data["answers"]] == [records[0]["id"], records[1]["id"], records[3]["id"]]  # page order
+    for answer in data["answers"]:
+        assert list(answer) == ["id", "response", "correct", "seconds", "answered_at"]
+        assert isinstance(answer["seconds"], (int, float)) and answer["seconds"] >= 0
+        assert iso.match(answer["answered_at"])
+    assert [(a["response"], a["correct"]) for a in data["answers"]] == [("A", False), ("A,C", True), ("0.91", True)]
+
+
+def thousand(real_records):
+    """1,000 real questions: the generated set repeated under distinct ids."""
+    out = []
+    for index in range(1000):
+        record = copy.deepcopy(real_records[index % len(real_records)])
+        record["id"] = make_id(record["template"], f"copy{index}")
+        out.append(record)
+    return out
+
+
+@pytest.mark.browser
+def test_a_thousand_question_page_opens_within_1_5_seconds(browser, real_records, tmp_path):
+    path = write(tmp_path, "thousand.html", to_html(thousand(real_records)))
+    timings = []
+    for _ in range(3):
+        browser.get(path.as_uri())
+        timings.append(browser.execute_script(
+            "const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime"))
+    print(f"1,000-question practice page: load event after {sorted(timings)} ms")
+    assert sorted(timings)[1] < 1500, timings  # the median of three
+    open_page(browser, path)  # and every question arrives while the page is idle
+    assert browser.execute_script("return document.querySelectorAll('li.question').length") == 1000
+    browser.get(path.as_uri() + "#q900")  # a link to a late question brings it in at once
+    assert browser.execute_script("return !!document.getElementById('q900')")
+
+
+def pdf_pages(driver, path, name):
+    driver.get(path.as_uri())
+    pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_bytes(pdf)
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+@pytest.mark.browser
+def test_exam_versions_print_on_few_pages_and_the_key_on_fewer(browser, real_records, tmp_path):
+    pages = html_pages(real_records, mode="exam", versions=2, seed=3)
+    budget = math.ceil(40 * len(real_records) / 172)  # the target: 172 questions on at most 40 A4 pages
+    counts = {}
+    for page in pages:
+        counts[page.part] = pdf_pages(browser, write(tmp_path, f"paper-{page.part}.html", page), f"exam-{page.part}.pdf")
+    print(f"{len(real_records)} questions: pages per version and key {counts} (budget {budget})")
+    assert counts["A"] <= budget and counts["B"] <= budget
+    assert counts["key"] <= 10
+    assert counts["A"] > 1  # it did print the questions
