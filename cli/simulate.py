@@ -1,4 +1,4 @@
-"""`torchquiz simulate`: run adaptive-sim-v1 against the engine and print its metrics."""
+"""`torchquiz simulate`: run adaptive-sim v1 or v2 through real quizzes and print the metrics."""
 from __future__ import annotations
 
 import json
@@ -11,13 +11,16 @@ ROWS = (
     ("rmse_10", "RMSE@10", "{:.3f}"),
     ("rmse_15", "RMSE@15", "{:.3f}"),
     ("rmse_20", "RMSE@20", "{:.3f}"),
+    ("bias_10", "bias@10", "{:+.3f}"),
     ("bias_15", "bias@15", "{:+.3f}"),
     ("success_rate", "success rate", "{:.3f}"),
     ("in_zone", "in-zone share", "{:.3f}"),
     ("max_exposure", "max exposure", "{:.3f}"),
     ("bank_used", "bank used", "{:.3f}"),
     ("topics_first10", "topics in first 10", "{:.2f}"),
-    ("select_ms_p99", "selection p99 (ms)", "{:.2f}"),
+    ("select_ms_p99", "next question p99 (ms)", "{:.2f}"),
+    ("hard_by_5", "theta >= 1: hard item in first 5", "{:.3f}"),
+    ("wall_seconds", "run time (s)", "{:.0f}"),
 )
 
 
@@ -31,7 +34,11 @@ def format_table(result: dict) -> str:
 
 
 @click.command()
-@click.option("--learners", type=click.IntRange(min=1), default=2000, show_default=True,
+@click.option("--world", type=click.Choice(["v1", "v2"]), default="v1", show_default=True,
+              help="v1: 600 independent items; v2: 40 templates x 3 levels x 5 variants.")
+@click.option("--cold-start", is_flag=True,
+              help="Every learner meets a fresh store (nothing learnt is kept); use with --length 10.")
+@click.option("--learners", type=click.IntRange(1, 2000), default=2000, show_default=True,
               help="Simulated learners, run one after another.")
 @click.option("--length", type=click.IntRange(1, 600), default=20, show_default=True,
               help="Items per learner; RMSE is reported at 5, 10, 15 and 20 where reached.")
@@ -40,31 +47,35 @@ def format_table(result: dict) -> str:
 @click.option("--topic-rho", type=click.FloatRange(0.0, 1.0), default=None,
               help="Multi-topic variant: per-topic abilities correlated at this rho; "
                    "the target is the mean topic ability.")
-@click.option("--target", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
-              default=0.70, show_default=True, help="Predicted success the selection aims for.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-def simulate(learners, length, seed, topic_rho, target, as_json):
-    """Run the adaptive-sim-v1 benchmark against the engine's own selection
-    and calibration code, in memory, and print its metrics.
+def simulate(world, cold_start, learners, length, seed, topic_rho, as_json):
+    """Run the adaptive-sim benchmark (../shared/adaptive-sim.md) through the quiz itself
+    and print its metrics.
 
-    The engine sees only item ids, difficulty labels and topics; it calibrates
-    difficulties from earlier learners as it goes (../shared/adaptive-sim.md).
+    Every simulated learner takes a real quiz session over a real SQLite store (in a
+    temporary directory): the same selection, exposure cap, near variants and refit
+    schedule as `torchquiz quiz`, answers graded from an option letter like a typed one.
+    The engine sees only item ids, labels, topics and (v2) templates, and calibrates
+    from earlier learners as it goes.
 
     \b
     Examples:
       torchquiz simulate
-      torchquiz simulate --learners 200 --length 15
-      torchquiz simulate --topic-rho 0.6 --json
+      torchquiz simulate --world v2 --learners 200 --length 15
+      torchquiz simulate --world v2 --topic-rho 0.6 --json
+      torchquiz simulate --world v1 --cold-start --length 10
     """
     from torchquiz.engine.simulate import METRIC_KEYS
     from torchquiz.engine.simulate import simulate as run
 
-    result = run(learners=learners, length=length, seed=seed, topic_rho=topic_rho, target=target)
+    result = run(world=world, learners=learners, length=length, seed=seed, topic_rho=topic_rho,
+                 cold_start=cold_start)
     if as_json:
         out = {key: result[key] for key in METRIC_KEYS if key in result}
-        out["rmse_by_k"] = result["rmse_by_k"]
+        out["wall_seconds"], out["rmse_by_k"] = result["wall_seconds"], result["rmse_by_k"]
         click.echo(json.dumps(out, sort_keys=False))
         return
     variant = "single topic" if topic_rho is None else f"multi-topic, rho={topic_rho:g}"
-    click.echo(f"adaptive-sim-v1 · {learners} learners · {length} items · seed {seed} · {variant}")
+    regime = " · cold start" if cold_start else ""
+    click.echo(f"adaptive-sim-{world} · {learners} learners · {length} items · seed {seed} · {variant}{regime}")
     click.echo(format_table(result))

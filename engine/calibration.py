@@ -87,6 +87,11 @@ class Calibration:
     topic_sd: float = 0.0
 
     @property
+    def hyper(self) -> dict:
+        """What the next calibration warm-starts from, besides the item parameters (JSON-ready)."""
+        return {"label_means": self.label_means, "spreads": list(self.spreads)}
+
+    @property
     def label_sd(self) -> float:
         """Total spread of difficulty within a level."""
         return float(math.sqrt(sum(s * s for s in self.spreads)))
@@ -198,6 +203,7 @@ def calibrate_records(
     initial: Mapping[str, tuple[float, float]] | None = None,
     topics: Mapping[str, str] | None = None,
     templates: Mapping[str, str] | None = None,
+    hyper: Mapping | None = None,
     iterations: int = 30,
     **options,
 ) -> Calibration:
@@ -205,6 +211,9 @@ def calibrate_records(
 
     initial: item_id -> (b, a) from the last calibration, to warm-start.
     templates: item_id -> template id, so variants pool; without it each item stands alone.
+    hyper: {"label_means": {label: m}, "spreads": [sd_u, sd_v, sd_w]} of the last calibration
+    (`Calibration.hyper`); a warm start without it would pull the warm b back toward the bare
+    labels while the level centres re-learn what the b already know.
     topics: item_id -> primary topic; when given, also fit `topic_sd`, the spread of a
     learner's topic abilities (see `torchquiz.engine.topic_ability`).
     """
@@ -223,6 +232,9 @@ def calibrate_records(
     for item_id, (b, a) in (initial or {}).items():
         if item_id in index:
             state.b[index[item_id]], state.a[index[item_id]] = b, a
+    if hyper:
+        state.level_means = np.array([hyper["label_means"].get(l, LABEL_PRIOR[l]) for l in LABELS], float)
+        state.spreads = np.array(hyper["spreads"], float)
     items_a, learners_a, ys_a = np.array(items, np.int64), np.array(learners, np.int64), np.array(ys, float)
     calibrate(state, items_a, learners_a, ys_a, iterations=iterations, **options)
     topic_sd = 0.0

@@ -7,7 +7,7 @@ noticed three things that this module rules out:
   or an easier one);
 - the missed templates coming back in the order they were missed (due variants are
   served in random order, with a random delay, at most one in any `SPACING` questions);
-- a quiz made mostly of replays (at most a quarter of a quiz is near variants).
+- a quiz made mostly of replays (at most SHARE of a quiz is near variants).
 Pure functions over an `ItemPool`; the session keeps the queue in the store.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, as_pool
 
 SPACING = 3          # at most one near variant in any 3 consecutive questions
-SHARE = 0.25         # at most this share of a quiz's questions are near variants
+SHARE = 0.15         # at most this share of a quiz's questions are near variants
 
 
 @dataclass(frozen=True)
@@ -64,17 +64,23 @@ def schedule_near_variant(
     return pending + (NearVariant(item.template, response.misconception, position + delay + jitter, level),)
 
 
-def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, seen_ids: Iterable[str]) -> Item | None:
+def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, seen_ids: Iterable[str],
+                      max_exposure: float = 1.0, max_level: int | None = None) -> Item | None:
     """An unseen item of the same template, at the variant's level or easier, whose options
     test the misconception: the nearest level first, then the one testing the fewest other
-    misconceptions (it isolates this one best)."""
+    misconceptions (it isolates this one best).  Items shown to `max_exposure` of learners
+    or more are left out: a re-check must not break the exposure cap; max_level lowers the
+    level ceiling further (the quiz's cap after a run of wrong answers)."""
     pool = as_pool(pool)
+    ceiling = variant.level if max_level is None else min(variant.level, max_level)
     seen = set(seen_ids)
     best = None
     for i in pool.by_template.get(variant.template, ()):
         item = pool.items[i]
         level = int(pool.level[i])
-        if item.id in seen or variant.misconception not in item.misconceptions or level > variant.level:
+        if item.id in seen or variant.misconception not in item.misconceptions or level > ceiling:
+            continue
+        if pool.exposure[i] >= max_exposure:
             continue
         key = (variant.level - level, len(item.misconceptions), item.id)
         if best is None or key < best[0]:
@@ -83,14 +89,15 @@ def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, see
 
 
 def due_near_variant(pools: Sequence[ItemPool], pending: Sequence[NearVariant], seen_ids: Iterable[str],
-                     position: int, rng: random.Random) -> Item | None:
+                     position: int, rng: random.Random, max_exposure: float = 1.0,
+                     max_level: int | None = None) -> Item | None:
     """A servable due variant's item, chosen at random among the due ones, or None."""
     seen_ids = set(seen_ids)
     due = [v for v in pending if v.due <= position]
     rng.shuffle(due)
     for variant in due:
         for pool in pools:
-            item = find_near_variant(pool, variant, seen_ids)
+            item = find_near_variant(pool, variant, seen_ids, max_exposure, max_level)
             if item is not None:
                 return item
     return None

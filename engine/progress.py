@@ -221,13 +221,15 @@ def calibrate(store, *, fit_topics=True, **options):
     learners = len({lid for _, lid, _, _ in attempts})
     fitted = calibrate_records(attempts, labels, initial={q: (b, a) for q, _, _, b, a, _ in items},
                                topics={q: topic for q, _, topic, *_ in items} if fit_topics else None,
-                               templates={q: t for q, *_, t in items}, **options)
+                               templates={q: t for q, *_, t in items},
+                               hyper=json.loads(store.meta("calibration_hyper", "null")), **options)
     current = {q: (b, a) for q, _, _, b, a, _ in items}
     changed = {q: (fitted.b[q], fitted.a[q]) for q in fitted.b
                if max(abs(fitted.b[q] - current[q][0]), abs(fitted.a[q] - current[q][1])) > 1e-9}
     store.set_difficulties(changed, source="refit")
     with store.write():
         store.set_meta("refit_attempts", len(attempts))
+        store.set_meta("calibration_hyper", json.dumps(fitted.hyper))
         if fit_topics:
             store.set_meta("topic_sd", fitted.topic_sd)
             store.set_meta("topic_fit_learners", learners)

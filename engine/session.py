@@ -22,6 +22,10 @@ from torchquiz.engine.topic_ability import estimate_across_topics
 # Steeper, calibrated items get there in 3-4 answers; labels alone in about 8.
 ROUTING_SD = 0.6
 ROUTING_TARGET = 0.5
+# After routing, the aim makes up for this quiz's success so far (routing questions, re-checks
+# and an ability still settling all pull it below the target), by at most CATCH_UP.
+CATCH_UP = 0.08
+MAX_EXPOSURE = 0.15           # share of learners an item may reach before it is held back
 WRONG_RUN = 2                 # after this many wrong answers in a row, nothing harder than the missed ones
 
 
@@ -153,7 +157,7 @@ class QuizSession:
         seen_ids = self._seen_ids()
         if self.position - self.last_variant_at >= near_schedule.SPACING:
             item = near_schedule.due_near_variant([self.arrivals, self.pool], self._pending(), seen_ids,
-                                                  len(self.history), self.rng)
+                                                  len(self.history), self.rng, MAX_EXPOSURE, self._level_cap())
             if item is not None:
                 self.last_variant_at = self.position
                 return item
@@ -163,7 +167,8 @@ class QuizSession:
         seen[in_session] = True
         used = np.zeros(len(self.pool.template_code), bool)
         used[self.pool.template[in_session]] = True
-        options = dict(target=self._target(), max_level=self._level_cap(), used_templates=used)
+        options = dict(target=self._target(), max_level=self._level_cap(), used_templates=used,
+                       max_exposure=MAX_EXPOSURE)
         index = selection.select_index(self.pool, seen, counts, theta, self.rng, **options)
         if index is None:  # everything seen before: allow repeats from earlier sessions, never this one's
             seen[:] = False
@@ -172,9 +177,16 @@ class QuizSession:
         return None if index is None else self.pool.item(index)
 
     def _target(self):
-        """50% while the ability's posterior SD exceeds ROUTING_SD, then the quiz's target."""
+        """50% while the ability's posterior SD exceeds ROUTING_SD, then the quiz's target
+        corrected by this quiz's success so far."""
         (_, sd), _ = self.ability()
-        return min(ROUTING_TARGET, self.row.target) if sd > ROUTING_SD else self.row.target
+        target = self.row.target
+        if sd > ROUTING_SD:
+            return min(ROUTING_TARGET, target)
+        if not self.answered:
+            return target
+        shortfall = target - self.correct / self.answered
+        return min(max(target + shortfall, target - CATCH_UP, 0.05), target + CATCH_UP, 0.95)
 
     def _level_cap(self):
         """After WRONG_RUN wrong answers in a row in this quiz: no label harder than the easiest missed."""

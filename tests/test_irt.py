@@ -1,12 +1,11 @@
-"""The learner model: IRT probability, EAP ability, online step and refit."""
+"""The learner model: IRT probability, EAP ability, online step and calibration."""
 import math
 
 import numpy as np
 import pytest
 
-from torchquiz.engine.calibration import CalibrationState, calibrate
-from torchquiz.engine.irt import (GRID, LABEL_PRIOR, IRTError, estimate_ability, estimate_topic_abilities,
-                        online_update, p_correct, refit)
+from torchquiz.engine.calibration import CalibrationState, calibrate, calibrate_records
+from torchquiz.engine.irt import GRID, LABEL_PRIOR, IRTError, estimate_ability, online_update, p_correct
 from torchquiz.engine.selection import Response
 
 
@@ -48,15 +47,6 @@ def test_eap_matches_brute_force_integration():
     assert GRID.min() <= -5 and GRID.max() >= 5
 
 
-def test_topic_abilities_use_only_their_topic():
-    history = [Response("a", "lstm", 0.0, True), Response("b", "lstm", 0.0, True),
-               Response("c", "gru", 0.0, False)]
-    topics = estimate_topic_abilities(history)
-    assert set(topics) == {"lstm", "gru"}
-    assert topics["lstm"][0] > 0 > topics["gru"][0]
-    assert topics["lstm"][1] < topics["gru"][1]      # two answers know more than one
-
-
 def test_online_update_direction_and_shrinking_step():
     assert online_update(0.0, 0.0, False, 0) > 0.0  # a miss makes the item harder
     assert online_update(0.0, 0.0, True, 0) < 0.0
@@ -66,7 +56,7 @@ def test_online_update_direction_and_shrinking_step():
     assert online_update(0.3, float("nan"), True, 3) == 0.3
 
 
-def test_refit_recovers_difficulty_order_and_keeps_unseen_at_prior():
+def test_calibration_recovers_difficulty_order_and_keeps_unseen_at_prior():
     rng = np.random.default_rng(5)
     true_b = {"e": -1.3, "m": 0.1, "h": 1.4}
     labels = {"e": "easy", "m": "medium", "h": "hard", "unused": "hard"}
@@ -75,16 +65,16 @@ def test_refit_recovers_difficulty_order_and_keeps_unseen_at_prior():
         theta = rng.normal()
         for item, b in true_b.items():
             attempts.append((item, f"L{learner}", bool(rng.random() < 1 / (1 + math.exp(-(theta - b)))), math.nan))
-    b = refit(attempts, labels)
+    b = calibrate_records(attempts, labels).b
     assert b["e"] < b["m"] < b["h"]
     for item, value in true_b.items():
         assert b[item] == pytest.approx(value, abs=0.25)
     assert b["unused"] == pytest.approx(LABEL_PRIOR["hard"], abs=0.5)
 
 
-def test_refit_rejects_an_unknown_label():
+def test_calibration_rejects_an_unknown_label():
     with pytest.raises(IRTError, match="label='expert'"):
-        refit([], {"x": "expert"})
+        calibrate_records([], {"x": "expert"})
 
 
 def test_common_discrimination_is_not_inflated_by_fitted_difficulties():
@@ -108,7 +98,6 @@ def test_ability_accepts_plain_records():
     records = [{"b": 0.0, "correct": True, "topic": "rnn"}, {"b": 0.5, "a": 1.4, "correct": False, "topic": "gru"}]
     responses = [Response("x", "rnn", 0.0, True), Response("y", "gru", 0.5, False, a=1.4)]
     assert estimate_ability(records) == pytest.approx(estimate_ability(responses))
-    assert set(estimate_topic_abilities(records)) == {"rnn", "gru"}
 
 
 def test_calibrate_records_warm_starts_and_fits_the_topic_spread():
@@ -129,3 +118,53 @@ def test_calibrate_records_warm_starts_and_fits_the_topic_spread():
     assert set(result.b) == set(labels) and all(0.3 < a < 3 for a in result.a.values())
     warm = calibrate_records([], labels, initial={"q0": (2.5, 1.7)})
     assert warm.b["q0"] == pytest.approx(2.5) and warm.a["q0"] == pytest.approx(1.7)
+
+
+def _template_bank_attempts(n_learners, seed=3):
+    """A v2-like bank: 12 templates x 3 levels x 5 variants; b = template + level + small variant part."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0, 0.6, 12)
+    items = [(t, level, v) for t in range(12) for level in range(3) for v in range(5)]
+    true_b = {f"t{t}.{level}.{v}": base[t] + (level - 1) * 1.1 + rng.normal(0, 0.1) for t, level, v in items}
+    labels = {f"t{t}.{level}.{v}": ["easy", "medium", "hard"][level] for t, level, v in items}
+    templates = {f"t{t}.{level}.{v}": f"t{t}" for t, level, v in items}
+    answered = [q for q in true_b if not q.endswith(".4")]  # variant 4 of every cell: never answered
+    attempts = []
+    for learner in range(n_learners):
+        theta = rng.normal()
+        for q in rng.choice(answered, 15, replace=False):
+            attempts.append((q, learner, bool(rng.random() < 1 / (1 + math.exp(-1.2 * (theta - true_b[q])))), 0.0))
+    return attempts, labels, templates, true_b
+
+
+def test_calibration_pools_a_templates_variants():
+    attempts, labels, templates, true_b = _template_bank_attempts(300)
+    pooled = calibrate_records(attempts, labels, templates=templates)
+    alone = calibrate_records(attempts, labels)
+    unseen = [q for q in true_b if q.endswith(".4")]
+
+    def rmse(fit, ids):
+        return math.sqrt(np.mean([(fit.b[q] - true_b[q]) ** 2 for q in ids]))
+
+    # a variant nobody answered starts from its template's fitted level, not the bare label
+    assert rmse(pooled, unseen) < 0.3 < rmse(alone, unseen)
+    assert rmse(pooled, true_b) < rmse(alone, true_b)
+    assert pooled.spreads[0] > 0.35          # the template spread (0.6 here) is found, not assumed
+
+
+def test_calibration_hyper_parameters_warm_start_the_next_fit():
+    attempts, labels, templates, _ = _template_bank_attempts(150)
+    first = calibrate_records(attempts, labels, templates=templates)
+    again = calibrate_records([], labels, templates=templates, initial={q: (first.b[q], first.a[q]) for q in labels},
+                              hyper=first.hyper, iterations=0)
+    assert again.b == pytest.approx(first.b) and again.hyper["label_means"] == pytest.approx(first.label_means)
+
+
+def test_calibration_modules_do_not_import_each_other_in_a_cycle():
+    import subprocess
+    import sys
+    for module in ("irt", "topic_ability", "calibration"):
+        code = f"import torchquiz.engine.{module}, sys; print(sorted(m for m in sys.modules if m.startswith('torchquiz')))"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        if module == "irt":
+            assert "calibration" not in out and "topic_ability" not in out

@@ -3,12 +3,13 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from torchquiz.engine.irt import LABEL_PRIOR, estimate_ability, p_correct
-from torchquiz.engine.selection import (Item, ItemPool, NearVariant, Response, find_near_variant,
-                              schedule_near_variant, select_next, settle_pending, should_stop,
-                              unservable)
+from torchquiz.engine.near_schedule import (NearVariant, allowance, due_near_variant, find_near_variant,
+                                            schedule_near_variant, settle_pending)
+from torchquiz.engine.selection import Item, ItemPool, Response, select_index, select_next
 
 TOPICS = ["rnn", "gru", "lstm", "packing", "metrics", "shape"]
 
@@ -108,44 +109,44 @@ def test_prepared_pool_takes_recalibrated_parameters():
     assert pool.item(7).b == 2.5 and pool.item(7).a == 1.4
 
 
-def test_should_stop_by_length_or_uncertainty():
-    pool = make_pool()
-    history = [answer(item, k % 2 == 0) for k, item in enumerate(pool[:8])]
-    assert not should_stop(history, length=10)
-    assert should_stop(history, length=8)
-    assert should_stop(history, length=50, se_threshold=0.9)
-    assert not should_stop(history, length=50, se_threshold=0.3)
-    assert not should_stop([], length=5, se_threshold=0.9)
+def test_near_variant_is_scheduled_after_a_wrong_answer_at_the_same_level_or_easier():
+    pool = ItemPool(make_pool())
+    medium = next(i for i in pool.items if i.label == "medium" and i.misconceptions)
+    wrong = answer(medium, False, "forget_bidirectional_doubling")
+    pending = schedule_near_variant((), medium, wrong, position=1, delay=3)
+    assert pending == (NearVariant(medium.template, "forget_bidirectional_doubling", 4, 1),)
+    assert schedule_near_variant(pending, medium, wrong, position=2) == pending     # no duplicates
+    assert schedule_near_variant((), medium, answer(medium, True), position=1) == ()
+    assert schedule_near_variant((), medium, answer(medium, False), position=1) == ()
+    assert schedule_near_variant((), medium, wrong, position=1, room=0) == ()       # the quiz's share used up
+    served = find_near_variant(pool, pending[0], [medium.id])
+    assert served.template == medium.template and served.id != medium.id
+    assert served.label in ("easy", "medium")   # never harder than the question missed
+    assert settle_pending(pending, served) == ()
+    assert find_near_variant(pool, NearVariant("tpl1", "forget_bidirectional_doubling", 0), []) is None
 
 
-def test_near_variant_is_scheduled_after_a_wrong_answer_and_served_when_due():
-    pool = make_pool()
-    first = pool[0]                       # template tpl0, tests forget_bidirectional_doubling
-    wrong = answer(first, False, "forget_bidirectional_doubling")
-    pending = schedule_near_variant((), first, wrong, position=1, delay=3)
-    assert pending == (NearVariant("tpl0", "forget_bidirectional_doubling", 4),)
-    assert schedule_near_variant(pending, first, wrong, position=2) == pending     # no duplicates
-    assert schedule_near_variant((), first, answer(first, True), position=1) == ()
-    assert schedule_near_variant((), first, answer(first, False), position=1) == ()
-
-    history = [wrong]
-    rng = random.Random(0)
-    while len(history) < 3:               # not due yet: ordinary adaptive picks
-        item = select_next(pool, history, rng, pending=pending)
-        history.append(answer(item, True))
-    item = select_next(pool, history + [answer(pool[1], True)], rng, pending=pending)
-    assert item.template == "tpl0" and "forget_bidirectional_doubling" in item.misconceptions
-    assert item.id != first.id
-    assert settle_pending(pending, item) == ()
+def test_due_near_variants_do_not_replay_in_the_order_they_were_missed():
+    pool = ItemPool(make_pool())
+    templates = [f"tpl{k}" for k in (0, 4, 8)]            # the templates whose items test the misconception
+    pending = [NearVariant(t, "forget_bidirectional_doubling", 0) for t in templates]
+    firsts = {due_near_variant([pool], pending, [], 5, random.Random(seed)).template for seed in range(30)}
+    assert firsts == set(templates)                      # any due one may come first, not always the oldest
+    assert due_near_variant([pool], pending, [], -1, random.Random(0)) is None   # none due yet
+    assert allowance(20) == 3 and allowance(3) == 1
 
 
-def test_pool_without_a_near_variant_asks_for_generation():
-    pool = make_pool()
-    variant = NearVariant("tpl1", "forget_bidirectional_doubling", 0)   # tpl1 never tests it
-    assert find_near_variant(pool, variant, []) is None
-    assert unservable(pool, [], [variant]) == [variant]
-    item = select_next(pool, [], random.Random(0), pending=[variant])
-    assert item is not None                # falls back to adaptive selection
+def test_level_cap_and_template_penalty():
+    pool = ItemPool(make_pool())
+    seen = np.zeros(len(pool), bool)
+    counts = np.zeros(len(pool.topics), np.int64)
+    picks = {select_index(pool, seen, counts, 3.0, random.Random(s), max_level=0) for s in range(20)}
+    assert all(pool.items[i].label == "easy" for i in picks)   # a strong ability, but capped at easy
+    used = np.ones(len(pool.template_code), bool)
+    used[pool.template_code["tpl5"]] = False
+    picks = {select_index(pool, seen, counts, 0.0, random.Random(s), used_templates=used, template_weight=5.0)
+             for s in range(20)}
+    assert {pool.items[i].template for i in picks} == {"tpl5"}  # unused templates first
 
 
 def test_selection_on_a_large_prepared_pool():
