@@ -9,12 +9,14 @@ exactly 0, categories with a title and a description, and splitting at --max-siz
 """
 from decimal import Decimal
 
+from markupsafe import Markup
+
 from torchquiz.exports.core import (CATEGORY_KEYS, category_description, category_title, check_category_by,
                                     correct_feedback_html, general_feedback_html, group_records,
                                     misconception_answers, option_feedback_html, question_html, question_name)
 from torchquiz.exports.errors import ExportError
 from torchquiz.record.validate import check_records
-from torchquiz.exports.templating import environment, gc_paused
+from torchquiz.exports.templating import gc_paused, render
 from torchquiz.exports.text import inline_html, xml_safe
 from torchquiz.record.answers import accepted_spellings
 
@@ -190,11 +192,14 @@ def to_moodle_files(records, category_by="template", category_root=DEFAULT_CATEG
         return split_files(blocks, None if max_mb is None else int(float(max_mb) * 1_000_000))
 
 
+_CUT = {"category": Markup("\x1e"), "question": Markup("\x1f")}
+
+
 def _moodle_blocks(records, category_by, category_root, penalty, shuffle):
-    """[(category XML, [question XML, ...]), ...] rendered by the macros of moodle.xml.j2."""
-    macros = environment().get_template("moodle.xml.j2").module
+    """(blocks, header, footer): blocks are [(category XML, [question XML, ...]), ...], cut out of
+    one render of moodle.xml.j2 at its marks."""
     names = set()
-    blocks = []
+    categories = []
     for members in group_records(records, category_by).values():
         # Moodle strips tags from category names: look-alike brackets keep `<GRU>` readable.
         title = category_title(members, category_by).replace("<", "‹").replace(">", "›")
@@ -209,9 +214,14 @@ def _moodle_blocks(records, category_by, category_root, penalty, shuffle):
                 question["name"] = base[:NAME_LIMIT - len(tail)] + tail
                 suffix += 1
             names.add(question["name"])
-            questions.append(str(macros.question(question)))
-        blocks.append((str(macros.category({"path": path, "info": info})), questions))
-    return blocks, str(macros.header()), str(macros.footer())
+            questions.append(question)
+        categories.append({"path": path, "info": info, "questions": questions})
+    header, *chunks, footer = render("moodle.xml.j2", categories=categories, cut=_CUT).split(_CUT["category"])
+    blocks = []
+    for chunk in chunks:
+        category, *questions = chunk.split(_CUT["question"])
+        blocks.append((category, questions))
+    return blocks, header, footer
 
 
 def split_files(blocks, max_bytes):
