@@ -4,16 +4,16 @@ One command per registry entry, with the options the entry declares: the CLI par
 calls the export and writes its files, nothing more. Only the exports and the question
 records are imported here, never torch: exporting a set takes a fraction of a second.
 """
-import difflib
 import os
 import tempfile
 from pathlib import Path
 
 import click
 
-from torchquiz.exports.core import numbered_paths
+from torchquiz.exports.core import count_categories, numbered_paths
 from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.registry import FORMATS
+from torchquiz.record.suggest import did_you_mean
 
 from .options import write_atomically
 
@@ -25,9 +25,7 @@ class SuggestingChoice(click.Choice):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as exc:
-            matches = difflib.get_close_matches(str(value), list(self.choices), n=1)
-            if matches:
-                exc.message = f"{exc.message} Did you mean '{matches[0]}'?"
+            exc.message += did_you_mean(value, self.choices)
             raise
 
 
@@ -75,7 +73,7 @@ def _summary(records, options, paths):
     if "mode" in options:
         what += f" ({options['mode']})"
     if "category_by" in options:
-        what += f" in {len({r[options['category_by']] for r in records})} categories"
+        what += f" in {count_categories(records, options['category_by'])} categories"
     where = str(paths[0]) if len(paths) == 1 else f"{len(paths)} files: " + ", ".join(map(str, paths))
     return f"{what} to {where}"
 

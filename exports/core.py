@@ -68,6 +68,11 @@ def group_records(records, category_by):
     return groups
 
 
+def count_categories(records, category_by):
+    """How many categories (banks, sections) an export of `records` has."""
+    return len(group_records(records, category_by))
+
+
 def record_title(record):
     """The template's title as plain text (the generator adds it), else the template id."""
     title = record.get("title")

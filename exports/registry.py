@@ -49,14 +49,12 @@ FORMATS = {f.name: f for f in (
 
 def get_format(name):
     """The Format called `name`; an unknown name is an ExportError suggesting the closest one."""
-    import difflib
-
     from torchquiz.exports.errors import ExportError
+    from torchquiz.record.suggest import did_you_mean
 
     if name not in FORMATS:
-        close = difflib.get_close_matches(name, list(FORMATS), n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise ExportError(f"unknown export format {name!r}: expected one of {', '.join(FORMATS)}.{hint}")
+        raise ExportError(f"unknown export format {name!r}: expected one of {', '.join(FORMATS)}."
+                          f"{did_you_mean(name, FORMATS)}")
     return FORMATS[name]
 
 
