@@ -112,7 +112,8 @@ class SessionWriter:
             attempts.append((aid, sid, learner, a.question_id, a.slot, a.response,
                              None if a.correct is None else int(a.correct), int(a.correct is None),
                              a.misconception, a.seconds, a.answered_at or session.finished_at))
-            if a.mark is not None or a.correct is None:
+            # a whole mark is `correct` again: only partial credit and blanks need a row here
+            if a.correct is None or (a.mark is not None and a.mark != float(a.correct)):
                 marks.append((aid, a.slot, a.mark))
         self.sessions += 1
         self.answers += len(session.answers)

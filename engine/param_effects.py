@@ -14,12 +14,18 @@ Each beta has a N(0, 1) prior (a parameter rarely moves a question by more than 
 steps) and is reported with its posterior SD from the Laplace approximation. That prior is
 what keeps the answer honest: a template answered on four variants cannot separate eight
 parameters, and those effects come back near 0 with SD near 1 instead of as confident
-noise. `identified` says whether the data alone could (variants > parameters).
+noise. `identified` says whether the data alone could, with a degree of freedom to spare
+(variants > parameters + 1: with the base difficulty, k effects from k + 1 variants fit exactly).
+
+The level is not among the predictors: a template's levels are made of parameter values
+(`difficulty:` narrows them), so an effect is the parameter's whole effect, level included.
 """
 import math
 from collections import Counter
 
 import numpy as np
+
+from torchquiz.engine.irt import LABEL_PRIOR_SD
 
 PRIOR_SD = 1.0
 BASE_PRIOR_SD = 3.0
@@ -87,11 +93,11 @@ def fit_effects(params_list, theta, correct, variants):
         effects.append(effect)
     effects.sort(key=lambda e: -abs(e["effect"]))
     return {"base": (round(float(w[0]), 3), round(float(sd[0]), 3)), "effects": effects, "variants": distinct,
-            "identified": distinct > k, "attempts": int(n)}
+            "identified": distinct > k + 1, "attempts": int(n)}
 
 
 def label_se(b, a, thetas):
     """Posterior SD of a difficulty b from attempts by learners at `thetas` (Fisher information)."""
     thetas = np.asarray(thetas, float)
     p = 1 / (1 + np.exp(-a * (thetas - b)))
-    return 1 / math.sqrt(float((a * a * p * (1 - p)).sum()) + 1 / 0.5**2)
+    return 1 / math.sqrt(float((a * a * p * (1 - p)).sum()) + 1 / LABEL_PRIOR_SD**2)
