@@ -7,6 +7,7 @@ screen and the report never show the same ability two ways.
 from dataclasses import dataclass, field
 
 from torchquiz.engine import irt, progress
+from torchquiz.engine.advice import practise_next
 from torchquiz.engine.store import OVERALL
 
 MASTERY_REFERENCE = "medium"  # mastery = predicted success on a medium question
@@ -81,20 +82,8 @@ def progress_report(store, learner_name, session=None):
         if open_row is not None:
             unfinished = {"done": len(progress.session_attempts(store, open_row.id)), "length": open_row.length}
     return ProgressReport(learner_name, answered, correct, skipped, length, sessions, abilities, overall,
-                          misconceptions, practise_next(abilities, misconceptions), unfinished, finished)
-
-
-def practise_next(abilities, misconceptions, weakest=2):
-    """What to do next: the weakest topics, and the most frequent misconception."""
-    lines = []
-    for ability in sorted(abilities, key=lambda a: a.mastery)[:weakest]:
-        if ability.mastery < 0.8:
-            lines.append(f"Practise {ability.topic}: torchquiz quiz --topic {ability.topic}")
-    if misconceptions:
-        lines.append(f"Review the misconception {misconceptions[0][0]!r} (explained above).")
-    if not lines:
-        lines.append("All topics of this quiz look solid: try a longer quiz or other topics.")
-    return lines
+                          misconceptions, practise_next(abilities, misconceptions, answered=answered,
+                                                        correct=correct, overall=overall), unfinished, finished)
 
 
 _CATALOGUE = None

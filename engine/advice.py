@@ -1,0 +1,40 @@
+"""What to do next, from the learner's actual results: one list of lines for the end screen
+and for `torchquiz report`.
+
+A learner at 20/20 and a learner at 0/12 must not read the same advice.  The lines follow
+the results: a learner who is clearly above the level the quiz aims at is told first that
+harder questions are ready; otherwise the weak topics (lowest mastery first) and the
+misconceptions actually shown come first, with an easier target for a learner who is
+struggling everywhere.  Mastery is the predicted success on a medium question.
+"""
+from __future__ import annotations
+
+READY = 0.8           # success and mastery above this: the quiz is too easy for the learner
+STRUGGLING = 0.4      # success below this: aim the next quiz easier
+WEAK = 0.6            # a topic below this mastery is worth practising on its own
+
+
+def practise_next(abilities, misconceptions, *, answered=0, correct=0, overall=None, weakest=2):
+    """Lines of advice.  abilities: [TopicAbility]; misconceptions: [(id, count, explanation)]
+    most frequent first; answered/correct: the counts the advice is about; overall: TopicAbility."""
+    success = correct / answered if answered else None
+    mastery = overall.mastery if overall is not None else None
+    ranked = sorted(abilities, key=lambda a: a.mastery)
+    weak = [a for a in ranked if a.mastery < WEAK][:weakest]
+    lines = []
+    if success is not None and success >= READY and (mastery is None or mastery >= READY) and not weak:
+        lines.append(f"Ready for harder: {correct}/{answered} right. Aim at harder questions with "
+                     "torchquiz quiz --target 0.55")
+    elif success is not None and answered >= 3 and success < STRUGGLING:
+        topic = f" --topic {weak[0].topic}" if weak else ""
+        lines.append(f"Build up first: {correct}/{answered} right. Easier questions: torchquiz quiz --target 0.85{topic}")
+    for ability in weak:
+        lines.append(f"Practise {ability.topic} (mastery {ability.mastery:.0%}): torchquiz quiz --topic {ability.topic}")
+    for misconception, count, _ in misconceptions[:2]:
+        times = "once" if count == 1 else f"{count} times"
+        lines.append(f"Review the misconception {misconception!r} (shown {times}; explained above).")
+    if not lines:
+        strongest = ranked[-1].topic if ranked else None
+        more = f" beyond {strongest}" if strongest else ""
+        lines.append(f"Solid, with room to grow: try a longer quiz or topics{more}: torchquiz quiz --length 20")
+    return lines
