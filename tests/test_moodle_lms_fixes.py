@@ -130,3 +130,33 @@ def test_a_question_bigger_than_max_size_is_refused():
 
     with pytest.raises(ExportError, match="does not fit in --max-size"):
         to_moodle_files(edge_case_records(), max_mb=0.001)
+
+
+@pytest.mark.parametrize("category_by", ["template", "family", "difficulty"])
+def test_a_generated_full_bank_set_scores_as_recorded_in_every_mode(tmp_path_factory, category_by):
+    path, reason = session_generated_set(tmp_path_factory)
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    records = load_records(path)
+    files = to_moodle_files(records, category_by=category_by)
+    table = {}
+    for text in files:
+        table.update(questions(parse(text)))
+    assert len(table) == len(records)
+    for rec in records:
+        question = table[idnumber_for(rec["id"])]
+        if rec["type"] in ("multichoice", "multiresponse", "truefalse"):
+            fractions = [Decimal(a.get("fraction")) for a in question.findall("answer")]
+            texts = [a.findtext("text") for a in question.findall("answer")]
+            chosen = {i for i, o in enumerate(rec["options"]) if o["correct"]}
+            if rec["type"] == "truefalse":  # answers are `true`, `false`: map by text
+                order = [texts.index(o["text"].lower()) for o in rec["options"]]
+                fractions = [fractions[i] for i in order]
+            assert abs(min(sum(fractions[i] for i in chosen), 100) - 100) < Decimal("1e-4")
+            assert all(fractions[i] <= 0 for i, o in enumerate(rec["options"]) if not o["correct"])
+            assert sum(fractions) <= 0 or rec["type"] != "multiresponse"  # every box: exactly 0
+        else:
+            assert first_match(question, rec["answer"]["text"])[0] == 100
+            assert first_match(question, "something else" if rec["type"] == "shortanswer" else "-12345")[0] == 0
