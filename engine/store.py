@@ -29,6 +29,10 @@ class NotATorchquizDatabase(StoreError):
     """The file exists but is not a torchquiz database."""
 
 
+class NoStore(StoreError):
+    """No database where one was named, and this command does not create one."""
+
+
 class NewerSchemaError(StoreError):
     """The database was written by a newer torchquiz than this one."""
 
@@ -104,7 +108,10 @@ class Store:
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
 
     @classmethod
-    def open(cls, path=None):
+    def open(cls, path=None, create=True):
+        """Open the store at `path` (default: default_db_path()). With create=False a missing
+        database is a NoStore error: only the commands that fill a store (bank build, bank import)
+        create one, so a mistyped --db never leaves an empty database behind."""
         path = Path(path).expanduser() if path else default_db_path()
         if path.is_dir():
             raise NotATorchquizDatabase(f"{path} is a directory, not a torchquiz database")
@@ -112,6 +119,9 @@ class Store:
             with open(path, "rb") as handle:
                 if handle.read(16) != _SQLITE_MAGIC:
                     raise NotATorchquizDatabase(f"{path} is not a torchquiz database (not an SQLite file)")
+        elif not create and not path.exists():
+            raise NoStore(f"no torchquiz database at {path}: `torchquiz bank build` or `torchquiz bank import` "
+                          "makes one (nothing was created)")
         else:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
