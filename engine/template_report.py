@@ -94,7 +94,14 @@ def _one_template(store, template, answers, discrimination):
     wrong = [r for r in answers if not r[8]]
     shares = Counter(r[10] for r in wrong if r[10])
     misconceptions = [{"id": m, "count": n, "share": round(n / len(wrong), 3)} for m, n in shares.most_common(5)]
-    return {"template": template, "title": title, "answers": len(answers),
+    questions = []
+    for qid, rs in sorted(per_question.items()):
+        se = label_se(rs[0][6], rs[0][7], [r[11] for r in rs])
+        questions.append({"id": qid, "level": rs[0][3], "answers": len(rs),
+                          "facility": round(sum(r[8] for r in rs) / len(rs), 3), "b": round(rs[0][6], 3),
+                          "b_sd": round(se, 3), "a": round(rs[0][7], 3),
+                          "discrimination_index": round(discrimination[qid][0], 2) if qid in discrimination else None})
+    return {"template": template, "title": title, "answers": len(answers), "questions": questions,
             "facility": round(sum(r[8] for r in answers) / len(answers), 3), "levels": levels,
             "effects": effects, "misconceptions": misconceptions, "wrong_answers": len(wrong),
             "unexplained_wrong_share": round(1 - sum(shares.values()) / len(wrong), 3) if wrong else None,
