@@ -68,8 +68,24 @@ def template_report(store, templates=None):
     out = []
     for template, answers in sorted(by_template.items()):
         out.append(_one_template(store, template, answers, discrimination))
-    return {"templates": out, "answers": len(rows),
-            "moodle_quizzes": len(moodle_quiz_statistics(store)), "low_discrimination": LOW_DISCRIMINATION}
+    moodle = _moodle_tables(store)
+    return {"templates": out, "answers": len(rows), "moodle_quizzes": len(moodle), "moodle": moodle,
+            "low_discrimination": LOW_DISCRIMINATION}
+
+
+_MOODLE_FIELDS = ("s", "facility", "sd", "discriminationindex", "discriminativeefficiency", "effectiveweight")
+
+
+def _moodle_tables(store):
+    """Moodle's statistics table of each imported Moodle quiz: a row per slot, then per question drawn."""
+    tables = []
+    for quiz, stats in sorted(moodle_quiz_statistics(store).items()):
+        def row(item, name):
+            return {"item": name, **{f: None if getattr(item, f) is None else round(getattr(item, f), 4)
+                                     for f in _MOODLE_FIELDS}}
+        tables.append({"quiz": quiz, "slots": [row(s, f"slot {s.slot}") for s in stats["slots"]],
+                       "questions": [row(q, qid) for qid, q in sorted(stats["questions"].items())]})
+    return tables
 
 
 def _one_template(store, template, answers, discrimination):
@@ -155,4 +171,12 @@ def render_text(data, width=100):
             lines.append("  wrong answers: " + ", ".join(f"{m['id']} {m['share']:.0%}" for m in t["misconceptions"][:3]))
         for fix in t["fix"]:
             lines.append(f"  FIX {fix['question']}: {fix['detail']}"[:width + 40])
+    for table in data.get("moodle", []):
+        lines += ["", f"Moodle's statistics for {table['quiz']} (facility, SD, discrimination index and "
+                      "efficiency, effective weight; %):"]
+        for r in table["slots"] + table["questions"]:
+            cells = [r["facility"], r["sd"]]
+            shown = " ".join("    -" if v is None else f"{100 * v:5.1f}" for v in cells) + " " + " ".join(
+                "    -" if r[f] is None else f"{r[f]:5.1f}" for f in _MOODLE_FIELDS[3:])
+            lines.append(f"  {r['item'][:48]:<48} n={r['s']:<4} {shown}")
     return lines

@@ -177,3 +177,11 @@ def test_page_renders_offline_in_chromium(page, tmp_path):
         driver.save_screenshot(str(tmp_path / "report.png"))
     finally:
         driver.quit()
+
+
+def test_report_carries_moodles_table(report):
+    (table,) = report["moodle"]
+    assert len(table["slots"]) == 12 and len(table["questions"]) == 48
+    slot2 = table["slots"][1]  # statistics.csv: 150, 69.67%, 33.89%, DI 30.45%, DE 32.73%, EW 6.48%
+    assert (slot2["s"], round(100 * slot2["facility"], 2), round(100 * slot2["sd"], 2)) == (150, 69.67, 33.89)
+    assert (round(slot2["discriminationindex"], 2), round(slot2["effectiveweight"], 2)) == (30.45, 6.48)
