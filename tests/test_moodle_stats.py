@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from torchquiz.engine.moodle_stats import QuestionAttempt, Slot, moodle_statistics, quiz_statistics
+from torchquiz.engine.moodle_stats import QuestionAttempt, Slot, moodle_statistics
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURE = SHARED / "moodle-stats"
