@@ -14,7 +14,7 @@ import pytest
 from torchquiz.engine.import_calibration import calibrate_after_import
 from torchquiz.engine.moodle_import import import_moodle
 from torchquiz.engine.param_effects import fit_effects
-from torchquiz.engine.selection import select_next
+from torchquiz.engine.selection import Response, select_next
 from torchquiz.engine.store import Store
 from torchquiz.engine.template_report import template_report
 
@@ -58,7 +58,6 @@ def first_questions(store, seeds=range(8), n=3):
     for seed in seeds:
         rng, history = random.Random(seed), []
         for _ in range(n):
-            from torchquiz.engine.selection import Response
             item = select_next(pool, history, rng)
             history.append(Response(item.id, item.topic, item.b, True, a=item.a))
         runs.append([r.item_id for r in history])
