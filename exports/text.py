@@ -23,8 +23,15 @@ def escape_html(text):
             .replace('"', "&#34;").replace("'", "&#39;"))
 
 
+# Every emphasis needs a `*`, or a `_` that opens it (not inside a word): text without
+# either, such as `h_n has batch_first`, skips the three passes after one search.
+_MAYBE_EMPHASIS = re.compile(r"\*|(?<![\w_])_")
+
+
 def _emphasis(escaped):
     if "*" not in escaped and "_" not in escaped:  # most text: skip three regex passes
+        return escaped
+    if not _MAYBE_EMPHASIS.search(escaped):
         return escaped
     escaped = _STRONG.sub(r"<strong>\1</strong>", escaped)
     escaped = _EM_STAR.sub(r"<em>\1</em>", escaped)

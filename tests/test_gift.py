@@ -201,3 +201,18 @@ def test_a_generated_full_bank_set_parses_back_in_every_mode(tmp_path_factory, c
     records = load_records(path)
     questions = check(records, to_gift(records, category_by=category_by))
     assert len({q["category"] for q in questions.values()}) == len({r[category_by] for r in records})
+
+
+def test_the_emphasis_shortcut_changes_no_text():
+    """exports.text skips its three emphasis passes after one search; the result must not change."""
+    from torchquiz.exports import text
+
+    def three_passes(escaped):
+        escaped = text._STRONG.sub(r"<strong>\1</strong>", escaped)
+        escaped = text._EM_STAR.sub(r"<em>\1</em>", escaped)
+        return text._EM_UNDERSCORE.sub(r"<em>\1</em>", escaped)
+
+    samples = ["h_n and batch_first", "_really_ important", "a *b* c", "**x** y", "x (_y_) z", "2 * 3 * 4",
+               "snake_case_name_", "_leading", "trailing_", "a_b_ c _d", "__init__ runs", "(_)", "*", "_x_y_"]
+    for sample in samples:
+        assert text._emphasis(sample) == three_passes(sample), sample
