@@ -82,7 +82,8 @@ def moodle(responses, grades, skip_unmatched, calibrate, db_path):
 @import_answers.command("practice")
 @click.argument("files", metavar="FILE.json...", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False))
-@click.option("--learner", help="Whose answers these are (default: the file's name, e.g. ada.json -> ada).")
+@click.option("--learner", help="Whose answers these are (default: the file name, ada.json -> ada; for the "
+                                "page's own name, torchquiz-answers-SET.json, the folder the file is in).")
 @calibrate_option
 @db_option
 def practice(files, learner, calibrate, db_path):
@@ -94,7 +95,7 @@ def practice(files, learner, calibrate, db_path):
     \b
     Examples:
       torchquiz import practice ada.json grace.json
-      torchquiz import practice answers/*.json --db class.db
+      torchquiz import practice answers/*/torchquiz-answers-*.json --db class.db
       torchquiz import practice saved.json --learner ada
     """
     from torchquiz.engine.practice_import import import_practice

@@ -3,8 +3,8 @@
 The file (format `torchquiz-practice`, version 1) names the set, when it was saved, and for
 each answered question its id, the response (typed text or option letters), the page's
 verdict, the seconds spent and when. The file names no learner (the page has no login),
-so the learner is the caller's `learner`, else an optional `learner` key, else the file
-name: a teacher collects one file per student.
+so the learner is the caller's `learner`, else an optional `learner` key, else the file's
+name or folder (`learner_from_path`): a teacher collects one file per student.
 
 The page's verdict is what the learner saw, but `grade(record, response)` is the one
 definition of a right answer: we regrade, keep our verdict where the response reads, and
@@ -21,6 +21,7 @@ from torchquiz.engine.store import UnknownQuestion
 from torchquiz.record.grading import Malformed, grade
 
 FORMAT, VERSION = "torchquiz-practice", 1
+DOWNLOAD_PREFIX = "torchquiz-answers-"  # the page names every download torchquiz-answers-<set>.json
 _SET = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -72,9 +73,20 @@ def read_practice(path):
     return data
 
 
+def learner_from_path(path):
+    """The learner a saved file belongs to when nobody says: its name (ada.json -> ada), or, while
+    it still has the page's own name (`torchquiz-answers-<set>.json`, the same for every student),
+    the folder it was collected into (answers/ada/torchquiz-answers-....json -> ada)."""
+    path = Path(path)
+    stem = re.sub(r" ?\(\d+\)$", "", path.stem)  # a browser's "(1)" for a second download
+    if stem.startswith(DOWNLOAD_PREFIX) or not stem:
+        return path.resolve().parent.name
+    return stem
+
+
 def plan_practice_import(store, path, learner=None):
     data = read_practice(path)
-    name = learner or data.get("learner") or Path(path).stem
+    name = learner or data.get("learner") or learner_from_path(path)
     result = PracticeImport(Path(path).name, name)
     answers, unknown = [], []
     for n, entry in enumerate(data["answers"], start=1):

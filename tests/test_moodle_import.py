@@ -253,3 +253,13 @@ def test_cli_practice_import_and_no_torch(tmp_path, records):
         assert result.returncode == 0, result.stderr
     again = torchquiz("import", "practice", str(path), "--db", str(db), "--no-calibrate")
     assert "grace.json: 3 answer(s) of grace already imported" in again.stdout
+
+
+def test_the_learner_of_a_practice_file_comes_from_its_name_or_folder(tmp_path):
+    from torchquiz.engine.practice_import import learner_from_path
+
+    assert learner_from_path(tmp_path / "ada.json") == "ada"
+    folder = tmp_path / "grace"
+    folder.mkdir()
+    assert learner_from_path(folder / "torchquiz-answers-0123456789abcdef.json") == "grace"
+    assert learner_from_path(folder / "torchquiz-answers-0123456789abcdef (1).json") == "grace"
