@@ -110,9 +110,14 @@ def _differs(spec, value, params):
 def sample_params(specs, rng, pins=None):
     """Sample every parameter in declaration order; `pins` fixes chosen values (still derived after)."""
     pins = pins or {}
+    unknown = sorted(set(pins) - set(specs))
+    if unknown:
+        raise SampleError(f"--param {unknown[0]}: the template has no such parameter "
+                          f"(it has {', '.join(specs)}){_did_you_mean(unknown[0], list(specs))}")
     params = {}
     for name, spec in specs.items():
         if name in pins:
+            check_pin(name, spec, pins[name])
             params[name] = pins[name]
             continue
         for _ in range(MAX_TRIES):
@@ -123,6 +128,32 @@ def sample_params(specs, rng, pins=None):
             raise SampleError(f"params.{name}={spec!r}: no value satisfies differs_from after {MAX_TRIES} tries")
         params[name] = value
     return params
+
+
+def _did_you_mean(value, known):
+    import difflib
+
+    close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1, cutoff=0.5)
+    close = close or [k for k in map(str, known) if k.lower() == str(value).lower()]
+    return f". Did you mean {close[0]!r}?" if close else ""
+
+
+def check_pin(name, spec, value):
+    """A pinned value must be one the template can draw at this level. Otherwise the variant is
+    built from a value no learner would see, and its failure reads like a broken template
+    ("no valid variant in 25 draws") instead of naming the value (issue 12)."""
+    if not isinstance(spec, dict):  # the level fixes this parameter
+        if value != spec:
+            raise SampleError(f"--param {name}={value!r}: this level fixes {name} to {spec!r}")
+        return
+    if "choice" in spec and value not in spec["choice"]:
+        choices = ", ".join(repr(c) for c in spec["choice"])
+        raise SampleError(f"--param {name}={value!r} is not one of the template's choices ({choices})"
+                          + _did_you_mean(value, spec["choice"]))
+    if "int" in spec:
+        low, high = spec["int"]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise SampleError(f"--param {name}={value!r} is outside the template's range of integers {low}..{high}")
 
 
 def rederive(specs, params):
