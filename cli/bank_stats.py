@@ -28,7 +28,10 @@ def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, 
     distinct keys (a key with its set of options counts as one) than min(5, its parameter space, the
     variants built), more than 50% duplicate variants, or (with at least
     20 questions) a biased correct position: a chi-square p-value below 0.001 against a uniform placement,
-    or more than half of the right options at one position. Exit code 1 if any template is flagged.
+    or more than half of the right options at one position. It is also flagged, per level, for a FALSE
+    LABEL: a wrong option whose misconception's precondition (`when`, `requires`) is untrue of its
+    variant, so its label and feedback describe a mistake that variant cannot show. A template that makes
+    several question types has a row per type. Exit code 1 if any template is flagged.
 
     \b
     Examples:
@@ -39,6 +42,7 @@ def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, 
     """
     from torchquiz.generator.api import generate_set, load_templates
     from torchquiz.generator.bankstats import bank_stats, format_table
+    from torchquiz.generator.catalogue import load_misconceptions
     from torchquiz.generator.templates import select_templates
 
     started = time.monotonic()
@@ -48,7 +52,8 @@ def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, 
             chosen = [t for t in chosen if difficulty in t.levels]
         result = generate_set(settings, templates=[t.id for t in chosen], difficulty=difficulty, count=seeds,
                               seed=seed, on_progress=progress_reporter("Stress test"))
-    table = bank_stats(chosen, result.records, result.failures, seeds)
+        catalogue = load_misconceptions(settings.bank_dirs, settings.include_builtin)
+    table = bank_stats(chosen, result.records, result.failures, seeds, catalogue)
     if as_json:
         for row in table:
             click.echo(json.dumps(row.as_dict(), sort_keys=True))
@@ -58,7 +63,9 @@ def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, 
         for failure in result.failures:
             click.echo(f"failed: {failure.message}", err=True)
     flagged = [row for row in table if row.flags]
+    false_labels = sum(len(labels) for row in table for labels in row.false_labels.values())
     click.echo(f"{len(table)} templates x {seeds} seeds with torch {result.torch} on {result.device} in "
-               f"{time.monotonic() - started:.1f} s: {len(flagged)} flagged", err=True)
+               f"{time.monotonic() - started:.1f} s: {len(flagged)} flagged, {false_labels} false-label flags",
+               err=True)
     if flagged:
         sys.exit(1)

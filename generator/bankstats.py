@@ -82,6 +82,7 @@ class TemplateStats:
     position_p: float | None
     misconceptions: dict
     flags: list
+    false_labels: dict = dataclasses.field(default_factory=dict)  # level -> {"mid: why": count}
 
     @property
     def duplicate_rate(self):
@@ -94,8 +95,25 @@ class TemplateStats:
         return data
 
 
-def template_stats(template, records, attempted, failures):
-    """Statistics of one template from its generated records (duplicates already dropped) and failures."""
+def false_labels(records, catalogue):
+    """{level: {"misconception: why": count}} for every wrong option or typed wrong answer whose label is untrue
+    of its variant: the misconception's precondition (`when`, `requires`) is false of the record's parameters,
+    so the label and its feedback describe a mistake this variant cannot show."""
+    found = {}
+    for record in records:
+        labelled = [o for o in record["options"] if o.get("misconception")] + record.get("misconception_answers", [])
+        for option in labelled:
+            misconception = catalogue.get(option["misconception"])
+            why = "not in the catalogue" if misconception is None else misconception.contradiction(record["params"])
+            if why:
+                level = found.setdefault(record["difficulty"], Counter())
+                level[f"{option['misconception']}: {why}"] += 1
+    return {level: dict(sorted(found[level].items())) for level in sorted(found)}
+
+
+def template_stats(template, records, attempted, failures, catalogue=None):
+    """Statistics of one template from its generated records (duplicates already dropped) and failures;
+    with the misconception `catalogue`, labels that are untrue of their variant are flagged too."""
     per_level, total = parameter_space(template)
     keys = {r["answer"]["text"] for r in records}
     answers = {(r["answer"]["text"], frozenset(o["text"] for o in r["options"])) for r in records}
@@ -112,7 +130,8 @@ def template_stats(template, records, attempted, failures):
         failures=[f.message if hasattr(f, "message") else str(f) for f in failures],
         distinct_keys=len(keys), distinct_answers=len(answers), duplicates=duplicates, positions=observed,
         position_p=chi_square_uniform(observed, expected)[1] if with_options else None,
-        misconceptions=dict(sorted(misconceptions.items())), flags=[])
+        misconceptions=dict(sorted(misconceptions.items())), flags=[],
+        false_labels=false_labels(records, catalogue) if catalogue is not None else {})
     stats.flags = flags_for(stats, expected)
     return stats
 
@@ -122,6 +141,8 @@ def flags_for(stats, expected=None):
     flags = []
     if stats.failures:
         flags.append(f"{len(stats.failures)} failed")
+    for level, labels in stats.false_labels.items():
+        flags += [f"false label at {level} ({count}x): {label}" for label, count in labels.items()]
     built = stats.attempted - len(stats.failures)
     wanted = min(MIN_DISTINCT_KEYS, stats.space if stats.space is not None else MIN_DISTINCT_KEYS, built)
     if stats.type == "truefalse":  # two keys is all a true/false question has
@@ -140,7 +161,7 @@ def flags_for(stats, expected=None):
     return flags
 
 
-def bank_stats(templates, records, failures, count):
+def bank_stats(templates, records, failures, count, catalogue=None):
     """TemplateStats for each template and type it makes (in the given order) from one generated set of
     `count` seeds per template and type: a multichoice and a typed form are judged apart."""
     by_form, failed = {}, {}
@@ -151,7 +172,7 @@ def bank_stats(templates, records, failures, count):
     for failure in failures:  # a failure names its type only when its template makes several
         kind = getattr(failure, "kind", None) or only_type.get(failure.template)
         failed.setdefault((failure.template, kind), []).append(failure)
-    return [template_stats(t, by_form.get((t.id, t.type), []), count, failed.get((t.id, t.type), []))
+    return [template_stats(t, by_form.get((t.id, t.type), []), count, failed.get((t.id, t.type), []), catalogue)
             for t in forms]
 
 

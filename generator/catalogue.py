@@ -3,6 +3,9 @@
 Entries live in `misconceptions.yaml` at the top of a bank. A transform says what the
 learner gets wrong, as operations on the variant's parameters or its rendered code:
   when:    {param: value | [values]}  applies only where every condition holds
+  requires: "<jinja expression>"      applies only where this holds of the variant's parameters, e.g.
+                                      "total_length < (lengths | max)": the precondition its label and
+                                      feedback presume (an option never carries a label that is untrue)
   set:     {param: value | "=expr"}   e.g. bidirectional: false (the x2 forgotten), input_size: "=seq_len"
   swap:    [param_a, param_b]         e.g. input_size and hidden_size swapped
   map:     {param: {from: to}}        e.g. metric: {precision: recall}
@@ -14,6 +17,8 @@ import functools
 from importlib import resources
 from pathlib import Path
 
+import jinja2
+
 from torchquiz.record.suggest import did_you_mean
 
 from .errors import Problem, TemplateError
@@ -22,7 +27,7 @@ from .render import evaluate
 from .yamlsource import line_of, load_yaml
 
 CATALOGUE_FILE = "misconceptions.yaml"
-ENTRY_KEYS = {"description", "feedback", "when", "set", "swap", "map", "replace", "isolate"}
+ENTRY_KEYS = {"description", "feedback", "when", "requires", "set", "swap", "map", "replace", "isolate"}
 OPS = ("set", "swap", "map", "replace")
 
 
@@ -38,16 +43,35 @@ class Misconception:
     replace: tuple
     isolate: dict
     source: str = ""
+    requires: str = ""   # a jinja expression over the variant's parameters; empty: always
 
     def applies(self, params):
-        for name, wanted in self.when.items():
-            value = params.get(name)
-            if isinstance(wanted, list) and not isinstance(value, list):
-                if value not in wanted:
-                    return False
-            elif value != wanted:
+        """Whether the precondition (`when` and `requires`) is true of a variant's parameters: only then may an
+        option carry this label, because its feedback speaks of the variant as the precondition describes it."""
+        if not all(_matches(params.get(name), wanted) for name, wanted in self.when.items()):
+            return False
+        if self.requires:
+            try:
+                return bool(evaluate(self.requires, params))
+            except jinja2.UndefinedError:  # a name this template lacks: the precondition is not met here
                 return False
         return True
+
+    def contradiction(self, params):
+        """Why this label is untrue of a variant with these parameters, or None. Unlike `applies`, a condition
+        on a name the variant lacks is not judged: a curated option's label or a stored record is checked
+        only on what it states."""
+        for name, wanted in self.when.items():
+            if name in params and not _matches(params[name], wanted):
+                return f"when {name}={wanted!r}, but here {name}={params[name]!r}"
+        if self.requires:
+            try:
+                holds = bool(evaluate(self.requires, params))
+            except jinja2.UndefinedError:
+                return None
+            if not holds:
+                return f"requires {self.requires}, which is false here"
+        return None
 
     def transform_params(self, params, specs):
         """The parameters as the learner with this misconception pictures them, or None."""
@@ -80,6 +104,13 @@ class Misconception:
         return changed if changed != text else None
 
 
+def _matches(value, wanted):
+    """A `when` condition: the value itself, or one of a list of values (unless the value is a list)."""
+    if isinstance(wanted, list) and not isinstance(value, list):
+        return value in wanted
+    return value == wanted
+
+
 def bank_roots(extra_dirs=(), include_builtin=True):
     roots = [Path(str(resources.files("torchquiz.bank")))] if include_builtin else []
     return roots + [Path(d) for d in extra_dirs]
@@ -109,7 +140,24 @@ def _entry_problems(path, lines, mid, entry):
     for key in ("when", "set", "map", "isolate"):
         if key in entry and not isinstance(entry[key], dict):
             problems.append(Problem(path, line_of(lines, (mid, key)), f"{mid}.{key}", "must be a mapping"))
+    if "requires" in entry:
+        message = _expression_problem(entry["requires"])
+        if message:
+            problems.append(Problem(path, line_of(lines, (mid, "requires")), f"{mid}.requires={entry['requires']!r}", message))
     return problems
+
+
+def _expression_problem(source):
+    """Why `requires` is not a jinja expression, or None."""
+    from .render import ENV
+
+    if not isinstance(source, str) or not source.strip():
+        return "needs a jinja expression over the variant's parameters, e.g. \"total_length < (lengths | max)\""
+    try:
+        ENV.compile_expression(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return f"jinja syntax error: {exc.message}"
+    return None
 
 
 def load_catalogue_file(path):
@@ -128,7 +176,7 @@ def load_catalogue_file(path):
             id=mid, description=entry["description"].strip(), feedback=entry["feedback"].strip(),
             when=entry.get("when", {}), set=entry.get("set", {}), swap=tuple(entry.get("swap", ())),
             map=entry.get("map", {}), replace=tuple(tuple(r) for r in entry.get("replace", ())),
-            isolate=entry.get("isolate", {}), source=str(path))
+            isolate=entry.get("isolate", {}), source=str(path), requires=entry.get("requires", "").strip())
     if problems:
         raise TemplateError(problems)
     return entries

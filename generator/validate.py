@@ -63,6 +63,13 @@ def _feedback_problems(mid, misconception, names):
     return sorted(needed - names - {"wrong", "their"})
 
 
+def _requires_problems(misconception, params):
+    """Names a misconception's precondition reads that are not parameters of this template."""
+    ast = ENV.parse("{{ " + misconception.requires + " }}")
+    needed = meta.find_undeclared_variables(ast) - _defined_tests(ast)  # `ask is not defined or ...` may lack it
+    return sorted(needed - params - set(ENV.globals))
+
+
 def _answer_problem(data):
     answer = data.get("answer")
     if not isinstance(answer, str):
@@ -165,6 +172,11 @@ def _form_problems(data, lines, path, catalogue):
             for name in _feedback_problems(mid, catalogue[mid], names):
                 add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
                     f"its feedback uses {name!r}, which this template does not define")
+        if mid in catalogue and catalogue[mid].requires:
+            # A precondition that cannot be evaluated here would silently drop the misconception.
+            for name in _requires_problems(catalogue[mid], set(params)):
+                add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
+                    f"its requires uses {name!r}, which is not a parameter of this template")
     for index, option in enumerate(data.get("options") or []):
         mid = option.get("misconception") if isinstance(option, dict) else None
         if not isinstance(option, dict) or not option.get("text"):

@@ -6,6 +6,7 @@ same code serves the worker processes, preview and tests.
 import hashlib
 import json
 import random
+import re
 
 import jinja2
 
@@ -167,7 +168,13 @@ def _feedback(source, ctx):
     bare: templates compare it (`key == 'h_n[-1]'`) and call with it (`torch.allclose({{ key }}, ...)`)."""
     if isinstance(ctx.get("wrong"), str):
         ctx = {**ctx, "wrong": quote_option(ctx["wrong"])}
-    return " ".join(render(source, ctx).split())
+    return _CONTINUED_AFTER_STOP.sub("” ", " ".join(render(source, ctx).split()))
+
+
+# A quoted option that ends in a full stop, followed by the sentence it is the subject of
+# ("“…then average.” gets the cost…"), reads as a sentence that ended and went on in lower
+# case. A quotation inside a sentence drops its full stop, as in print (issue 12).
+_CONTINUED_AFTER_STOP = re.compile(r"\.” (?=[a-z])")
 
 
 def _offered(option, ctx):
@@ -185,7 +192,9 @@ def _options(template, key, params, specs, run, catalogue, rng, ctx):
         # list of wrong options is a pool from which each variant draws three.
         offered = [o for o in template.options if _offered(o, ctx)]
         right = [o for o in offered if o.get("correct")][:1]
-        wrong_pool = [o for o in offered if not o.get("correct")]
+        # A curated label must be true of the variant too: its misconception's precondition may not contradict it.
+        wrong_pool = [o for o in offered if not o.get("correct")
+                      and catalogue[o["misconception"]].contradiction(ctx) is None]
         if len(wrong_pool) < WRONG_OPTIONS[template.type]:
             raise Resample(f"only {len(wrong_pool)} curated wrong options at {ctx['difficulty']}")
         for option in right + rng.sample(wrong_pool, WRONG_OPTIONS[template.type]):

@@ -1,0 +1,96 @@
+"""Misconception labels that are true (issue 9.4): a label and its feedback only where its precondition holds."""
+import copy
+
+import pytest
+
+from torchquiz.generator.api import run_jobs
+from torchquiz.generator.bankstats import false_labels, flags_for, template_stats
+from torchquiz.generator.catalogue import load_misconceptions
+from torchquiz.generator.settings import GenerationSettings
+from torchquiz.generator.templates import load_bank
+
+# The issue's case: total_length = 6 + 4 = 10 is past the longest length, so (2, 6, 2) is "total_length ignored".
+ABOVE = dict(lengths=[6, 1], features=2, extra=4)
+BELOW = dict(lengths=[6, 4, 2], features=3, extra=-2)   # hard: total_length 4 < 6, torch raises ValueError
+TRUNCATES = "total_length_truncates"
+
+
+@pytest.fixture(scope="module")
+def total_length_records():
+    jobs = [{"id": 0, "template": "packing.total_length", "difficulty": "easy", "seed": 0, "pins": ABOVE}]
+    jobs += [{"id": i, "template": "packing.total_length", "difficulty": "hard", "seed": i, "pins": BELOW}
+             for i in range(1, 7)]
+    result = run_jobs(jobs, GenerationSettings(workers=2))
+    assert result.failures == []
+    return result.records[0], result.records[1:]
+
+
+def test_total_length_past_the_longest_is_labelled_ignored_not_truncates(total_length_records):
+    record, _ = total_length_records
+    assert record["params"]["total_length"] == 10
+    by_text = {o["text"]: o for o in record["options"]}
+    assert record["answer"]["text"] == "It runs and prints (2, 10, 2)"
+    option = by_text["It runs and prints (2, 6, 2)"]
+    assert option["misconception"] == "total_length_ignored"
+    assert TRUNCATES not in {o["misconception"] for o in record["options"]}
+    # The feedback speaks of this variant: total_length pads past 6; nothing here raises.
+    assert "past the longest sequence (6)" in option["feedback"] and "raises" not in option["feedback"]
+
+
+def test_a_total_length_below_the_longest_still_shows_the_truncation_misconception(total_length_records):
+    _, below = total_length_records
+    assert all(r["answer"]["text"] == "It raises ValueError" for r in below)
+    truncated = [o for r in below for o in r["options"] if o["misconception"] == TRUNCATES]
+    assert truncated, "6 draws of 3 of the 4 applicable misconceptions never offered the truncation"
+    assert all("(6, 3, 3)" not in o["text"] for o in truncated)   # cut to 4 steps, not padded to 6
+    ignored = [o for r in below for o in r["options"] if o["misconception"] == "total_length_ignored"]
+    assert ignored and all("is shorter than the longest sequence (6)" in o["feedback"] for o in ignored)
+
+
+def test_the_catalogue_precondition_decides_and_explains():
+    truncates = load_misconceptions()[TRUNCATES]
+    assert not truncates.applies({"lengths": [6, 1], "total_length": 10})
+    assert truncates.applies({"lengths": [6, 1], "total_length": 4})
+    assert truncates.contradiction({"lengths": [6, 1], "total_length": 10}) == (
+        "requires total_length < (lengths | max), which is false here")
+    assert truncates.contradiction({"lengths": [6, 1]}) is None   # a variant without the name is not judged
+
+
+def test_bank_stats_flags_an_untrue_label_with_its_level_and_reason(total_length_records):
+    record, _ = total_length_records
+    catalogue = load_misconceptions()
+    assert false_labels([record], catalogue) == {}
+    mislabelled = copy.deepcopy(record)   # what the generator gave before preconditions existed
+    next(o for o in mislabelled["options"] if o["text"] == "It runs and prints (2, 6, 2)")["misconception"] = TRUNCATES
+    why = f"{TRUNCATES}: requires total_length < (lengths | max), which is false here"
+    assert false_labels([mislabelled], catalogue) == {"easy": {why: 1}}
+    template = load_bank()[0]["packing.total_length"]
+    stats = template_stats(template, [mislabelled], 1, [], catalogue)
+    assert f"false label at easy (1x): {why}" in flags_for(stats)
+
+
+NEEDS_DEPTH = """\
+needs_depth:
+  description: Pictures a depth.
+  feedback: "{{ wrong }} is wrong; the right answer is {{ key }}."
+  requires: "depth > 1"
+  set: {ask: h_n}
+"""
+
+
+def _fixture_bank(write_bank, catalogue):
+    from test_templates import GOOD
+
+    template = GOOD.replace("[swap_batch_seq,", "[needs_depth, swap_batch_seq,")
+    return write_bank({"shape/fixture.yaml": template}, catalogue=catalogue)
+
+
+def test_a_precondition_on_a_name_the_template_lacks_is_a_validation_problem(write_bank):
+    _, problems = load_bank([_fixture_bank(write_bank, NEEDS_DEPTH)])
+    assert [p.message for p in problems] == ["its requires uses 'depth', which is not a parameter of this template"]
+
+
+def test_a_precondition_that_is_not_an_expression_is_a_catalogue_problem(write_bank):
+    broken = NEEDS_DEPTH.replace('requires: "depth > 1"', 'requires: "depth >"')
+    _, problems = load_bank([_fixture_bank(write_bank, broken)])
+    assert len(problems) == 1 and "needs_depth.requires='depth >': jinja syntax error" in str(problems[0])
