@@ -9,7 +9,8 @@ no other part of the generator needs to know that forms share a file.
 Templates that used to be twin files live on as aliases: a set generated before the merge names the old
 id, and `RENAMED` maps it to the merged template and the type it made.
 """
-TYPES = ("multichoice", "multiresponse", "numerical", "shortanswer", "truefalse")
+from torchquiz.record.schema import TYPES
+
 # What may differ between the forms of one template. The code, the answer source and the rule stay
 # shared on purpose: every form must ask the same question of torch, or it is a different template.
 OVERRIDABLE = ("title", "stem", "round", "distractors", "solution", "hint", "common_mistakes", "feedback", "params")
@@ -26,6 +27,8 @@ RENAMED = {
     "metrics.regression_error_numerical": ("metrics.regression_error", "numerical"),
     "constructor.recurrent_sizes_all": ("constructor.recurrent_sizes", "multiresponse"),
 }
+# (merged id, type) -> old id: that form keeps drawing its parameters under the old id, so a seed asks the
+# same question it asked before the merge (and a pre-merge set rebuilds with the same options).
 FORMER_ID = {form: old for old, form in RENAMED.items()}
 
 
