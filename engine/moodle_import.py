@@ -6,8 +6,8 @@ question record, with the misconception the chosen option or typed answer shows.
 Correctness is Moodle's mark when the Grades report is given (what the learner was told),
 else our grading by Moodle's rules; the two are compared and disagreements reported.
 
-Nothing is half-imported: every problem is found before the single write transaction,
-and any unmatched response refuses the whole file unless the caller accepts skipping them.
+Nothing is half-imported: the file is read inside one write transaction, and any problem
+(a broken row, unmatched responses unless the caller accepts skipping them) rolls it back.
 """
 import datetime
 import functools
@@ -31,7 +31,7 @@ class UnmatchedResponses(ReportError):
 
 @dataclass
 class MoodleImport:
-    """What an import did (or, with dry_run, would do)."""
+    """What an import did."""
     file: str
     attempts: int = 0              # finished attempts in the file
     imported: int = 0              # sessions written now
@@ -106,7 +106,8 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
                                        f"is not {record['id']}'s")
                 ok = False
                 continue
-            answers.append(_answer(result, record, slot, cell, attempt_marks.get(slot), slot_max, graded))
+            answers.append(_answer(result, attempt.row, record, slot, cell, attempt_marks.get(slot), slot_max,
+                                   graded))
         if ok:
             if not result.quiz:  # the quiz is named by the template each slot draws from
                 result.quiz = "moodle:" + digest([(a.slot, index.record(a.question_id)["template"])
@@ -152,7 +153,7 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
     return result
 
 
-def _answer(result, record, slot, cell, moodle_fraction, slot_max, graded):
+def _answer(result, row, record, slot, cell, moodle_fraction, slot_max, graded):
     if cell.response is None:
         result.blanks += 1
         return ExternalAnswer(record["id"], slot, None, None, mark=moodle_fraction)
@@ -161,6 +162,10 @@ def _answer(result, record, slot, cell, moodle_fraction, slot_max, graded):
         graded[key] = grade_cell(record, cell.response)
     verdict = graded[key]
     fraction = verdict.fraction if verdict else None
+    if verdict is None:  # matched question, but the response is none of its options: say so
+        decides = "Moodle's mark decides" if moodle_fraction is not None else "counted wrong"
+        result.notes.append(f"row {row}, question {slot}: response {_short(cell.response)!r} is none of "
+                            f"{record['id']}'s options; {decides}")
     if moodle_fraction is not None:
         # The Grades report rounds marks to 2 decimals of the slot's maximum: agreement within that.
         tolerance = 0.0051 / slot_max.get(slot, 1.0)

@@ -263,3 +263,12 @@ def test_the_learner_of_a_practice_file_comes_from_its_name_or_folder(tmp_path):
     folder.mkdir()
     assert learner_from_path(folder / "torchquiz-answers-0123456789abcdef.json") == "grace"
     assert learner_from_path(folder / "torchquiz-answers-0123456789abcdef (1).json") == "grace"
+
+
+def test_a_response_that_is_none_of_the_options_is_noted(store, tmp_path):
+    chosen = "Only the output layer changes: the recurrent weights are reused backwards, and a Linear merges the directions"
+    path = rewrite(tmp_path, "responses.csv", lambda t: t.replace(f'"{chosen}","A second', '"Something else","A second', 1))
+    result = import_moodle(store, path)
+    assert result.imported == 150
+    assert any(n.startswith("row 2, question 1: response 'Something else' is none of") and "counted wrong" in n
+               for n in result.notes)
