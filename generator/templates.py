@@ -7,7 +7,7 @@ from torchquiz.record.schema import LEVELS as DIFFICULTIES
 
 from .catalogue import bank_roots, load_misconceptions
 from .errors import GeneratorError, Problem, TemplateError, UnknownTemplate
-from .question_types import declared_types, form_data
+from .question_types import current_template_id, declared_types, form_data
 from .validate import template_problems
 from .yamlsource import load_yaml
 
@@ -136,7 +136,11 @@ def load_bank(bank_dirs=(), include_builtin=True, validate=True):
 
 
 def select_templates(templates, ids=(), families=()):
-    """The templates named by id or family (all of them when neither is given), sorted by id."""
+    """The templates named by id or family (all of them when neither is given), sorted by id.
+
+    A twin's old id names the template it merged into, so a stored question of a pre-merge set still
+    finds its template (near variants, `--template`)."""
+    ids = [current_template_id(name, templates) or name for name in ids]
     for name in ids:
         if name not in templates:
             raise UnknownTemplate(name, list(templates))

@@ -4,7 +4,7 @@ import json
 from torchquiz.generator.api import generate_set, load_templates, variant_jobs
 from torchquiz.generator.question_types import RENAMED
 from torchquiz.generator.settings import GenerationSettings
-from torchquiz.generator.templates import load_bank
+from torchquiz.generator.templates import load_bank, select_templates
 
 from conftest import torchquiz
 from test_templates import GOOD
@@ -79,6 +79,7 @@ def test_the_eight_merged_twins_make_both_types_and_old_ids_name_a_real_form():
     for old, (new, kind) in RENAMED.items():
         assert old not in templates and kind in templates[new].types, old
         assert templates[new].as_type(kind).type == kind
+        assert [t.id for t in select_templates(templates, [old])] == [new]  # a stored old id still finds it
 
 
 def test_one_seed_gives_each_type_its_own_question_with_a_distinct_content_hash():
