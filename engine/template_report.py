@@ -3,7 +3,9 @@ values make questions too easy, too hard or non-discriminating, and what to fix.
 
 Per template, from every stored answer (terminal, Moodle, practice page):
 - per level: questions, answers, facility, the calibrated difficulty, and Moodle's
-  discrimination index of its questions where a Moodle quiz asked them (attempt-weighted);
+  discrimination index of its questions where a Moodle quiz asked them (attempt-weighted),
+  besides the point-biserial correlation of right/wrong with the learners' ability estimates
+  (the only discrimination an adaptive terminal quiz allows: its learners see different items);
 - parameter effects on difficulty with 95% intervals (`param_effects`);
 - the misconceptions chosen most, as a share of the template's wrong answers;
 - items to fix: a label the data contradicts (b's 95% interval excludes its label's band and
@@ -15,6 +17,7 @@ from collections import Counter, defaultdict
 
 from torchquiz.engine.external_attempts import moodle_quiz_statistics
 from torchquiz.engine.irt import LABEL_PRIOR
+from torchquiz.engine.item_stats import point_biserial
 from torchquiz.engine.param_effects import fit_effects, label_se
 from torchquiz.engine.store import OVERALL
 
@@ -101,7 +104,9 @@ def _one_template(store, template, answers, discrimination):
         ys = [r[8] for rs in qs.values() for r in rs]
         weighted = [(discrimination[q][0], discrimination[q][1]) for q in qs if q in discrimination]
         total = sum(n for _, n in weighted)
+        pb = point_biserial(ys, [r[11] for rs in qs.values() for r in rs])
         levels.append({"level": level, "questions": len(qs), "answers": len(ys),
+                       "point_biserial": None if pb is None else round(pb, 3),
                        "facility": round(sum(ys) / len(ys), 3),
                        "b": round(sum(rs[0][6] * len(rs) for rs in qs.values()) / len(ys), 3),
                        "discrimination_index": round(sum(d * n for d, n in weighted) / total, 1) if total else None})
@@ -156,7 +161,9 @@ def render_text(data, width=100):
     for t in data["templates"]:
         lines += ["", f"{t['template']} — {t['title']}: {t['answers']} answers, facility {t['facility']:.0%}"]
         for lv in t["levels"]:
-            di = "   -" if lv["discrimination_index"] is None else f"{lv['discrimination_index']:4.0f}"
+            # Moodle's index where a Moodle quiz asked these questions; else right/wrong against ability
+            di = (f"{lv['discrimination_index']:4.0f}" if lv["discrimination_index"] is not None else
+                  "   -" if lv["point_biserial"] is None else f"r={lv['point_biserial']:+.2f}")
             lines.append(f"  {lv['level']:<6} {lv['questions']:>2} q {lv['answers']:>5} answers  facility "
                          f"{lv['facility']:4.0%}  b {lv['b']:+.2f}  discrimination {di}")
         eff = t["effects"]

@@ -79,7 +79,7 @@ def test_report_per_template_per_level(report, stores):
         assert [lv["level"] for lv in t["levels"]] == ["easy", "medium", "hard"]
         assert sum(lv["answers"] for lv in t["levels"]) == t["answers"] == 150
         assert len(t["questions"]) == 4 and all(0 < q["b_sd"] < 0.5 for q in t["questions"])
-        assert all(lv["discrimination_index"] is not None for lv in t["levels"])
+        assert all(lv["discrimination_index"] is not None and lv["point_biserial"] > 0 for lv in t["levels"])
         assert sum(m["count"] for m in t["misconceptions"]) <= t["wrong_answers"]
         for e in t["effects"]["effects"]:
             assert e["low"] < e["effect"] < e["high"] and e["sd"] > 0
