@@ -12,7 +12,8 @@ from torchquiz.record.jsonl import load_records
 def test_the_option_arrives_quoted_in_misconception_feedback():
     source = "{{ wrong }} gets the cost the wrong way round; the key is {{ key }}."
     text = _feedback(source, {"wrong": "Run both directions, then average.", "key": "(4, 7, 6)"})
-    assert text == "“Run both directions, then average.” gets the cost the wrong way round; the key is (4, 7, 6)."
+    # The quotation drops its full stop inside the sentence (issue 12): no "….” gets".
+    assert text == "“Run both directions, then average” gets the cost the wrong way round; the key is (4, 7, 6)."
     assert quote_option("(11, 7, 7)") == "“(11, 7, 7)”"
 
 
@@ -28,5 +29,5 @@ def test_no_generated_feedback_splices_an_option_in_bare_or_quotes_it_twice(tmp_
             feedback, text = wrong["feedback"], wrong["text"]
             assert not feedback.startswith(text), (record["id"], feedback)
             assert "““" not in feedback and "””" not in feedback, (record["id"], feedback)
-            quoted += quote_option(text) in feedback
+            quoted += quote_option(text) in feedback or quote_option(text.removesuffix(".")) in feedback
     assert quoted > 50  # most misconception feedback opens by quoting its option
