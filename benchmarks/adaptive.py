@@ -8,7 +8,7 @@ the same U matrix (../shared/adaptive-sim.md):
   max-info CAT + EAP, labels      the same with b = -1/0/+1 by label, a = 1
   random order, EAP, labels       unseen items in random order
 then the issue-9 targets checked against this run.  Sections can run as separate processes
-(--sections), each printing its own rows:
+(--sections), each printing its own rows (TMPDIR=/dev/shm keeps the stores in memory):
 
     .venv/bin/python benchmarks/adaptive.py --world v2 [--learners 2000] [--sections engine,rho,cold,reference]
 
@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+import torchquiz.engine.calibration  # noqa: F401  (imported lazily by refits: load it before edits can land)
 from torchquiz.engine.irt import LABEL_PRIOR, eap
 from torchquiz.engine.simulate import COLD_LENGTH, LENGTH, RunLog, metrics, run
 from torchquiz.engine.worlds import SEED, World, build_world
@@ -153,8 +154,8 @@ def main(argv=None) -> int:
     parser.add_argument("--world", choices=("v1", "v2"), default="v1")
     parser.add_argument("--learners", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--sections", default="engine,rho,cold,reference",
-                        help="comma-separated: engine, rho, cold, reference")
+    parser.add_argument("--sections", default="engine,rho,cold,coldrho,reference",
+                        help="comma-separated: engine, rho, cold, coldrho, reference")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     print(f"adaptive-sim-{args.world} · {args.learners} learners · seed {args.seed} · "
@@ -167,6 +168,7 @@ def main(argv=None) -> int:
         engine_rows(args.world, args.learners, args.seed, 0.6, checks)
     if "cold" in sections:
         cold_rows(args.world, args.learners, args.seed, None, checks)
+    if "coldrho" in sections:
         cold_rows(args.world, args.learners, args.seed, 0.6, checks)
     if "reference" in sections:
         reference_rows(args.world, args.learners, args.seed, LENGTH)

@@ -1,10 +1,12 @@
-"""Store and quiz-session speed on a large bank: recording an attempt, choosing the next question.
+"""Store and quiz-session speed on a large bank: recording an attempt, choosing the next question,
+and (--refit) the pooled calibration's refit as the store grows to 10^6 attempts.
 
 Targets (issue 4): recording an attempt <= 5 ms; next-question selection p99 <= 20 ms
 from a DB holding 100,000 questions. Everything is measured end to end through the
 real store on a real SQLite file (WAL, synchronous=NORMAL), in one run:
 
     .venv/bin/python benchmarks/store.py [--questions 100000] [--answers 300]
+    .venv/bin/python benchmarks/store.py --refit [--attempts 10000,100000,1000000]
 """
 import argparse
 import os
@@ -16,6 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import numpy as np  # noqa: E402
 
 from torchquiz.engine import progress  # noqa: E402
 from torchquiz.record.grading import grade  # noqa: E402
@@ -49,11 +53,70 @@ def build(path, count):
     return stored, time.perf_counter() - started
 
 
+def add_attempts(store, item_ids, true_b, count, first_learner, rng):
+    """`count` answers by new learners (20 each, one finished session each), 2PL with a = 1.3."""
+    learners = count // 20
+    ids = np.arange(first_learner, first_learner + learners)
+    theta = rng.normal(size=learners)
+    picks = np.array([rng.choice(len(item_ids), 20, replace=False) for _ in range(learners)])
+    correct = rng.random(picks.shape) < 1 / (1 + np.exp(-1.3 * (theta[:, None] - true_b[picks])))
+    stamp = "2026-01-01T00:00:00Z"
+    with store.write() as conn:
+        conn.executemany("INSERT INTO learners (id, name, created_at) VALUES (?, ?, ?)",
+                         [(int(i), f"sim{i}", stamp) for i in ids])
+        conn.executemany("INSERT INTO sessions (id, learner_id, status, length, target, filters, seed, pending, "
+                         "started_at) VALUES (?, ?, 'finished', 20, 0.7, '{}', 0, '[]', ?)",
+                         [(int(i), int(i), stamp) for i in ids])
+        conn.executemany("INSERT INTO attempts (session_id, learner_id, question_id, position, correct, skipped, "
+                         "answered_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                         [(int(ids[l]), int(ids[l]), item_ids[picks[l, k]], k + 1, int(correct[l, k]), stamp)
+                          for l in range(learners) for k in range(20)])
+        conn.execute("UPDATE items SET n_seen = (SELECT count(*) FROM attempts a WHERE a.question_id = items.question_id)")
+    return first_learner + learners
+
+
+def refit_growth(sizes, templates=500):
+    """Time the quiz's scheduled refit (warm start, REFIT_ITERATIONS) and a full `calibrate`
+    at each store size: a template bank of templates x 3 levels x 10 variants."""
+    rng = np.random.default_rng(9)
+    base = rng.normal(0, 0.45, templates)
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "refit.db") as store:
+        records = [shape_question(n, template=f"t{n // 30}", difficulty=LABELS[(n // 10) % 3],
+                                  topic=TOPICS[(n // 30) % len(TOPICS)]) for n in range(templates * 30)]
+        store.add_questions(records)
+        item_ids = [r["id"] for r in records]
+        true_b = np.array([base[n // 30] + 1.1 * ((n // 10) % 3 - 1) + rng.normal(0, 0.2) for n in range(len(records))])
+        print(f"refit: {len(item_ids)} questions ({templates} templates x 3 levels x 10 variants), "
+              f"load average {os.getloadavg()[0]:.1f}")
+        print(f"{'attempts':>10} {'scheduled refit':>16} {'full calibrate':>15} {'b RMSE':>7}")
+        done, learner, previous = 0, 1, None
+        for size in sizes:
+            learner = add_attempts(store, item_ids, true_b, size - done, learner, rng)
+            done = size
+            started = time.perf_counter()
+            progress.calibrate(store, iterations=progress.REFIT_ITERATIONS)
+            scheduled = time.perf_counter() - started
+            started = time.perf_counter()
+            progress.calibrate(store)
+            full = time.perf_counter() - started
+            fitted = dict(store.conn.execute("SELECT question_id, b FROM items"))
+            rmse = float(np.sqrt(np.mean([(fitted[q] - b) ** 2 for q, b in zip(item_ids, true_b)])))
+            growth = "" if previous is None else \
+                f"   growth exponent {np.log(scheduled / previous[1]) / np.log(size / previous[0]):.2f}"
+            print(f"{size:>10,} {scheduled:>15.1f}s {full:>14.1f}s {rmse:>7.3f}{growth}", flush=True)
+            previous = (size, scheduled)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--answers", type=int, default=300, help="answers timed (one session)")
+    parser.add_argument("--refit", action="store_true", help="time refits as attempts grow, instead")
+    parser.add_argument("--attempts", default="10000,100000,1000000", help="store sizes for --refit")
     args = parser.parse_args()
+    if args.refit:
+        refit_growth([int(n) for n in args.attempts.split(",")])
+        return
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
