@@ -34,7 +34,7 @@ SHORT_HELP = {
     "stats": "Item statistics: facility, discrimination, label check.",
     "calibrate": "Refit item difficulties from the stored attempts.",
     "import": "Import answers from Moodle quiz reports and HTML practice files.",
-    "simulate": "Run the adaptive-sim-v1 benchmark against the engine.",
+    "simulate": "Run the adaptive-sim benchmark (v1 or v2) through real quizzes.",
 }
 
 

@@ -112,7 +112,8 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
 def calibrate(db_path):
     """Refit every question's difficulty from all stored attempts, with its label as the prior.
 
-    The quiz also does this by itself whenever 500 new answers have arrived.
+    Each template's variants pool what they learn (template + level + variant). The quiz also
+    refits by itself: after each of the first learners, then whenever the answers grew by 5%.
 
     \b
     Examples:
