@@ -6,7 +6,6 @@ terminal's palette is chosen to be readable on its own background, dark or light
 bold, magenta, cyan, green and red, which every common palette shows on either background.
 """
 import re
-import shlex
 
 from rich.style import Style
 from rich.text import Text
@@ -102,22 +101,3 @@ def code_block(code, width, color):
             out.append("\n")
     out.rstrip()
     return out
-
-
-def command_line(*args, db=None, learner=None):
-    """A `torchquiz ...` command that runs as printed: it keeps the --db and --learner that
-    this run was given, so copying it reaches the same store and the same learner."""
-    words = ["torchquiz", *args]
-    if learner and "--learner" not in words:
-        words += ["--learner", learner]
-    if db and "--db" not in words:
-        words += ["--db", str(db)]
-    return " ".join(shlex.quote(str(w)) for w in words)
-
-
-def with_pins(line, db=None, learner=None):
-    """A suggestion line ending in a `torchquiz ...` command, with the run's --db/--learner added."""
-    head, sep, command = line.partition("torchquiz ")
-    if not sep:
-        return line
-    return head + command_line(*shlex.split(command), db=db, learner=learner)

@@ -12,7 +12,8 @@ import time
 from rich.console import Console
 from rich.text import Text
 
-from torchquiz.engine.terminal_text import code_block, command_line, record_text, with_pins
+from torchquiz.engine.commands import command_line, with_pins
+from torchquiz.engine.terminal_text import code_block, record_text
 from torchquiz.record.grading import LETTERS, Malformed, grade
 
 QUIT, DONE = "quit", "done"
