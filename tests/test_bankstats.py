@@ -63,6 +63,14 @@ def test_variety_is_judged_against_the_parameter_space_and_truefalse_has_two_key
     assert flags_for(_stats(type="truefalse", distinct_answers=1, positions=[30, 0], position_p=1e-8)) != []
 
 
+def test_variety_is_judged_relative_to_the_seeds_asked():
+    few = dict(attempted=5, generated=5, positions=[2, 1, 1, 1], position_p=0.9)
+    assert flags_for(_stats(distinct_answers=4, **few)) == []  # one repeat in 5 draws is chance, not a flaw
+    assert any("low variety: 2 distinct keys (with their options) < 3" in f
+               for f in flags_for(_stats(distinct_answers=2, **few)))
+    assert any("< 5" in f for f in flags_for(_stats(distinct_answers=4)))  # 30 seeds still ask for 5
+
+
 def test_position_bias_is_not_judged_on_a_small_sample():
     assert flags_for(_stats(attempted=10, generated=10, positions=[8, 1, 1, 0], position_p=0.001)) == []
 
