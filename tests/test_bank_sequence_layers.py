@@ -176,6 +176,18 @@ def test_a_warning_is_recorded_every_time_a_snippet_warns():
     assert "warnings" not in run_snippet("print(3)").as_record()
 
 
+def test_the_exported_run_block_shows_the_warning():
+    from torchquiz.exports.text import run_html
+
+    record = {"run": {"stdout": "(2, 3)\n", "exception": None, "message": None,
+                      "warnings": [{"category": "UserWarning", "message": "dropout expects num_layers > 1"}]}}
+    html = run_html(record)
+    # HTML and Moodle show what the code did: the warning (escaped) before what it printed.
+    assert "Running it warns:" in html and "UserWarning: dropout expects num_layers &gt; 1" in html
+    assert html.index("warns") < html.index("prints")
+    assert "warns" not in run_html({"run": {"stdout": "(2, 3)\n", "exception": None, "message": None}})
+
+
 def test_dropout_on_one_layer_has_a_warning_as_its_key():
     from torchquiz.generator.catalogue import load_misconceptions
     from torchquiz.generator.snippets import CachedRunner
