@@ -83,6 +83,10 @@ def serve(settings, protocol):
     import torch
 
     torch.set_num_threads(1)  # tiny tensors: threads cost more than they give, and workers run side by side
+    # torch's C++ warn-once warnings (e.g. an LSTM with proj_size on oneDNN) fire only in the first snippet of a
+    # process that hits them; which snippet that is depends on how jobs fell to workers, and a recorded warning
+    # is part of the record. Warning every time keeps the set the same for any number of workers.
+    torch.set_warn_always(True)
     try:
         device = resolve_device(torch, settings.device)
     except ValueError as exc:
