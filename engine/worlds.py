@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from torchquiz.record.schema import LEVELS
+
 SEED = 20240607
 N_ITEMS = 600
 N_LEARNERS = 2000
 N_TOPICS = 6
-LABEL_NAMES = ("easy", "medium", "hard")
+LABEL_NAMES = LEVELS  # the record schema's levels, in order of difficulty
 WORLDS = ("v1", "v2")
 
 

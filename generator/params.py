@@ -127,11 +127,10 @@ def sample_params(specs, rng, pins=None):
 
 
 def _did_you_mean(value, known):
-    import difflib
+    from torchquiz.record.suggest import did_you_mean
 
-    close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1, cutoff=0.5)
-    close = close or [k for k in map(str, known) if k.lower() == str(value).lower()]
-    return f". Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(value, known)
+    return f".{hint}" if hint else ""
 
 
 def check_pin(name, spec, value):
