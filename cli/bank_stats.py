@@ -25,8 +25,8 @@ def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, 
     """Stress-test the bank: per template, variety of keys, duplicates, correct position, misconceptions, failures.
 
     Each template is generated over --seeds seeds. A template is FLAGGED when it has failures, fewer
-    distinct keys (a key with its set of options counts as one) than min(5, its parameter space, the
-    variants built), more than 50% duplicate variants, or (with at least
+    distinct keys (a key with its set of options counts as one) than min(5, its parameter space,
+    60% of the variants built), more than 50% duplicate variants, or (with at least
     20 questions) a biased correct position: a chi-square p-value below 0.001 against a uniform placement,
     or more than half of the right options at one position. It is also flagged, per level, for a FALSE
     LABEL: a wrong option whose misconception's precondition (`when`, `requires`) is untrue of its
@@ -40,14 +40,13 @@ def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, 
       torchquiz bank stats --family packing --json
       torchquiz bank stats --template metrics.threshold --show-failures
     """
-    from torchquiz.generator.api import generate_set, load_templates
+    from torchquiz.generator.api import generate_set, load_selected
     from torchquiz.generator.bankstats import bank_stats, format_table
     from torchquiz.generator.catalogue import load_misconceptions
-    from torchquiz.generator.templates import select_templates
 
     started = time.monotonic()
     with user_errors():
-        chosen = select_templates(load_templates(settings), templates, families)
+        chosen = load_selected(settings, templates, families)
         if difficulty != "mixed":
             chosen = [t for t in chosen if difficulty in t.levels]
         result = generate_set(settings, templates=[t.id for t in chosen], difficulty=difficulty, count=seeds,

@@ -82,12 +82,15 @@ def make_command(fmt):
     """The `torchquiz export NAME` command for one registry Format."""
     def command(set_path, output, **options):
         try:
+            if not output.parent.is_dir():  # before any work
+                raise click.ClickException(f"{output}: directory {output.parent} does not exist")
             records = _load(set_path)
             files = fmt.builder()(records, **options)
             files = files if isinstance(files, list) else [files]
-            paths = numbered_paths(output, len(files))
-            if not output.parent.is_dir():
-                raise click.ClickException(f"{output}: directory {output.parent} does not exist")
+            # A file that names its part (exam versions: "A", "B", ..., "key") is named by it.
+            paths = [output.with_name(f"{output.stem}-{content.part}{output.suffix}")
+                     if getattr(content, "part", None) else path
+                     for path, content in zip(numbered_paths(output, len(files)), files)]
             for path, content in zip(paths, files):
                 _write(path, content)
         except (ExportError, RecordError) as exc:

@@ -7,7 +7,7 @@ import click
 from torchquiz.record.schema import LEVELS, TYPES
 from torchquiz.record.suggest import did_you_mean
 
-from .options import generation_options, progress_reporter, user_errors, write_atomically
+from .options import check_output, generation_options, progress_reporter, user_errors, write_atomically
 
 
 @click.command()
@@ -20,9 +20,10 @@ from .options import generation_options, progress_reporter, user_errors, write_a
 @click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
               help="Only questions of this type (repeatable); a template that makes several types makes each.")
 @generation_options()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="Write the set here as JSON Lines ('-' for stdout).")
-def generate(families, templates, difficulty, count, seed, types, settings, output):
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def generate(families, templates, difficulty, count, seed, types, settings, output, force):
     """Generate a question set: every key and wrong option comes from running torch.
 
     The set is JSON Lines, one question record per line; the record is defined by the schema
@@ -38,6 +39,8 @@ def generate(families, templates, difficulty, count, seed, types, settings, outp
     from torchquiz.generator.api import generate_set
     from torchquiz.record.jsonl import jsonl_text
 
+    if output != "-":
+        check_output(output, force)  # before the work, not after it
     started = time.monotonic()
     with user_errors():
         result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
@@ -119,13 +122,11 @@ def preview(template, seed, difficulty, pairs, as_json, kind, settings):
     """
     import json
 
-    from torchquiz.generator.api import load_templates, run_jobs
-    from torchquiz.generator.templates import select_templates
+    from torchquiz.generator.api import load_selected, run_jobs
 
     pins = _parse_pins(pairs)
     with user_errors():
-        loaded = load_templates(settings)
-        chosen = select_templates(loaded, [template])[0].as_type(kind)
+        chosen = load_selected(settings, [template])[0].as_type(kind)
         level = difficulty or chosen.levels[0]
         unknown = sorted(set(pins) - set(chosen.params))
         if unknown:

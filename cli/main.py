@@ -41,6 +41,17 @@ SHORT_HELP = {
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when it is invoked."""
 
+    def invoke(self, ctx):
+        # Every OS error a command meets (a full disk, a file it may not write, /proc) is one
+        # line, `Error: PATH: reason`, exit code 1: never a traceback (issue 12).
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+
     def __init__(self, *args, lazy_commands=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy_commands = lazy_commands or {}

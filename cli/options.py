@@ -102,6 +102,43 @@ def progress_reporter(label, enabled=None):
     return on_progress
 
 
+def check_output(path, force=False):
+    """Check before any work that `path` can be written: its folder exists and takes a new file,
+    and an existing file is replaced only with --force. A set can take minutes to generate, and
+    finding out afterwards that it cannot be written wastes them (issue 12)."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.ClickException(f"{path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise click.ClickException(f"{path} is a folder: name a file to write")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot write in {folder}: {exc.strerror or exc}") from None
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists: add --force to overwrite it")
+
+
+@contextlib.contextmanager
+def json_errors(as_json):
+    """With --json, an error is JSON too ({"error": "..."} on stdout, exit code 1): a script that
+    asked for JSON can always parse what it gets."""
+    try:
+        yield
+    except click.ClickException as exc:
+        if not as_json:
+            raise
+        import json
+
+        click.echo(json.dumps({"error": exc.format_message()}))
+        sys.exit(exc.exit_code)
+
+
 def write_atomically(path, text):
     """Write `text` to `path` via a temporary file in the same directory: a crash or Ctrl-C leaves
     the old file or none, never half of one. The file gets the usual permissions (0666 & ~umask)."""

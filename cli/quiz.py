@@ -1,4 +1,5 @@
 """`torchquiz quiz`: an adaptive quiz in the terminal, from the questions in the store."""
+import contextlib
 import os
 import sys
 
@@ -45,11 +46,26 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
       torchquiz quiz --learner ada --resume
       torchquiz quiz --topic lstm --topic packing --family shape
     """
+    from torchquiz.engine.commands import command_line
+    from torchquiz.engine.live_quiz import live_quiz
+
+    store = open_store(db_path)
+    resume_hint = command_line("quiz", "--learner", learner, "--resume", db=db_path)  # runs as printed
+    with contextlib.ExitStack() as running:
+        # Held from before the session opens until the quiz ends: a second quiz for this learner
+        # would otherwise abandon the open session under the first one (issue 12).
+        with store_errors():
+            running.enter_context(live_quiz(store.path, learner, resume_hint))
+        _run_quiz(store, learner, topics, families, length, resume, target, seed, settings, generate, db_path,
+                  resume_hint)
+
+
+def _run_quiz(store, learner, topics, families, length, resume, target, seed, settings, generate, db_path,
+              resume_hint):
     from torchquiz.engine.near_variants import NearVariantMaker
     from torchquiz.engine.session import QuizSession
     from torchquiz.engine.tui import QUIT, QuizUI, play
 
-    store = open_store(db_path)
     maker = NearVariantMaker(store.path, settings) if generate else None
     with store_errors():
         if resume:
@@ -61,7 +77,6 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
                                         target=target, seed=seed, near_variants=maker)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     ui = QuizUI(sys.stdin, sys.stdout, color=color, db=db_path, learner=learner)
-    resume_hint = ui.command("quiz", "--learner", learner, "--resume")  # runs as printed: keeps --db
     try:
         with store_errors():
             outcome = play(session, ui)

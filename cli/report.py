@@ -3,8 +3,12 @@ import json
 
 import click
 
-from torchquiz.cli.options import db_option, store_errors
+from torchquiz.cli.options import db_option, json_errors, store_errors
 from torchquiz.cli.store import default_learner, open_store
+
+
+def _count(n, one, many):
+    return f"{n} {one if n == 1 else many}"
 
 
 @click.command()
@@ -21,18 +25,20 @@ def report(learner, as_json, db_path):
       torchquiz report --learner ada --json
       torchquiz report --learner ada --db class.db
     """
+    from torchquiz.engine.commands import command_line
     from torchquiz.engine.report import mastery_bar, progress_report
 
-    store = open_store(db_path)
-    with store_errors():
-        data = progress_report(store, learner).as_dict()
+    with json_errors(as_json):  # --json gives JSON, errors included
+        store = open_store(db_path)
+        with store_errors():
+            data = progress_report(store, learner).as_dict()
     if data["unfinished_quiz"]:
-        data["unfinished_quiz"]["resume"] = f"torchquiz quiz --learner {learner} --resume"
+        data["unfinished_quiz"]["resume"] = command_line("quiz", "--learner", learner, "--resume", db=db_path)
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"Learner {data['learner']}: {data['correct']}/{data['answered']} answers correct "
-               f"in {data['sessions']} quiz(zes), {data['skipped']} skipped.")
+               f"in {_count(data['sessions'], 'quiz', 'quizzes')}, {data['skipped']} skipped.")
     if data["unfinished_quiz"]:
         u = data["unfinished_quiz"]
         click.echo(f"Unfinished quiz: {u['done']} of {u['length']} done. Continue with: {u['resume']}")
@@ -41,7 +47,7 @@ def report(learner, as_json, db_path):
     width = max(len(r["topic"]) for r in rows)
     for r in rows:
         click.echo(f"  {r['topic']:<{width}}  {r['mean']:+.2f} ± {r['sd']:.2f}  {mastery_bar(r['mastery'])} "
-                   f"{r['mastery']:4.0%}  ({r['n']} answers)")
+                   f"{r['mastery']:4.0%}  ({_count(r['n'], 'answer', 'answers')})")
     if data["misconceptions"]:
         click.echo("\nTop misconceptions:")
         for m in data["misconceptions"][:5]:

@@ -20,10 +20,25 @@ def default_learner():
         return "learner"
 
 
-def open_store(db_path):
+def check_db_folder(db_path):
+    """A --db (or $TORCHQUIZ_DB) whose folder does not exist is an error; the folder is never made."""
+    from pathlib import Path
+
+    if db_path:
+        path = Path(db_path).expanduser()
+        if not path.parent.is_dir():
+            raise click.ClickException(f"--db {path}: folder {path.parent} does not exist (nothing was created)")
+
+
+def open_store(db_path, create=False):
+    """The store at --db (or $TORCHQUIZ_DB, or the default place). Only `bank build` and `bank import`
+    create one (create=True); no command creates a folder that --db names, so a mistyped --db is
+    an error that leaves nothing behind (issue 12)."""
     from torchquiz.engine.store import Store
+
+    check_db_folder(db_path)
     with store_errors():
-        return Store.open(db_path)
+        return Store.open(db_path, create=create)
 
 
 @click.command("import")
@@ -45,6 +60,7 @@ def import_set(set_path, skip_bad, db_path):
     """
     from torchquiz.record.jsonl import read_set  # the one reader of set files
 
+    check_db_folder(db_path)  # a --db that cannot be is found before the set is read
     with record_errors():
         entries, problems = read_set(set_path)
     records = [record for _, record in entries]
@@ -53,7 +69,7 @@ def import_set(set_path, skip_bad, db_path):
     if problems and not skip_bad:
         raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing imported "
                                    "(fix them, or use --skip-bad)")
-    store = open_store(db_path)
+    store = open_store(db_path, create=True)
     with store_errors():
         added, duplicates = store.add_questions(records)
     click.echo(f"Imported {added} question(s) into {store.path}"
@@ -80,7 +96,7 @@ def build(count, families, templates, seed, settings, db_path):
     """
     from torchquiz.generator.api import generate_set
 
-    store = open_store(db_path)
+    store = open_store(db_path, create=True)
     with user_errors():
         result = generate_set(settings, templates=templates, families=families, count=count, seed=seed,
                               on_progress=progress_reporter("Generating"))

@@ -67,6 +67,28 @@ def load_templates(settings=None):
     return templates
 
 
+def load_selected(settings=None, ids=(), families=()):
+    """The templates named by id or family (all when neither is given). A broken template file fails
+    only a selection that may include it: every template, its family (the folder it lies in, as the
+    bank is laid out), or an id no sound template has (it may be the broken one's). Any other
+    command runs; the failing ones raise a TemplateError naming file:line (issue 12)."""
+    from pathlib import Path
+
+    from .templates import current_template_id
+
+    settings = settings or GenerationSettings()
+    templates, problems = load_bank(settings.bank_dirs, settings.include_builtin)
+    unknown_id = any(name not in templates and current_template_id(name, templates) is None for name in ids)
+
+    def may_be_selected(problem):
+        return (not ids and not families) or unknown_id or Path(problem.path).parent.name in families
+
+    relevant = [problem for problem in problems if not templates or may_be_selected(problem)]
+    if relevant:
+        raise TemplateError(relevant)
+    return select_templates(templates, ids, families)
+
+
 def bank_problems(settings=None, path=None):
     """Every problem in the bank, or in one extra bank folder or template file (`path`), at once."""
     from pathlib import Path
@@ -140,8 +162,7 @@ def generate_set(settings=None, *, templates=None, families=None, difficulty="mi
     settings = settings or GenerationSettings()
     with WorkerPool(settings) as pool:
         # The workers import torch meanwhile: loading and validating the bank here costs no wall time.
-        loaded = load_templates(settings)
-        chosen = select_templates(loaded, templates or (), families or ())
+        chosen = load_selected(settings, templates or (), families or ())
         jobs = variant_jobs(chosen, count, seed, difficulty, pins, types)
         return collect(pool, jobs, on_progress, trace)
 

@@ -1,0 +1,140 @@
+"""The CLI's bad-input table (issue 12): each case gives its one-line error, or does the right thing.
+
+Every case runs the real command in a subprocess, the way a user runs it. A case names its
+arguments (with {tmp}, {db} and {bank} filled in), the exit code, what must be on the first
+line of the error or in the output, and what must not exist afterwards. Cases that would
+write or generate check their paths before doing any work, so they finish in seconds.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from torchquiz.engine import progress
+from torchquiz.engine.store import Store
+from quiz_fixtures import shape_question
+
+TORCHQUIZ = str(Path(sys.executable).parent / "torchquiz")
+BROKEN_TEMPLATE = "id: broken.thing\ntitle: Broken\nfamily: shape\nparams:\n  a: {int: [1, 3]\n  b: 2\n"
+
+
+def run(args, cwd, env=None):
+    started = time.monotonic()
+    result = subprocess.run([TORCHQUIZ, *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+                            env={**os.environ, "TORCHQUIZ_DB": "", **(env or {})}, stdin=subprocess.DEVNULL)
+    return result, time.monotonic() - started
+
+
+@pytest.fixture
+def places(tmp_path, db, write_bank):
+    """A store with a learner 'ada', a set with two bad lines, a bank with one broken template."""
+    with Store.open(db) as store:
+        progress.learner_id(store, "ada")
+    lines = ['{"not": "a question"}', "{broken json", json.dumps(shape_question(1))]
+    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "good.jsonl").write_text(json.dumps(shape_question(2)) + "\n")
+    (tmp_path / "exists.jsonl").write_text("keep me\n")
+    bank = write_bank({"shape/broken.yaml": BROKEN_TEMPLATE})
+    return {"tmp": tmp_path, "db": db, "bank": bank}
+
+
+# (id, arguments, exit code, text the output must hold, paths that must not exist afterwards)
+CASES = [
+    ("quiz-db-folder-missing", ["quiz", "--db", "{tmp}/nowhere/x.db", "--no-generate"], 1,
+     "folder {tmp}/nowhere does not exist", ["{tmp}/nowhere"]),
+    ("quiz-db-missing", ["quiz", "--db", "{tmp}/typo.db", "--no-generate"], 1,
+     "no torchquiz database at {tmp}/typo.db", ["{tmp}/typo.db"]),
+    ("report-db-missing", ["report", "--learner", "ada", "--db", "{tmp}/typo.db"], 1,
+     "no torchquiz database at {tmp}/typo.db", ["{tmp}/typo.db"]),
+    ("import-db-folder-missing", ["bank", "import", "{tmp}/exists.jsonl", "--db", "{tmp}/nowhere/x.db"], 1,
+     "folder {tmp}/nowhere does not exist", ["{tmp}/nowhere"]),
+    ("report-unknown-learner-json", ["report", "--learner", "nobody", "--json", "--db", "{db}"], 1,
+     '{{"error": "no learner named \'nobody\'', []),
+    ("report-unknown-learner-names-nobody-else", ["report", "--learner", "nobody", "--db", "{db}"], 1,
+     "Error: no learner named 'nobody'", []),
+    ("generate-output-folder-missing", ["generate", "--count", "1", "-o", "{tmp}/nowhere/set.jsonl"], 1,
+     "folder {tmp}/nowhere does not exist", ["{tmp}/nowhere"]),
+    ("generate-output-exists", ["generate", "--count", "1", "-o", "{tmp}/exists.jsonl"], 1,
+     "{tmp}/exists.jsonl exists: add --force to overwrite it", []),
+    ("generate-output-not-writable", ["generate", "--count", "1", "-o", "/proc/version"], 1,
+     "Error: /proc/version", []),
+    ("export-output-folder-missing", ["export", "html", "{tmp}/good.jsonl", "-o", "{tmp}/nowhere/q.html"], 1,
+     "{tmp}/nowhere", ["{tmp}/nowhere"]),
+    ("export-every-bad-line", ["export", "html", "{tmp}/bad.jsonl", "-o", "{tmp}/q.html"], 1,
+     "bad.jsonl:2:", ["{tmp}/q.html"]),
+    ("import-every-bad-line", ["bank", "import", "{tmp}/bad.jsonl", "--db", "{db}"], 1, "bad.jsonl:2:", []),
+    ("param-outside-choices", ["preview", "shape.recurrent_output", "--param", "layer=Rnn"], 1,
+     "--param layer='Rnn' is not one of the template's choices", []),
+    ("broken-template-named-with-file-and-line", ["generate", "--bank", "{bank}", "--template", "broken.thing",
+                                                  "--count", "1", "-o", "{tmp}/b.jsonl"], 1,
+     "broken.yaml:", ["{tmp}/b.jsonl"]),
+]
+
+
+def fill(text, places):
+    return text.format(**{k: str(v) for k, v in places.items()})
+
+
+@pytest.mark.parametrize("name, args, code, expected, absent", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_gives_one_line_error(places, name, args, code, expected, absent):
+    result, seconds = run([fill(a, places) for a in args], cwd=places["tmp"])
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output
+    assert fill(expected, places) in output, output
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if line.startswith("Error:")]
+    if not name.endswith("json"):
+        assert len(errors) >= 1 and len(errors[0]) > 10, output
+    for path in absent:
+        assert not Path(fill(path, places)).exists(), path
+    if name.startswith("report"):
+        assert "ada" not in output  # never another learner's name
+    if name.startswith("generate-output"):
+        assert seconds < 20, seconds  # checked before any generation
+    if name.endswith("json"):
+        assert json.loads(result.stdout)["error"].startswith("no learner named")
+    if name.endswith("bad-line"):
+        assert "bad.jsonl:1:" in output and "bad.jsonl:2:" in output  # every bad line, not the first only
+
+
+def test_export_and_import_describe_a_bad_line_in_the_same_words(places):
+    exported, _ = run(["export", "html", str(places["tmp"] / "bad.jsonl"), "-o", str(places["tmp"] / "q.html")],
+                      places["tmp"])
+    imported, _ = run(["bank", "import", str(places["tmp"] / "bad.jsonl"), "--db", str(places["db"])], places["tmp"])
+    def lines(text):  # each bad line as described, whether or not "Error: " leads the first
+        described = [line.removeprefix("Error: ") for line in text.splitlines()]
+        return sorted(line for line in described if re.match(r"\S*bad\.jsonl:\d+: ", line))
+    assert lines(exported.stdout + exported.stderr) == lines(imported.stdout + imported.stderr) != []
+
+
+def test_a_broken_template_does_not_block_other_families(places):
+    result, _ = run(["generate", "--bank", str(places["bank"]), "--family", "metrics", "--count", "1",
+                     "--workers", "1", "-o", str(places["tmp"] / "metrics.jsonl")], places["tmp"])
+    assert result.returncode == 0, result.stderr
+    assert (places["tmp"] / "metrics.jsonl").read_text().count("\n") > 3
+
+
+def test_a_second_live_quiz_for_the_same_learner_is_refused(tmp_path, db):
+    env = {**os.environ, "TERM": "dumb"}
+    env.pop("TORCHQUIZ_DB", None)
+    first = pexpect.spawn(TORCHQUIZ, ["quiz", "--db", str(db), "--learner", "ada", "--length", "3", "--no-generate"],
+                          env=env, encoding="utf-8", timeout=30, dimensions=(40, 100))
+    try:
+        first.expect(r"Answer \(")
+        second, _ = run(["quiz", "--db", str(db), "--learner", "ada", "--no-generate"], tmp_path)
+        assert second.returncode == 1
+        assert f"ada already has a quiz running on this store (process {first.pid}" in second.stderr
+        assert f"torchquiz quiz --learner ada --resume --db {db}" in second.stderr
+        other, _ = run(["quiz", "--db", str(db), "--learner", "bea", "--length", "1", "--no-generate"], tmp_path)
+        assert "already has a quiz running" not in other.stderr  # other learners are not held up
+    finally:
+        first.sendline("q")
+        first.expect(pexpect.EOF)
+    with Store.open(db) as store:  # the first quiz's session is still its own, open to resume
+        assert progress.open_session(store, progress.learner_id(store, "ada", create=False)) is not None
