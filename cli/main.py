@@ -41,16 +41,29 @@ SHORT_HELP = {
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when it is invoked."""
 
+    def parse_args(self, ctx, args):
+        ctx.meta["torchquiz.json"] = "--json" in args  # whatever the subcommand, errors follow it
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         # Every OS error a command meets (a full disk, a file it may not write, /proc) is one
-        # line, `Error: PATH: reason`, exit code 1: never a traceback (issue 12).
+        # line, `Error: PATH: reason`, exit code 1: never a traceback. A command asked for --json
+        # answers in JSON even when it fails: {"error": "..."} on stdout (issue 12).
         try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+            try:
+                return super().invoke(ctx)
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                where = f"{exc.filename}: " if exc.filename else ""
+                raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+        except click.ClickException as exc:
+            if not ctx.meta.get("torchquiz.json"):
+                raise
+            import json
+
+            click.echo(json.dumps({"error": exc.format_message()}))
+            ctx.exit(exc.exit_code)
 
     def __init__(self, *args, lazy_commands=None, **kwargs):
         super().__init__(*args, **kwargs)
