@@ -75,6 +75,8 @@ CASES = [
     ("import-every-bad-line", ["bank", "import", "{tmp}/bad.jsonl", "--db", "{db}"], 1, "bad.jsonl:2:", []),
     ("param-outside-choices", ["preview", "shape.recurrent_output", "--param", "layer=Rnn"], 1,
      "--param layer='Rnn' is not one of the template's choices", []),
+    ("reproduce-keeps-every-pin", ["preview", "shape.recurrent_output", "--param", "layer=Rnn", "--param", "batch=4"],
+     1, "--param 'layer=\"Rnn\"' --param batch=4", []),
     ("broken-template-named-with-file-and-line", ["generate", "--bank", "{bank}", "--template", "broken.thing",
                                                   "--count", "1", "-o", "{tmp}/b.jsonl"], 1,
      "broken.yaml:", ["{tmp}/b.jsonl"]),
