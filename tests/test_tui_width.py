@@ -10,6 +10,7 @@ import io
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from quiz_fixtures import shape_question
 
 TORCHQUIZ = str(Path(sys.executable).parent / "torchquiz")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 LONG_CODE = ("layer = nn.LSTM(input_size=16, hidden_size=32, num_layers=2, batch_first=True, "
              "bidirectional=True, proj_size=8)\n")
@@ -100,12 +102,29 @@ def test_no_color_is_honoured(tmp_path, long_db):
     assert "Quiz complete" in screen
 
 
+def test_the_quiz_starts_without_importing_torch(db):
+    """Rich and the quiz screens load, torch does not: a learner does not wait seconds for it."""
+    code = ("import sys\nfrom torchquiz.cli.main import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+            "assert 'rich' in sys.modules and 'torch' not in sys.modules, 'the quiz imported torch'\n")
+    result = subprocess.run([sys.executable, "-c", code, "quiz", "--db", str(db), "--learner", "t", "--length", "1",
+                             "--no-generate"], input="q\n", capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Question 1/1" in result.stdout
+
+
 def save_screenshot(screen, name, columns):
-    """The pty capture drawn as an SVG picture of the terminal, as Rich records it."""
+    """The pty capture drawn as an SVG picture of the terminal, as Rich records it, and as a PNG
+    where Chromium is installed (the same browser the HTML tests use)."""
     from rich.console import Console
     from rich.text import Text
 
     ARTIFACTS.mkdir(exist_ok=True)
     console = Console(record=True, width=columns, file=io.StringIO(), force_terminal=True, color_system="standard")
     console.print(Text.from_ansi(screen.replace("\r", "")))
-    console.save_svg(str(ARTIFACTS / name), title=f"torchquiz quiz at {columns} columns")
+    svg = ARTIFACTS / name
+    console.save_svg(str(svg), title=f"torchquiz quiz at {columns} columns")
+    if os.path.exists(CHROMIUM):
+        subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        f"--screenshot={svg.with_suffix('.png')}", f"--window-size={columns * 10 + 40},2400",
+                        svg.as_uri()], capture_output=True, timeout=60)
