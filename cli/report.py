@@ -25,7 +25,7 @@ def report(learner, as_json, db_path):
       torchquiz report --learner ada --json
       torchquiz report --learner ada --db class.db
     """
-    from torchquiz.engine.commands import command_line
+    from torchquiz.engine.commands import command_line, with_pins
     from torchquiz.engine.report import mastery_bar, progress_report
 
     with json_errors(as_json):  # --json gives JSON, errors included
@@ -34,6 +34,8 @@ def report(learner, as_json, db_path):
             data = progress_report(store, learner).as_dict()
     if data["unfinished_quiz"]:
         data["unfinished_quiz"]["resume"] = command_line("quiz", "--learner", learner, "--resume", db=db_path)
+    # Every command printed runs as printed: the same store, the same learner.
+    data["practise_next"] = [with_pins(line, db=db_path, learner=learner) for line in data["practise_next"]]
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return

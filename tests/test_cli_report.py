@@ -44,6 +44,8 @@ def test_report_text_and_json(db, runner):
     for m in data["misconceptions"]:
         assert m["explanation"] and m["id"] in text.output
     assert data["practise_next"] and data["practise_next"][0] in text.output
+    commands = [line for line in data["practise_next"] if "torchquiz " in line]
+    assert commands and all(f"--learner ada --db {db}" in line for line in commands)  # they run as printed
 
 
 def test_report_shows_an_unfinished_quiz(db, runner):
