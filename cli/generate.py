@@ -123,6 +123,7 @@ def preview(template, seed, difficulty, pairs, as_json, kind, settings):
     import json
 
     from torchquiz.generator.api import load_selected, run_jobs
+    from torchquiz.generator.params import SampleError, check_pins, specs_for
 
     pins = _parse_pins(pairs)
     with user_errors():
@@ -132,6 +133,10 @@ def preview(template, seed, difficulty, pairs, as_json, kind, settings):
         if unknown:
             raise click.BadParameter(f"'{unknown[0]}' is not a parameter of {template}."
                                      f"{did_you_mean(unknown[0], chosen.params)}", param_hint="--param")
+        try:
+            check_pins(specs_for(chosen.params, chosen.difficulty.get(level)), pins)
+        except SampleError as exc:  # a value outside the template's choices, named as such
+            raise click.BadParameter(str(exc), param_hint="--param") from None
         job = {"id": 0, "template": chosen.id, "difficulty": level, "seed": seed, "pins": pins}
         if len(chosen.types) > 1:
             job["type"] = chosen.type

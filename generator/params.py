@@ -113,7 +113,6 @@ def sample_params(specs, rng, pins=None):
     params = {}
     for name, spec in specs.items():
         if name in pins:
-            check_pin(name, spec, pins[name])
             params[name] = pins[name]
             continue
         for _ in range(MAX_TRIES):
@@ -133,22 +132,28 @@ def _did_you_mean(value, known):
     return f".{hint}" if hint else ""
 
 
+def check_pins(specs, pins):
+    """A value a person pins (`preview --param`) must be one the template can draw: otherwise the
+    variant is built from a value no learner would see, and its failure reads like a broken template
+    ("no valid variant in 25 draws") instead of naming the value (issue 12). Only people's pins are
+    checked: `bank verify` pins a stored record's values, which an older template version may have
+    drawn, and near variants pin `isolate` values across templates and levels."""
+    for name, value in pins.items():
+        if name in specs:
+            check_pin(name, specs[name], value)
+
+
 def check_pin(name, spec, value):
-    """A pinned value must be one the template can draw at this level. Otherwise the variant is
-    built from a value no learner would see, and its failure reads like a broken template
-    ("no valid variant in 25 draws") instead of naming the value (issue 12)."""
-    # Pins of names a template lacks are ignored, and a level's fixed value may be overridden:
-    # near variants pin one misconception's `isolate` values across many templates and levels.
     if not isinstance(spec, dict):
         return
     if "choice" in spec and value not in spec["choice"]:
         choices = ", ".join(repr(c) for c in spec["choice"])
-        raise SampleError(f"--param {name}={value!r} is not one of the template's choices ({choices})"
+        raise SampleError(f"{name}={value!r} is not one of the template's choices ({choices})"
                           + _did_you_mean(value, spec["choice"]))
     if "int" in spec:
         low, high = spec["int"]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise SampleError(f"--param {name}={value!r} is outside the template's range of integers {low}..{high}")
+            raise SampleError(f"{name}={value!r} is outside the template's range of integers {low}..{high}")
 
 
 def rederive(specs, params):
