@@ -30,9 +30,16 @@ class SuggestingChoice(click.Choice):
 
 
 def _load(set_path):
-    from torchquiz.record.jsonl import load_records
+    """The set's records. Bad lines are listed one per line, then one `Error:`, in the words and
+    the order `bank import` uses, so a broken set reads the same to both (issue 12)."""
+    from torchquiz.record.jsonl import load_records, read_set
 
-    return load_records(set_path)
+    entries, problems = read_set(set_path)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing exported (fix them first)")
+    return load_records(set_path) if not entries else [record for _, record in entries]
 
 
 def _write(path, content):

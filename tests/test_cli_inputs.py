@@ -119,6 +119,8 @@ def test_export_and_import_describe_a_bad_line_in_the_same_words(places):
         described = [line.removeprefix("Error: ") for line in text.splitlines()]
         return sorted(line for line in described if re.match(r"\S*bad\.jsonl:\d+: ", line))
     assert lines(exported.stdout + exported.stderr) == lines(imported.stdout + imported.stderr) != []
+    for result, verb in ((exported, "exported"), (imported, "imported")):  # then one error line each
+        assert f"Error: 2 bad line(s) in {places['tmp'] / 'bad.jsonl'}; nothing {verb}" in result.stderr
 
 
 def test_a_broken_template_does_not_block_other_families(places):

@@ -71,7 +71,9 @@ def test_a_broken_record_is_a_user_error_naming_file_and_line(set_path, tmp_path
     for command in ("moodle", "html"):
         result = run("export", command, set_path, "-o", out)
         assert result.exit_code == 1
-        assert result.output.startswith(f"Error: {set_path}:1 ({broken['id']}): options: ")
+        # Each bad line as `bank import` lists it, then one error line (issue 12).
+        assert result.output.startswith(f"{set_path}:1 ({broken['id']}): options: ")
+        assert f"Error: 1 bad line(s) in {set_path}; nothing exported" in result.output
         assert "Traceback" not in result.output
     assert not out.exists()  # nothing half-written
 
