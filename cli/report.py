@@ -31,7 +31,8 @@ def report(learner, as_json, db_path):
     with json_errors(as_json):  # --json gives JSON, errors included
         store = open_store(db_path)
         with store_errors():
-            data = progress_report(store, learner).as_dict()
+            result = progress_report(store, learner)
+            data = result.as_dict()
     if data["unfinished_quiz"]:
         data["unfinished_quiz"]["resume"] = command_line("quiz", "--learner", learner, "--resume", db=db_path)
     # Every command printed runs as printed: the same store, the same learner.
@@ -45,11 +46,11 @@ def report(learner, as_json, db_path):
         u = data["unfinished_quiz"]
         click.echo(f"Unfinished quiz: {u['done']} of {u['length']} done. Continue with: {u['resume']}")
     click.echo("\nAbility (0 is average; ± is the uncertainty; bar: chance on a medium question):")
-    rows = data["topics"] + [data["ability"]]
-    width = max(len(r["topic"]) for r in rows)
+    rows = [*result.abilities, result.overall]  # unrounded, formatted as the quiz's end screen does
+    width = max(len(r.topic) for r in rows)
     for r in rows:
-        click.echo(f"  {r['topic']:<{width}}  {r['mean']:+.2f} ± {r['sd']:.2f}  {mastery_bar(r['mastery'])} "
-                   f"{r['mastery']:4.0%}  ({_count(r['n'], 'answer', 'answers')})")
+        click.echo(f"  {r.topic:<{width}}  {r.mean:+.2f} ± {r.sd:.2f}  {mastery_bar(r.mastery)} "
+                   f"{r.mastery:4.0%}  ({_count(r.n, 'answer', 'answers')})")
     if data["misconceptions"]:
         click.echo("\nTop misconceptions:")
         for m in data["misconceptions"][:5]:
