@@ -121,8 +121,9 @@ def collect(pool, jobs, on_progress=None, trace=False):
     """Run `jobs` on a started pool; failures and duplicates are counted, Ctrl-C keeps what finished."""
     replies = [None] * len(jobs)
     interrupted = False
-    hello = pool.ready()
+    hello = {"torch": None, "device": None}
     try:
+        hello = pool.ready()  # Ctrl-C while the workers still import torch is an interruption too
         for done, (job, reply) in enumerate(pool.run([{**j, "trace": trace} for j in jobs]), 1):
             replies[job["id"]] = reply
             if on_progress:

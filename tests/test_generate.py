@@ -167,6 +167,28 @@ def test_generate_help_has_examples():
     assert "Examples:" in result.stdout and "torchquiz generate --count 25 --seed 1" in result.stdout
 
 
+def _wait_for_worker_cpu(pid, seconds, timeout=180):
+    """Wait until the workers of process `pid` have used `seconds` of CPU between them: a wall-clock
+    sleep is too short on a loaded machine, where importing torch alone can take longer."""
+    import os
+    import time
+
+    tick = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        used = 0.0
+        try:
+            children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+            for child in children:
+                fields = open(f"/proc/{child}/stat").read().rpartition(")")[2].split()
+                used += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            pass
+        if used >= seconds:
+            return
+        time.sleep(0.2)
+
+
 def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     import json as _json
     import signal
@@ -176,7 +198,7 @@ def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "torchquiz.cli", "generate", "--count", "300", "-o", str(out)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(6)  # the worker is up and questions are being built
+    _wait_for_worker_cpu(process.pid, seconds=8.0)  # torch imported, questions being built, whatever the load
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
