@@ -4,8 +4,6 @@ One command per registry entry, with the options the entry declares: the CLI par
 calls the export and writes its files, nothing more. Only the exports and the question
 records are imported here, never torch: exporting a set takes a fraction of a second.
 """
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -40,24 +38,6 @@ def _load(set_path):
     if problems:
         raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing exported (fix them first)")
     return load_records(set_path) if not entries else [record for _, record in entries]
-
-
-def _write(path, content):
-    """Write one file atomically: text through the shared helper, a zip package byte for byte."""
-    if isinstance(content, str):
-        write_atomically(path, content)
-        return
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _click_option(option):
@@ -99,7 +79,7 @@ def make_command(fmt):
                      if getattr(content, "part", None) else path
                      for path, content in zip(numbered_paths(output, len(files)), files)]
             for path, content in zip(paths, files):
-                _write(path, content)
+                write_atomically(path, content)
         except (ExportError, RecordError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(_summary(records, options, paths))

@@ -140,8 +140,9 @@ def json_errors(as_json):
 
 
 def write_atomically(path, text):
-    """Write `text` to `path` via a temporary file in the same directory: a crash or Ctrl-C leaves
-    the old file or none, never half of one. The file gets the usual permissions (0666 & ~umask)."""
+    """Write `text` (str, or bytes for a zip package) to `path` via a temporary file in the same
+    directory: a crash or Ctrl-C leaves the old file or none, never half of one. The file gets the
+    usual permissions (0666 & ~umask)."""
     import tempfile
     from pathlib import Path
 
@@ -151,7 +152,8 @@ def write_atomically(path, text):
         raise click.ClickException(f"{path}: directory {directory} does not exist")
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+        binary = isinstance(text, bytes)
+        with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as out:
             out.write(text)
         umask = os.umask(0)
         os.umask(umask)

@@ -159,7 +159,7 @@ def iter_attempts(report):
                     for slot, (i, _) in marks.items():
                         attempt.cells[slot] = _mark(path, number, cells[i])
                 yield attempt
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError:
             raise ReportError(f"{path}: not UTF-8 text after row {number}; download the report again") from None
         except csv.Error as exc:
             raise ReportError(f"{path}: row {number + 1}: not readable as CSV ({exc})") from None

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from torchquiz.exports.core import (CATEGORY_KEYS, category_description, category_title, check_category_by,
+from torchquiz.exports.core import (category_description, category_title, check_category_by,
                                     correct_feedback_html, general_feedback_html, group_records,
                                     misconception_answers, option_feedback_html, question_html, question_name)
 from torchquiz.exports.errors import ExportError

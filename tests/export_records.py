@@ -4,6 +4,7 @@ Every question type, and the edge cases that have broken Moodle imports or HTML 
 `# a<b & c>d` in code, `]]>` and `<script>` in stems, `*` in a shortanswer key, very long
 names, two questions whose names would collide, numbers that tempt a comma or an exponent.
 """
+import os
 import copy
 import hashlib
 
@@ -171,3 +172,15 @@ def session_generated_set(tmp_path_factory):
         return None, reason
     partial.replace(path)
     return path, None
+
+
+def generated_set_or_skip(tmp_path_factory):
+    """The session's generated set's path; a skip, or a failure under CI=true, when it cannot be made."""
+    import pytest
+
+    path, reason = session_generated_set(tmp_path_factory)
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path

@@ -1,10 +1,8 @@
 """Feedback cites the option it explains in curly quotes, the one way in every output (issue 11):
 spliced in bare, "…two directions. gets the cost the wrong way round" reads as a broken sentence."""
-import os
 
-import pytest
 
-from export_records import session_generated_set
+from export_records import generated_set_or_skip
 from torchquiz.generator.variant import _feedback, quote_option
 from torchquiz.record.jsonl import load_records
 
@@ -18,11 +16,7 @@ def test_the_option_arrives_quoted_in_misconception_feedback():
 
 
 def test_no_generated_feedback_splices_an_option_in_bare_or_quotes_it_twice(tmp_path_factory):
-    path, reason = session_generated_set(tmp_path_factory)
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    path = generated_set_or_skip(tmp_path_factory)
     quoted = 0
     for record in load_records(path):
         for wrong in [o for o in record["options"] if not o["correct"]] + record.get("misconception_answers", []):

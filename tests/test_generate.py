@@ -192,7 +192,6 @@ def _wait_for_worker_cpu(pid, seconds, timeout=180):
 def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     import json as _json
     import signal
-    import time
 
     out = tmp_path / "partial.jsonl"
     process = subprocess.Popen([sys.executable, "-m", "torchquiz.cli", "generate", "--count", "300", "-o", str(out)],

@@ -5,7 +5,6 @@ chosen answers, shortanswer wildcards, numerical tolerance), so each test can ch
 correct response gets full marks and every wrong choice gets 0.
 """
 import json
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import lxml.etree as etree
 import lxml.html
 import pytest
 
-from export_records import LONG_TEMPLATE, TRICKY_CODE, edge_case_records, option, record, session_generated_set
+from export_records import LONG_TEMPLATE, TRICKY_CODE, edge_case_records, option, record, generated_set_or_skip
 from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.moodle import (GRADES, category_path, decimal_text, grade_share, idnumber_for,
                             shortanswer_spellings, to_moodle_xml, wrong_fraction)
@@ -416,11 +415,7 @@ def test_exports_never_import_torch():
 
 @pytest.fixture(scope="module")
 def generated_set(tmp_path_factory):
-    path, reason = session_generated_set(tmp_path_factory)
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    path = generated_set_or_skip(tmp_path_factory)
     return path
 
 

@@ -1,12 +1,11 @@
 """The Moodle export's gaps from issue 11: typed misconception answers, an all-boxes
 multiresponse that scores exactly 0, categories with a title and a description, --max-size."""
-import os
 from decimal import Decimal
 
 import lxml.etree as etree
 import pytest
 
-from export_records import edge_case_records, option, record, replicated_records, session_generated_set
+from export_records import edge_case_records, option, record, replicated_records, generated_set_or_skip
 from lms_packages import html_text
 from torchquiz.exports.moodle import GRADES, idnumber_for, to_moodle_files, to_moodle_xml, wrong_fraction
 from torchquiz.exports.text import plain_text
@@ -63,11 +62,7 @@ def test_typed_misconceptions_are_0_answers_with_their_feedback_after_every_righ
 
 
 def test_every_misconception_answer_of_a_generated_set_reaches_moodle(tmp_path_factory):
-    path, reason = session_generated_set(tmp_path_factory)
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    path = generated_set_or_skip(tmp_path_factory)
     records = load_records(path)
     typed = [r for r in records if r.get("misconception_answers")]
     assert typed, "the bank has typed questions with misconception answers"
@@ -134,11 +129,7 @@ def test_a_question_bigger_than_max_size_is_refused():
 
 @pytest.mark.parametrize("category_by", ["template", "family", "difficulty"])
 def test_a_generated_full_bank_set_scores_as_recorded_in_every_mode(tmp_path_factory, category_by):
-    path, reason = session_generated_set(tmp_path_factory)
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    path = generated_set_or_skip(tmp_path_factory)
     records = load_records(path)
     files = to_moodle_files(records, category_by=category_by)
     table = {}
