@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from torchquiz.engine import progress
 from torchquiz.engine import simulate as sim
 from torchquiz.engine.session import QuizSession
 from torchquiz.engine.store import Store
