@@ -38,6 +38,7 @@ def _emphasis(escaped):
     return _EM_UNDERSCORE.sub(r"<em>\1</em>", escaped)
 
 
+@functools.lru_cache(maxsize=65536)  # a set repeats option texts and phrases: convert each once
 def inline_html(text):
     """Markdown-inline record text as HTML: escaped, with <code>, <em> and <strong>."""
     if "`" not in text:
@@ -51,6 +52,7 @@ def inline_html(text):
     return "".join(pieces)
 
 
+@functools.lru_cache(maxsize=65536)
 def plain_text(text):
     """Record text without Markdown marks, for names and titles (not escaped)."""
     text = _CODE_SPAN.sub(r"\1", text)
@@ -108,8 +110,10 @@ def _highlight_shape(line):
 
 
 def clear_highlight_cache():
-    """Forget highlighted lines (benchmarks time cold runs, as one export command is)."""
+    """Forget highlighted lines and converted texts (benchmarks time cold runs, as one export command is)."""
     _highlight_shape.cache_clear()
+    inline_html.cache_clear()
+    plain_text.cache_clear()
 
 
 def highlight_line(line):
