@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from .errors import RecordError
-from .validate import record_problems, where
+from .validate import numbered_problems, where
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,18 +52,19 @@ def _read_text(path):
 def read_set(path):
     """(entries, bad_lines) for a set file: entries are (line, record) of the good lines, bad_lines a
     BadLine for every bad one (bad JSON, schema, ungradable, repeated id), printed `path:line (id): message`."""
-    entries, problems, first_line = [], [], {}
+    parsed, problems, entries = [], [], []
     for number, record, problem in parse_lines(_read_text(path).splitlines()):
-        found = [problem] if problem else record_problems(record)
-        if not found and record["id"] in first_line:
-            found = [f"duplicate id (first on line {first_line[record['id']]})"]
+        if problem:
+            problems.append(BadLine(str(path), number, None, problem))
+        else:
+            parsed.append((number, record))
+    for number, record, found in numbered_problems(parsed, "first on line {}"):
         if found:
             rid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
             problems.append(BadLine(str(path), number, rid, "; ".join(found)))
-            continue
-        first_line[record["id"]] = number
-        entries.append((number, record))
-    return entries, problems
+        else:
+            entries.append((number, record))
+    return entries, sorted(problems, key=lambda bad: bad.line)
 
 
 def load_records(path):

@@ -89,6 +89,19 @@ def record_problems(record):
     return schema_problems(record) or answer_problems(record)
 
 
+def numbered_problems(numbered, first_copy):
+    """(number, record, problems) for each (number, record): record_problems, then a repeated id,
+    which names its first copy with `first_copy` ("first on line {}", "first as record {}")."""
+    first_seen = {}
+    for number, record in numbered:
+        found = record_problems(record)
+        if not found and record["id"] in first_seen:
+            found = [f"duplicate id ({first_copy.format(first_seen[record['id']])})"]
+        elif not found:
+            first_seen[record["id"]] = number
+        yield number, record, found
+
+
 def check_records(records):
     """Validate records held in memory; returns them as a list. Every bad record is named at once.
 
@@ -96,15 +109,9 @@ def check_records(records):
     drops a question whose idnumber repeats in its category.
     """
     records = list(records)
-    problems, first_seen = [], {}
-    for index, record in enumerate(records, start=1):
-        found = record_problems(record)
-        if not found and record["id"] in first_seen:
-            found = [f"duplicate id (first as record {first_seen[record['id']]})"]
-        if found:
-            problems.append(f"{where(f'record {index}', record)}: " + "; ".join(found))
-        elif isinstance(record, dict):
-            first_seen[record["id"]] = index
+    problems = [f"{where(f'record {index}', record)}: " + "; ".join(found)
+                for index, record, found in numbered_problems(enumerate(records, start=1), "first as record {}")
+                if found]
     if problems:
         raise RecordError("\n".join(problems))
     if not records:
