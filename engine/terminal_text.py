@@ -5,15 +5,15 @@ terminal's palette is chosen to be readable on its own background, dark or light
 (unreadable on black) and yellow (unreadable on white) are not used at all; emphasis is
 bold, magenta, cyan, green and red, which every common palette shows on either background.
 """
-import re
 
 from rich.style import Style
 from rich.text import Text
 
+from torchquiz.record.markdown import CODE_SPAN
+
 INLINE_CODE = Style(color="magenta", bold=True)
 CODE_INDENT = 4
 FOLD_MARKER = "↪ "  # starts the continuation of a code line folded at the terminal's width
-_INLINE_CODE = re.compile(r"`([^`]+)`")
 
 
 def record_text(text, color):
@@ -26,7 +26,7 @@ def record_text(text, color):
         return Text(text, overflow="fold")
     out = Text(overflow="fold")
     last = 0
-    for match in _INLINE_CODE.finditer(text):
+    for match in CODE_SPAN.finditer(text):
         out.append(text[last:match.start()])
         out.append(match.group(1), style=INLINE_CODE)
         last = match.end()

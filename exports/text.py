@@ -9,12 +9,8 @@ import re
 
 from markupsafe import Markup
 
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
-_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-# Single * or _ emphasis must hug its text and not sit inside a word, so that
-# `batch_first` and `2 * 3 * 4` stay as they are.
-_EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
-_EM_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
+from torchquiz.record.markdown import CODE_SPAN as _CODE_SPAN, EM_STAR as _EM_STAR
+from torchquiz.record.markdown import EM_UNDERSCORE as _EM_UNDERSCORE, STRONG as _STRONG
 
 
 def escape_html(text):
