@@ -63,18 +63,20 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
 def _run_quiz(store, learner, topics, families, length, resume, target, seed, settings, generate, db_path,
               resume_hint):
     from torchquiz.engine.near_variants import NearVariantMaker
+    from torchquiz.engine.refit import BackgroundRefit
     from torchquiz.engine.session import QuizSession
     from torchquiz.engine.tui import QUIT, QuizUI, play
 
     maker = NearVariantMaker(store.path, settings) if generate else None
     with store_errors():
         if resume:
-            session = QuizSession.resume(store, learner, near_variants=maker)
+            session = QuizSession.resume(store, learner, near_variants=maker, refit=BackgroundRefit())
         else:
             _check_names("topic", topics, store.topics())
             _check_names("family", families, store.families())
             session = QuizSession.start(store, learner, topics=topics, families=families, length=length,
-                                        target=target, seed=seed, near_variants=maker)
+                                        target=target, seed=seed, near_variants=maker,
+                                        refit=BackgroundRefit())
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     ui = QuizUI(sys.stdin, sys.stdout, color=color, db=db_path, learner=learner)
     try:

@@ -186,8 +186,9 @@ def misconception_counts(store, learner, session_id=None):
 def misconception_feedback(store, misconception):
     """The feedback text of a stored wrong option produced by `misconception` (None if none)."""
     row = store.conn.execute(
-        "SELECT json_extract(o.value, '$.feedback') FROM questions q, json_each(q.record, '$.options') o "
-        "WHERE json_extract(o.value, '$.misconception') = ? LIMIT 1", (misconception,)).fetchone()
+        "SELECT json_extract(o.value, '$.feedback') FROM items i JOIN questions q ON q.id = i.question_id, "
+        "json_each(q.record, '$.options') o WHERE ',' || i.misconceptions || ',' LIKE '%,' || ? || ',%' "
+        "AND json_extract(o.value, '$.misconception') = ? LIMIT 1", (misconception, misconception)).fetchone()
     return row[0] if row else None
 
 
@@ -245,10 +246,15 @@ REFIT_ITERATIONS = 5
 TOPIC_FIT_FROM = 50           # learners before the topic spread is worth fitting, refitted as they double
 
 
+def refit_due(store, *, growth=REFIT_GROWTH):
+    """Whether enough answers arrived since the last refit (see REFIT_GROWTH)."""
+    last = int(store.meta("refit_attempts", 0))
+    return answered_count(store) - last >= max(1, growth * last)
+
+
 def calibrate_if_due(store, *, growth=REFIT_GROWTH, iterations=REFIT_ITERATIONS):
     """Refit when enough answers arrived since the last refit; True if it ran."""
-    last = int(store.meta("refit_attempts", 0))
-    if answered_count(store) - last < max(1, growth * last):
+    if not refit_due(store, growth=growth):
         return False
     learners = store.conn.execute("SELECT count(DISTINCT learner_id) FROM attempts").fetchone()[0]
     topic_due = learners >= max(TOPIC_FIT_FROM, 2 * int(store.meta("topic_fit_learners", 0)))

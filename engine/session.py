@@ -40,9 +40,12 @@ class NothingToResume(StoreError):
 class QuizSession:
     """One learner's quiz over a store. Build it with `start` or `resume`."""
 
-    def __init__(self, store, learner_name, row, pool, *, rng=None, near_variants=None):
+    def __init__(self, store, learner_name, row, pool, *, rng=None, near_variants=None, refit=None):
         self.store, self.learner_name, self.row = store, learner_name, row
         self.pool = pool
+        # What finish() does about a due refit: run it here (the default, and the simulation's),
+        # or hand it to a background process (`torchquiz.engine.refit.BackgroundRefit`, the terminal quiz's).
+        self.refit = refit or progress.calibrate_if_due
         self.rng = rng or random.Random(row.seed)
         self.near_variants = near_variants
         self.history = progress.history(store, row.learner_id)
@@ -60,7 +63,7 @@ class QuizSession:
     # -- construction ---------------------------------------------------------------------
     @classmethod
     def start(cls, store, learner_name, *, topics=(), families=(), length=10, target=0.70, seed=None,
-              near_variants=None):
+              near_variants=None, refit=None):
         if length < 1:
             raise ValueError(f"length={length!r}: must be at least 1")
         if not 0.0 < target < 1.0:
@@ -73,10 +76,10 @@ class QuizSession:
         seed = random.SystemRandom().randrange(2**31) if seed is None else seed
         row = progress.start_session(store, learner, length=length, target=target, seed=seed,
                                      filters={"topics": list(topics), "families": list(families)})
-        return cls(store, learner_name, row, pool, near_variants=near_variants)
+        return cls(store, learner_name, row, pool, near_variants=near_variants, refit=refit)
 
     @classmethod
-    def resume(cls, store, learner_name, *, near_variants=None):
+    def resume(cls, store, learner_name, *, near_variants=None, refit=None):
         learner = progress.learner_id(store, learner_name, create=False)
         row = progress.open_session(store, learner)
         if row is None:
@@ -85,7 +88,7 @@ class QuizSession:
         done = len(progress.session_attempts(store, row.id))
         # A different but reproducible stream for each resume point.
         return cls(store, learner_name, row, pool, rng=random.Random(row.seed * 1009 + done),
-                   near_variants=near_variants)
+                   near_variants=near_variants, refit=refit)
 
     # -- progress -------------------------------------------------------------------------
     @property
@@ -146,7 +149,7 @@ class QuizSession:
         """Close the session (it ran its length, or the pool ran dry) and return its summary."""
         if self.row.status == "open":
             progress.finish_session(self.store, self.row)
-            progress.calibrate_if_due(self.store)
+            self.refit(self.store)
         return self.summary()
 
     # -- selection ------------------------------------------------------------------------

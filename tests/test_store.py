@@ -128,6 +128,15 @@ def test_items_start_at_label_prior_and_carry_misconceptions(store):
     assert items[typed["id"]].misconceptions == {"ignore_batch_first"}  # from misconception_answers
 
 
+def test_stored_feedback_explains_a_misconception_only_from_options_that_carry_it(store):
+    record = shape_question(1)
+    record["options"][[o["misconception"] for o in record["options"]].index("swap_input_hidden")]["feedback"] = "Own."
+    store.add_questions([record, shape_question(2)])
+    assert progress.misconception_feedback(store, "swap_input_hidden") == "Own."
+    assert progress.misconception_feedback(store, "swap_input") is None  # a prefix is not the id
+    assert progress.misconception_feedback(store, "never_seen") is None
+
+
 def test_attempt_is_atomic(store):
     store.add_questions(bank(8))
     learner = progress.learner_id(store, "ada")
