@@ -111,6 +111,7 @@ def select_index(
     theta_sd: float | np.ndarray = 0.0,
     band: float | None = None,
     max_level: int | None = None,
+    min_level: int | None = None,
     used_templates: np.ndarray | None = None,
     template_weight: float = 0.15,
 ) -> int | None:
@@ -128,6 +129,7 @@ def select_index(
     every item within `window` of the cheapest, which spreads exposure
     without leaving the zone.
     max_level: no item of a harder label (after a run of wrong answers), unless none is left.
+    min_level: no item of an easier label (after a run of right answers early in a quiz), unless none is left.
     used_templates: boolean mask over template codes already asked in this quiz; their
     other variants cost `template_weight` more, so a quiz does not replay its templates.
     """
@@ -160,7 +162,9 @@ def select_index(
         restrictions.append(miss > band)
     if max_level is not None:
         restrictions.append(pool.level > max_level)
-    for banned in reversed(restrictions):  # the level cap first, exposure last
+    if min_level is not None:
+        restrictions.append(pool.level < min_level)
+    for banned in reversed(restrictions):  # the level rules first, exposure last
         if (allowed & ~banned).any():
             allowed &= ~banned
     cost[~allowed] = np.inf

@@ -25,8 +25,14 @@ ROUTING_TARGET = 0.5
 # After routing, the aim may make up for this quiz's success so far, by at most CATCH_UP.
 # Off: measured in adaptive-sim-v2 (400 learners), 0.08 bought +0.01 success for +0.04 RMSE@15.
 CATCH_UP = 0.0
+PREDICTIVE = False            # aim at the success averaged over the ability's posterior, not at its mean
 MAX_EXPOSURE = 0.15           # share of learners an item may reach before it is held back
 WRONG_RUN = 2                 # after this many wrong answers in a row, nothing harder than the missed ones
+# Early in a quiz, a run of right answers climbs: in the first CLIMB_WITHIN questions, after
+# RIGHT_RUN right answers in a row, the next is at least one label above the easier of them,
+# so a learner who answers everything right meets a hard question within CLIMB_WITHIN.
+RIGHT_RUN = 2
+CLIMB_WITHIN = 5
 
 
 class NoQuestions(StoreError):
@@ -164,14 +170,14 @@ class QuizSession:
             if item is not None:
                 self.last_variant_at = self.position
                 return item
-        theta, _ = selection.selection_ability(self.pool, self.history, self.topic_sd)
+        theta, theta_sd = selection.selection_ability(self.pool, self.history, self.topic_sd)
         seen, counts = selection.history_state(self.pool, self.history)
         in_session = [self.pool.index[q] for q in self.session_ids if q in self.pool.index]
         seen[in_session] = True
         used = np.zeros(len(self.pool.template_code), bool)
         used[self.pool.template[in_session]] = True
-        options = dict(target=self._target(), max_level=self._level_cap(), used_templates=used,
-                       max_exposure=MAX_EXPOSURE)
+        options = dict(target=self._target(), max_level=self._level_cap(), min_level=self._level_floor(),
+                       used_templates=used, max_exposure=MAX_EXPOSURE, theta_sd=theta_sd if PREDICTIVE else 0.0)
         index = selection.select_index(self.pool, seen, counts, theta, self.rng, **options)
         if index is None:  # everything seen before: allow repeats from earlier sessions, never this one's
             seen[:] = False
@@ -198,6 +204,16 @@ class QuizSession:
         levels = [int(self.pool.level[self.pool.index[r.item_id]]) for r in self.history[-WRONG_RUN:]
                   if r.item_id in self.pool.index]
         return min(levels) if levels else None
+
+    def _level_floor(self):
+        """In the quiz's first CLIMB_WITHIN questions, after RIGHT_RUN right answers in a row:
+        nothing easier than one label above the easier of them (hard at most)."""
+        if (self.position >= CLIMB_WITHIN or self.answered < RIGHT_RUN
+                or not all(r.correct for r in self.history[-RIGHT_RUN:])):
+            return None
+        levels = [int(self.pool.level[self.pool.index[r.item_id]]) for r in self.history[-RIGHT_RUN:]
+                  if r.item_id in self.pool.index]
+        return min(min(levels) + 1, max(selection.LEVELS.values())) if levels else None
 
     def _pending(self):
         return [near_schedule.NearVariant(**v) for v in self.row.pending]

@@ -37,6 +37,16 @@ def test_a_learner_who_gets_everything_right_meets_a_hard_question_within_5(fres
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_early_runs_of_right_answers_climb_a_label(fresh, seed):
+    # Calibrated as far above: selection alone would not climb to hard this early.
+    hard = [q for (q,) in fresh.conn.execute("SELECT question_id FROM items WHERE label = 'hard'")]
+    fresh.set_difficulties({q: 3.5 for q in hard})
+    levels = [LEVEL[r["difficulty"]] for r in take(fresh, f"climber{seed}", "A", 8, seed)]
+    for k in range(2, 5):  # the quiz's first 5 questions
+        assert levels[k] >= min(min(levels[k - 2: k]) + 1, 2), levels
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_never_harder_right_after_a_run_of_wrong_answers(fresh, seed):
     levels = [LEVEL[r["difficulty"]] for r in take(fresh, f"weak{seed}", "B", 12, seed)]
     for k in range(2, len(levels)):
