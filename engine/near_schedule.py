@@ -12,9 +12,10 @@ Pure functions over an `ItemPool`; the session keeps the queue in the store.
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, as_pool
 
@@ -68,12 +69,19 @@ def schedule_near_variant(
 
 
 def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, seen_ids: Iterable[str],
-                      max_exposure: float = 1.0, max_level: int | None = None) -> Item | None:
+                      max_exposure: float = 1.0, max_level: int | None = None,
+                      aim: tuple | None = None) -> Item | None:
     """An unseen item of the same template, at the variant's level or easier, whose options
     test the misconception: the nearest level first, then the one testing the fewest other
     misconceptions (it isolates this one best).  Items shown to `max_exposure` of learners
     or more are left out: a re-check must not break the exposure cap; max_level lowers the
-    level ceiling further (the quiz's cap after a run of wrong answers)."""
+    level ceiling further (the quiz's cap after a run of wrong answers).
+
+    aim: (ability, target success), the ability one number or a mapping topic -> ability
+    (a topic it lacks: the mean of the others).  The candidate whose predicted success is
+    nearest the target then comes first, so the re-check sits where the learner can show
+    the misconception is fixed: the variant at the level just missed is, for a learner who
+    just missed it, the one most likely to be missed again.  Without aim, the nearest level."""
     pool = as_pool(pool)
     ceiling = variant.level if max_level is None else min(variant.level, max_level)
     seen = set(seen_ids)
@@ -85,7 +93,14 @@ def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, see
             continue
         if pool.exposure[i] >= max_exposure:
             continue
-        key = (variant.level - level, len(item.misconceptions), item.id)
+        if aim is None:
+            key = (variant.level - level, len(item.misconceptions), item.id)
+        else:
+            theta, target = aim
+            if isinstance(theta, Mapping):
+                theta = theta.get(item.topic, sum(theta.values()) / max(len(theta), 1))
+            p = 1.0 / (1.0 + math.exp(-pool.a[i] * (theta - pool.b[i])))
+            key = (abs(p - target), len(item.misconceptions), item.id)
         if best is None or key < best[0]:
             best = (key, i)
     return None if best is None else pool.item(best[1])
@@ -93,14 +108,14 @@ def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, see
 
 def due_near_variant(pools: Sequence[ItemPool], pending: Sequence[NearVariant], seen_ids: Iterable[str],
                      position: int, rng: random.Random, max_exposure: float = 1.0,
-                     max_level: int | None = None) -> Item | None:
-    """A servable due variant's item, chosen at random among the due ones, or None."""
+                     max_level: int | None = None, aim: tuple | None = None) -> Item | None:
+    """A servable due variant's item, chosen at random among the due ones, or None (aim: see `find_near_variant`)."""
     seen_ids = set(seen_ids)
     due = [v for v in pending if v.due <= position]
     rng.shuffle(due)
     for variant in due:
         for pool in pools:
-            item = find_near_variant(pool, variant, seen_ids, max_exposure, max_level)
+            item = find_near_variant(pool, variant, seen_ids, max_exposure, max_level, aim)
             if item is not None:
                 return item
     return None

@@ -164,13 +164,15 @@ class QuizSession:
 
     def _select(self):
         seen_ids = self._seen_ids()
+        theta, theta_sd = selection.selection_ability(self.pool, self.history, self.topic_sd)
         if self.position - self.last_variant_at >= near_schedule.SPACING:
+            ability = dict(zip(self.pool.topics, map(float, theta))) if np.ndim(theta) else float(theta)
             item = near_schedule.due_near_variant([self.arrivals, self.pool], self._pending(), seen_ids,
-                                                  len(self.history), self.rng, MAX_EXPOSURE, self._level_cap())
+                                                  len(self.history), self.rng, MAX_EXPOSURE, self._level_cap(),
+                                                  aim=(ability, self._target()))
             if item is not None:
                 self.last_variant_at = self.position
                 return item
-        theta, theta_sd = selection.selection_ability(self.pool, self.history, self.topic_sd)
         seen, counts = selection.history_state(self.pool, self.history)
         in_session = [self.pool.index[q] for q in self.session_ids if q in self.pool.index]
         seen[in_session] = True

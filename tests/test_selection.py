@@ -9,7 +9,7 @@ import pytest
 from torchquiz.engine.irt import LABEL_PRIOR, estimate_ability, p_correct
 from torchquiz.engine.near_schedule import (NearVariant, allowance, due_near_variant, find_near_variant,
                                             schedule_near_variant, settle_pending)
-from torchquiz.engine.selection import Item, ItemPool, Response, select_index, select_next
+from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, select_index, select_next
 
 TOPICS = ["rnn", "gru", "lstm", "packing", "metrics", "shape"]
 
@@ -124,6 +124,18 @@ def test_near_variant_is_scheduled_after_a_wrong_answer_at_the_same_level_or_eas
     assert served.label in ("easy", "medium")   # never harder than the question missed
     assert settle_pending(pending, served) == ()
     assert find_near_variant(pool, NearVariant("tpl1", "forget_bidirectional_doubling", 0), []) is None
+
+
+def test_near_variant_aimed_at_the_learner_comes_at_the_level_they_can_show_it_fixed():
+    misconception = "forget_bidirectional_doubling"
+    pool = ItemPool([Item(f"t:{label}{k}", "t", "lstm", label, LABEL_PRIOR[label] + 0.1 * k,
+                          misconceptions=frozenset({misconception})) for label in LABEL_PRIOR for k in range(2)])
+    missed = pool.items[pool.index["t:hard0"]]
+    variant = NearVariant("t", misconception, 0, LEVELS["hard"])
+    assert find_near_variant(pool, variant, [missed.id]).id == "t:hard1"          # nearest level, no aim
+    assert find_near_variant(pool, variant, [missed.id], aim=(-1.5, 0.7)).label == "easy"
+    assert find_near_variant(pool, variant, [missed.id], aim=({"lstm": 2.0}, 0.7)).id == "t:hard1"
+    assert find_near_variant(pool, variant, [missed.id], aim=({"gru": 0.5}, 0.7)).label == "medium"  # other topics' mean
 
 
 def test_due_near_variants_do_not_replay_in_the_order_they_were_missed():
