@@ -67,3 +67,13 @@ def test_a_returning_learner_starts_from_the_stored_ability(fresh):
     take(fresh, "ada", "A", 10, seed=1)
     second = take(fresh, "ada", "A", 3, seed=2)
     assert second[0]["difficulty"] == "hard"            # no routing from scratch: ada is known to be strong
+
+
+def test_routing_aims_at_half_on_bare_labels_and_nearer_the_target_once_refitted(fresh):
+    from torchquiz.engine import progress, session as session_module
+    new = QuizSession.start(fresh, "new", length=5, seed=1)
+    assert new._target() == session_module.ROUTING_TARGET_LABELS == 0.5
+    take(fresh, "first", "A", 3, seed=2)          # its finish() refits the store
+    assert int(fresh.meta("refit_attempts")) == progress.answered_count(fresh)
+    later = QuizSession.start(fresh, "later", length=5, seed=3)
+    assert later._target() == session_module.ROUTING_TARGET and 0.5 < later._target() < 0.7
