@@ -15,15 +15,17 @@ from torchquiz.engine.report import progress_report
 from torchquiz.engine.store import OVERALL, StoreError
 from torchquiz.engine.topic_ability import estimate_across_topics
 
-# While a learner's ability is uncertain, questions aim nearer 50% success (a routing stage):
-# they tell most about where the learner stands.  On a store never refitted, whose labels
-# are all it knows, the aim is 50%: the labels' difficulties are coarse and off-centre, and
-# answers to questions picked for higher success over-read the easy side (adaptive-sim-v1,
-# cold start: a 60% aim gave bias@10 +0.10 and RMSE@10 0.536 against +0.03 and 0.515).
-# Once refitted, 60%: its information is 96% of 50%'s, and the learner meets fewer misses
-# (v1, 2,000 learners: success 0.629 -> 0.652, in-zone 0.526 -> 0.537, RMSE@15 +0.01).
-# Once the posterior SD falls below ROUTING_SD, the quiz's own target.  Steeper, calibrated
-# items get there in 3-5 answers; labels alone in about 8.
+# Until the store has been refitted, its difficulties are the labels' coarse, off-centre
+# guesses, and answers to questions picked for more than 50% success over-read the easy
+# side; the quiz then aims at 50% throughout (adaptive-sim-v1, cold start, 10 items:
+# RMSE@10 0.515 -> 0.504 and bias@10 +0.032 -> +0.006 against routing then 70%; a 60% aim
+# gave 0.536 and +0.10).  A store is refitted when its first quiz ends, so this is the
+# first learner's quiz on a fresh store.
+# Once refitted, while a learner's ability is uncertain (posterior SD above ROUTING_SD),
+# questions aim at 60% (a routing stage): its information is 96% of 50%'s, and the
+# learner meets fewer misses (v1, 2,000 learners: success 0.629 -> 0.652, in-zone 0.526 ->
+# 0.537, RMSE@15 +0.01).  Calibrated items get the SD there in 3-5 answers.  Then the
+# quiz's own target.
 ROUTING_SD = 0.6
 ROUTING_TARGET_LABELS = 0.5
 ROUTING_TARGET = 0.6
@@ -197,12 +199,14 @@ class QuizSession:
         return None if index is None else self.pool.item(index)
 
     def _target(self):
-        """The routing aim while the ability's posterior SD exceeds ROUTING_SD, then the quiz's
-        target corrected by this quiz's success so far."""
-        (_, sd), _ = self.ability()
+        """50% on a store never refitted; else 60% while the ability's posterior SD exceeds
+        ROUTING_SD, then the quiz's target corrected by this quiz's success so far."""
         target = self.row.target
+        if not self.refitted:
+            return min(ROUTING_TARGET_LABELS, target)
+        (_, sd), _ = self.ability()
         if sd > ROUTING_SD:
-            return min(ROUTING_TARGET if self.refitted else ROUTING_TARGET_LABELS, target)
+            return min(ROUTING_TARGET, target)
         if not self.answered:
             return target
         shortfall = target - self.correct / self.answered
