@@ -40,6 +40,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 PRACTICE = {"v1": {None: 0.335, 0.6: None}, "v2": {None: 0.320, 0.6: 0.423}}   # protocol's practice rows
 RANDOM_COLD = {"v1": 0.571, "v2": 0.561}                                        # random order, labels, RMSE@10
+# in-zone of the protocol's true-parameter practice rows: at rho = 0.6 the 0.54 target is above it
+PRACTICE_IN_ZONE = {("v1", None): 0.55, ("v2", None): 0.58, ("v2", 0.6): 0.41}
 
 
 def max_info_cat(world: World, a: np.ndarray, b: np.ndarray, length: int) -> RunLog:
@@ -116,7 +118,9 @@ def engine_rows(world_name, learners, seed, rho, checks):
     checks += [(f"{world_name} {label}: max exposure <= 0.20", f"{m['max_exposure']:.3f}", m["max_exposure"] <= 0.20),
                (f"{world_name} {label}: success in [0.65, 0.75]", f"{m['success_rate']:.3f}",
                 0.65 <= m["success_rate"] <= 0.75),
-               (f"{world_name} {label}: in-zone >= 0.54", f"{m['in_zone']:.3f}", m["in_zone"] >= 0.54),
+               (f"{world_name} {label}: in-zone >= 0.54"
+                + (f" (practice row {PRACTICE_IN_ZONE[(world_name, rho)]})" if (world_name, rho) in PRACTICE_IN_ZONE
+                   else ""), f"{m['in_zone']:.3f}", m["in_zone"] >= 0.54),
                (f"{world_name} {label}: theta >= 1, hard within 5 >= 0.90", f"{m['hard_by_5']:.3f}",
                 m["hard_by_5"] >= 0.90)]
     return m
