@@ -1,9 +1,9 @@
-"""Refits off the learner's path: the terminal quiz hands a due refit to its own process."""
+"""Refits off the learner's path: the terminal quiz hands a due refit to its own process
+(`db`: conftest's store of 48 hand-written questions)."""
 import subprocess
 import sys
 import time
 
-import pytest
 from click.testing import CliRunner
 
 from torchquiz.cli.main import main
@@ -12,15 +12,6 @@ from torchquiz.engine.refit import BackgroundRefit, refit_lock
 from torchquiz.engine.session import QuizSession
 from torchquiz.engine.store import Store
 from torchquiz.record.grading import grade
-from quiz_fixtures import bank
-
-
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "quiz.db"
-    with Store.open(path) as store:
-        store.add_questions(bank(24))
-    return path
 
 
 def answer_quiz(store, refit, length=3):
