@@ -12,6 +12,8 @@ from .options import check_output, generation_options, progress_reporter, user_e
 
 @click.command()
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
+@click.option("--topic", "topics", multiple=True,
+              help="Only templates about this topic, e.g. attention or lstm (repeatable; see `torchquiz bank list`).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
 @click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
@@ -23,7 +25,7 @@ from .options import check_output, generation_options, progress_reporter, user_e
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="Write the set here as JSON Lines ('-' for stdout).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def generate(families, templates, difficulty, count, seed, types, settings, output, force):
+def generate(families, topics, templates, difficulty, count, seed, types, settings, output, force):
     """Generate a question set: every key and wrong option comes from running torch.
 
     The set is JSON Lines, one question record per line; the record is defined by the schema
@@ -33,6 +35,7 @@ def generate(families, templates, difficulty, count, seed, types, settings, outp
     Examples:
       torchquiz generate --count 25 --seed 1 -o set.jsonl
       torchquiz generate --family shape --family packing --difficulty hard --count 10 -o hard.jsonl
+      torchquiz generate --topic attention --topic transformer --count 5 -o attention.jsonl
       torchquiz generate --template shape.recurrent_output --workers 2 --device auto -o set.jsonl
       torchquiz generate --type shortanswer --type numerical --count 3 -o typed.jsonl
     """
@@ -44,7 +47,8 @@ def generate(families, templates, difficulty, count, seed, types, settings, outp
     started = time.monotonic()
     with user_errors():
         result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
-                              count=count, seed=seed, types=types, on_progress=progress_reporter("Generating"))
+                              count=count, seed=seed, types=types, topics=topics,
+                              on_progress=progress_reporter("Generating"))
     if output == "-":
         sys.stdout.write(jsonl_text(result.records))
     else:

@@ -67,11 +67,12 @@ def load_templates(settings=None):
     return templates
 
 
-def load_selected(settings=None, ids=(), families=()):
-    """The templates named by id or family (all when neither is given). A broken template file fails
-    only a selection that may include it: every template, its family (the folder it lies in, as the
-    bank is laid out), or an id no sound template has (it may be the broken one's). Any other
-    command runs; the failing ones raise a TemplateError naming file:line (issue 12)."""
+def load_selected(settings=None, ids=(), families=(), topics=()):
+    """The templates named by id, family or topic (all when none is given). A broken template file
+    fails only a selection that may include it: every template, any topic (a broken file's topics
+    are unknown), its family (the folder it lies in, as the bank is laid out), or an id no sound
+    template has (it may be the broken one's). Any other command runs; the failing ones raise a
+    TemplateError naming file:line (issue 12)."""
     from pathlib import Path
 
     from .templates import current_template_id
@@ -81,12 +82,12 @@ def load_selected(settings=None, ids=(), families=()):
     unknown_id = any(name not in templates and current_template_id(name, templates) is None for name in ids)
 
     def may_be_selected(problem):
-        return (not ids and not families) or unknown_id or Path(problem.path).parent.name in families
+        return (not ids and not families) or topics or unknown_id or Path(problem.path).parent.name in families
 
     relevant = [problem for problem in problems if not templates or may_be_selected(problem)]
     if relevant:
         raise TemplateError(relevant)
-    return select_templates(templates, ids, families)
+    return select_templates(templates, ids, families, topics)
 
 
 def bank_problems(settings=None, path=None):
@@ -158,12 +159,12 @@ def collect(pool, jobs, on_progress=None, trace=False):
 
 
 def generate_set(settings=None, *, templates=None, families=None, difficulty="mixed", count=1, seed=0,
-                 pins=None, on_progress=None, trace=False, types=()):
+                 pins=None, on_progress=None, trace=False, types=(), topics=()):
     """Generate `count` variants of each selected template (all templates when none are selected)."""
     settings = settings or GenerationSettings()
     with WorkerPool(settings) as pool:
         # The workers import torch meanwhile: loading and validating the bank here costs no wall time.
-        chosen = load_selected(settings, templates or (), families or ())
+        chosen = load_selected(settings, templates or (), families or (), topics or ())
         jobs = variant_jobs(chosen, count, seed, difficulty, pins, types)
         return collect(pool, jobs, on_progress, trace)
 

@@ -29,11 +29,11 @@ class TemplateError(GeneratorError):
 
 
 class UnknownTemplate(GeneratorError):
-    def __init__(self, name, known, kind="template"):
+    def __init__(self, name, known, kind="template", hint=""):
         from torchquiz.record.suggest import did_you_mean
 
         self.name = name
-        super().__init__(f"unknown {kind} '{name}'.{did_you_mean(name, known)}")
+        super().__init__(f"unknown {kind} '{name}'.{hint or did_you_mean(name, known)}")
 
 
 def reproduce_command(template, seed, difficulty, pins=None, bank_dirs=(), kind=None):

@@ -135,19 +135,27 @@ def load_bank(bank_dirs=(), include_builtin=True, validate=True):
     return templates, problems
 
 
-def select_templates(templates, ids=(), families=()):
-    """The templates named by id or family (all of them when neither is given), sorted by id.
+def select_templates(templates, ids=(), families=(), topics=()):
+    """The templates named by id, family or topic (all of them when none is given), sorted by id.
 
     A twin's old id names the template it merged into, so a stored question of a pre-merge set still
-    finds its template (near variants, `--template`)."""
+    finds its template (near variants, `--template`).  A family that is really a topic (attention,
+    embedding, ...) says so."""
     ids = [current_template_id(name, templates) or name for name in ids]
     for name in ids:
         if name not in templates:
             raise UnknownTemplate(name, list(templates))
     known_families = {t.family for t in templates.values()}
+    known_topics = {topic for t in templates.values() for topic in t.topics}
     for family in families:
         if family not in known_families:
-            raise UnknownTemplate(family, sorted(known_families), kind="family")
+            hint = f" It is a topic: use --topic {family}." if family in known_topics else ""
+            raise UnknownTemplate(family, sorted(known_families), kind="family", hint=hint)
+    for topic in topics:
+        if topic not in known_topics:
+            hint = f" It is a family: use --family {topic}." if topic in known_families else ""
+            raise UnknownTemplate(topic, sorted(known_topics), kind="topic", hint=hint)
     chosen = [t for t in templates.values()
-              if (not ids and not families) or t.id in ids or t.family in families]
+              if (not ids and not families and not topics) or t.id in ids or t.family in families
+              or set(t.topics) & set(topics)]
     return sorted(chosen, key=lambda t: t.id)

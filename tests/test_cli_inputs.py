@@ -62,6 +62,8 @@ CASES = [
      "Did you mean 'shape'?", []),
     ("report-unknown-learner-names-nobody-else", ["report", "--learner", "nobody", "--db", "{db}"], 1,
      "Error: no learner named 'nobody'", []),
+    ("generate-family-that-is-a-topic", ["generate", "--family", "attention", "--count", "1", "-o", "{tmp}/a.jsonl"],
+     1, "unknown family 'attention'. It is a topic: use --topic attention.", ["{tmp}/a.jsonl"]),
     ("generate-output-folder-missing", ["generate", "--count", "1", "-o", "{tmp}/nowhere/set.jsonl"], 1,
      "folder {tmp}/nowhere does not exist", ["{tmp}/nowhere"]),
     ("generate-output-exists", ["generate", "--count", "1", "-o", "{tmp}/exists.jsonl"], 1,

@@ -122,6 +122,19 @@ def test_unknown_template_and_family_get_did_you_mean():
         select_templates(templates, (), ["shpe"])
 
 
+def test_templates_selected_by_topic_and_a_family_that_is_a_topic_says_so():
+    templates, _ = load_bank()
+    chosen = select_templates(templates, topics=["attention"])
+    assert chosen and all("attention" in t.topics for t in chosen)
+    assert len(chosen) == sum("attention" in t.topics for t in templates.values())
+    with pytest.raises(UnknownTemplate, match=r"unknown family 'attention'. It is a topic: use --topic attention."):
+        select_templates(templates, (), ["attention"])
+    with pytest.raises(UnknownTemplate, match=r"unknown topic 'shape'. It is a family: use --family shape."):
+        select_templates(templates, topics=["shape"])
+    with pytest.raises(UnknownTemplate, match=r"unknown topic 'atention'. Did you mean 'attention'"):
+        select_templates(templates, topics=["atention"])
+
+
 def test_builtin_bank_is_valid():
     templates, problems = load_bank()
     assert problems == [], "\n".join(map(str, problems))
