@@ -9,15 +9,18 @@ bold, magenta, cyan, green and red, which every common palette shows on either b
 from rich.style import Style
 from rich.text import Text
 
-from torchquiz.record.markdown import CODE_SPAN
+from torchquiz.record.markdown import CODE_SPAN, EM_STAR, EM_UNDERSCORE, STRONG
 
 INLINE_CODE = Style(color="magenta", bold=True)
+# Markdown emphasis outside code spans, the exports' <strong> and <em>: the marks are dropped.
+EMPHASIS = ((STRONG, Style(bold=True)), (EM_STAR, Style(italic=True)), (EM_UNDERSCORE, Style(italic=True)))
 CODE_INDENT = 4
 FOLD_MARKER = "↪ "  # starts the continuation of a code line folded at the terminal's width
 
 
 def record_text(text, color):
-    """Stem, option, feedback or step text: Markdown inline code styled in colour, verbatim otherwise.
+    """Stem, option, feedback or step text: Markdown inline code and emphasis styled in colour,
+    verbatim otherwise.
 
     Rich wraps a Text at spaces only, so a word or an identifier is never split across lines
     (unless one alone is wider than the terminal, when it is folded rather than cut off).
@@ -27,11 +30,26 @@ def record_text(text, color):
     out = Text(overflow="fold")
     last = 0
     for match in CODE_SPAN.finditer(text):
-        out.append(text[last:match.start()])
+        _append_emphasised(out, text[last:match.start()])
         out.append(match.group(1), style=INLINE_CODE)
         last = match.end()
-    out.append(text[last:])
+    _append_emphasised(out, text[last:])
     return out
+
+
+def _append_emphasised(out, text):
+    """Append text with its **strong**, *em* and _em_ spans styled, the leftmost (and longest) first."""
+    pos = 0
+    while True:
+        found = [(m.start(), -len(m.group(0)), k, m) for k, (pattern, _style) in enumerate(EMPHASIS)
+                 if (m := pattern.search(text, pos))]
+        if not found:
+            break
+        _start, _length, k, match = min(found, key=lambda f: f[:3])
+        out.append(text[pos:match.start()])
+        out.append(match.group(1), style=EMPHASIS[k][1])
+        pos = match.end()
+    out.append(text[pos:])
 
 
 def _syntax_theme():
