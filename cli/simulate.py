@@ -55,6 +55,8 @@ def simulate(world, cold_start, learners, length, seed, topic_rho, as_json):
     Every simulated learner takes a real quiz session over a real SQLite store (in a
     temporary directory): the same selection, exposure cap, near variants and refit
     schedule as `torchquiz quiz`, answers graded from an option letter like a typed one.
+    (The quiz runs a due refit in a background process; the simulation runs the same
+    refit inline, so its figures are reproducible.)
     The engine sees only item ids, labels, topics and (v2) templates, and calibrates
     from earlier learners as it goes.
 
