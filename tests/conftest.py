@@ -76,3 +76,13 @@ def db(tmp_path):
     with Store.open(path) as store:
         store.add_questions(bank(48))
     return path
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """A real headless Chromium for one test module (tests/browser_page.py)."""
+    from browser_page import start_chromium
+
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
+    yield driver
+    driver.quit()

@@ -15,7 +15,7 @@ import lxml.etree as etree
 import pytest
 
 from grading_table import KEYS, ROWS, moodle_outcome, table_records
-from test_html import browser, open_page, console_errors  # noqa: F401 (the browser fixture)
+from browser_page import console_errors, open_page
 from torchquiz.exports.html import to_html
 from torchquiz.exports.moodle import idnumber_for, to_moodle_xml
 from torchquiz.record.grading import Malformed, grade

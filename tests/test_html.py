@@ -5,26 +5,19 @@ CI=true they fail, never skip, when the browser is missing. Screenshots of each 
 to test-artifacts/.
 """
 import json
-import os
 import re
-import shutil
-from pathlib import Path
 
 import lxml.html
 import pytest
 
+from browser_page import (ARTIFACTS, CI, choose, console_errors, open_page, question, score, screenshot, type_answer,
+                          verdict)
 from export_records import edge_case_records, session_generated_set
 from torchquiz.exports.errors import ExportError
 from torchquiz.exports.html import to_html
 from torchquiz.record.jsonl import load_records
 from torchquiz.exports.html import grading_data
 from torchquiz.record.grading import Malformed, grade
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CI = os.environ.get("CI") == "true"
-
 
 @pytest.fixture(scope="module")
 def records():
@@ -115,111 +108,7 @@ def test_unknown_mode_is_refused(records):
         to_html(records, mode="quiz")
 
 
-# ---------- the real browser ----------
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not (os.path.exists(p) or shutil.which(p))]
-    if missing:
-        reason = f"{', '.join(missing)} missing: apt-get install -y chromium chromium-driver"
-        if CI:
-            pytest.fail(reason)  # CI must run the browser tests, not skip them
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1200,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-
-
-def open_page(driver, path):
-    """Load `path`; return the URLs of the requests it made, plus any network request at all."""
-    driver.get_log("performance")  # drop entries of earlier pages
-    driver.get_log("browser")
-    driver.get(path.as_uri())
-    wait_for_every_question(driver)
-    return requests_made(driver, path.as_uri())
-
-
-def wait_for_every_question(driver, timeout=30):
-    """A long practice page adds its later questions while idle (quiz.js): wait until none is pending."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, timeout).until(
-        lambda d: d.execute_script("return document.body.dataset.pending === undefined || document.body.dataset.pending === '0'"))
-
-
-def requests_made(driver, page_url):
-    """Requests from the performance log: those the page made, and every one that left the
-    machine (http, https, ws, ftp), whoever made it. Chrome's own chrome:// pages are ignored."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] != "Network.requestWillBeSent":
-            continue
-        url = message["params"]["request"]["url"]
-        if message["params"].get("documentURL") == page_url or not url.startswith(("chrome", "devtools")):
-            urls.append(url)
-    return urls
-
-
-def console_errors(driver):
-    return [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
-
-
-def screenshot(driver, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1200, min(max(height, 900), 6000))
-    driver.execute_script("window.scrollTo(0, 0)")
-    driver.save_screenshot(str(ARTIFACTS / name))
-    driver.set_window_size(1200, 900)
-
-
-def question(driver, number):
-    from selenium.webdriver.common.by import By
-
-    return driver.find_element(By.ID, f"q{number}")
-
-
-def verdict(item):
-    from selenium.webdriver.common.by import By
-
-    return item.find_element(By.CSS_SELECTOR, ".verdict").text
-
-
-def score(driver):
-    from selenium.webdriver.common.by import By
-
-    element = driver.find_element(By.ID, "score")
-    return int(element.get_attribute("data-right")), int(element.get_attribute("data-answered")), element.text
-
-
-def choose(driver, number, option_index):
-    from selenium.webdriver.common.by import By
-
-    label = question(driver, number).find_element(By.CSS_SELECTOR, f"label[for='q{number}o{option_index}']")
-    # Centred first, as a reader sees it: at the window's top edge it would sit under the sticky score bar.
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
-    label.click()
-
-
-def type_answer(driver, number, text):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-
-    field = question(driver, number).find_element(By.CSS_SELECTOR, "input.typed")
-    field.clear()
-    field.send_keys(text + Keys.ENTER)
-
+# ---------- the real browser (tests/browser_page.py drives it) ----------
 
 @pytest.mark.browser
 @pytest.mark.parametrize("mode", ["practice", "exam", "key"])

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from export_records import edge_case_records, make_id
-from test_html import ARTIFACTS, browser, choose, open_page, question, score, type_answer, verdict  # noqa: F401
+from browser_page import ARTIFACTS, choose, open_page, question, score, type_answer, verdict
 from torchquiz.exports.html import to_html
 from torchquiz.exports.html_papers import html_pages
 
