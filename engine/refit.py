@@ -28,11 +28,6 @@ except ImportError:  # pragma: no cover - Windows: no lock, a rare second refit 
     fcntl = None
 
 
-def inline(store) -> bool:
-    """Refit now, in this process, if due (the simulation and tests)."""
-    return progress.calibrate_if_due(store)
-
-
 class BackgroundRefit:
     """Starts a due refit in its own process; the quiz goes on at once."""
 
