@@ -12,11 +12,11 @@ Pure functions over an `ItemPool`; the session keeps the queue in the store.
 """
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from torchquiz.engine.irt import p_correct
 from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, as_pool
 
 SPACING = 3          # at most one near variant in any 3 consecutive questions
@@ -99,8 +99,7 @@ def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, see
             theta, target = aim
             if isinstance(theta, Mapping):
                 theta = theta.get(item.topic, sum(theta.values()) / max(len(theta), 1))
-            p = 1.0 / (1.0 + math.exp(-pool.a[i] * (theta - pool.b[i])))
-            key = (abs(p - target), len(item.misconceptions), item.id)
+            key = (abs(p_correct(theta, pool.b[i], pool.a[i]) - target), len(item.misconceptions), item.id)
         if best is None or key < best[0]:
             best = (key, i)
     return None if best is None else pool.item(best[1])
