@@ -176,11 +176,12 @@ class QuizSession:
     def _select(self):
         seen_ids = self._seen_ids()
         theta, theta_sd = selection.selection_ability(self.pool, self.history, self.topic_sd)
+        target, level_cap = self._target(), self._level_cap()
         if self.position - self.last_variant_at >= near_schedule.SPACING:
             ability = dict(zip(self.pool.topics, map(float, theta))) if np.ndim(theta) else float(theta)
             item = near_schedule.due_near_variant([self.arrivals, self.pool], self._pending(), seen_ids,
-                                                  len(self.history), self.rng, MAX_EXPOSURE, self._level_cap(),
-                                                  aim=(ability, self._target()))
+                                                  len(self.history), self.rng, MAX_EXPOSURE, level_cap,
+                                                  aim=(ability, target))
             if item is not None:
                 self.last_variant_at = self.position
                 return item
@@ -189,7 +190,7 @@ class QuizSession:
         seen[in_session] = True
         used = np.zeros(len(self.pool.template_code), bool)
         used[self.pool.template[in_session]] = True
-        options = dict(target=self._target(), max_level=self._level_cap(), min_level=self._level_floor(),
+        options = dict(target=target, max_level=level_cap, min_level=self._level_floor(),
                        used_templates=used, max_exposure=MAX_EXPOSURE, theta_sd=theta_sd if PREDICTIVE else 0.0)
         index = selection.select_index(self.pool, seen, counts, theta, self.rng, **options)
         if index is None:  # everything seen before: allow repeats from earlier sessions, never this one's
@@ -209,21 +210,21 @@ class QuizSession:
 
     def _level_cap(self):
         """After WRONG_RUN wrong answers in a row in this quiz: no label harder than the easiest missed."""
-        if self.answered < WRONG_RUN or any(r.correct for r in self.history[-WRONG_RUN:]):
-            return None
-        levels = [int(self.pool.level[self.pool.index[r.item_id]]) for r in self.history[-WRONG_RUN:]
-                  if r.item_id in self.pool.index]
+        levels = self._run_levels(WRONG_RUN, correct=False)
         return min(levels) if levels else None
 
     def _level_floor(self):
         """In the quiz's first CLIMB_WITHIN questions, after RIGHT_RUN right answers in a row:
         nothing easier than one label above the easier of them (hard at most)."""
-        if (self.position >= CLIMB_WITHIN or self.answered < RIGHT_RUN
-                or not all(r.correct for r in self.history[-RIGHT_RUN:])):
-            return None
-        levels = [int(self.pool.level[self.pool.index[r.item_id]]) for r in self.history[-RIGHT_RUN:]
-                  if r.item_id in self.pool.index]
+        levels = self._run_levels(RIGHT_RUN, correct=True) if self.position < CLIMB_WITHIN else []
         return min(min(levels) + 1, max(selection.LEVELS.values())) if levels else None
+
+    def _run_levels(self, n, *, correct):
+        """Levels of this quiz's last n answers when all n were right (correct=True) or all wrong, else []."""
+        recent = self.history[-n:]
+        if self.answered < n or any(r.correct != correct for r in recent):
+            return []
+        return [int(self.pool.level[self.pool.index[r.item_id]]) for r in recent if r.item_id in self.pool.index]
 
     def _pending(self):
         return [near_schedule.NearVariant(**v) for v in self.row.pending]
