@@ -24,3 +24,18 @@ def with_pins(line, db=None, learner=None):
     if not sep:
         return line
     return head + command_line(*shlex.split(command), db=db, learner=learner)
+
+
+def continued(command, width, indent="    "):
+    """A printed command split into rows of at most `width` columns at word boundaries, each row
+    but the last ending in a backslash, so that the rows copied together run as one command in
+    a POSIX shell (a word longer than a row keeps a row of its own)."""
+    words = [shlex.quote(w) for w in shlex.split(command)]
+    rows, row = [], indent + words[0]
+    for word in words[1:]:
+        if len(row) + 1 + len(word) + 2 > width:  # room for " \\" at the end of the row
+            rows.append(row + " \\")
+            row = indent + "  " + word
+        else:
+            row += " " + word
+    return rows + [row]

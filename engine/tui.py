@@ -12,7 +12,7 @@ import time
 from rich.console import Console
 from rich.text import Text
 
-from torchquiz.engine.commands import command_line, with_pins
+from torchquiz.engine.commands import command_line, continued, with_pins
 from torchquiz.engine.terminal_text import code_block, record_text
 from torchquiz.record.grading import LETTERS, Malformed, grade
 
@@ -152,12 +152,14 @@ class QuizUI:
             self.write()
         self.write("What to practise next:", "bold")
         for line in summary.practise:
-            # A command goes on a row of its own, so that it is never wrapped between its words.
+            # A command goes on rows of its own, continued with backslashes where it is wider
+            # than the terminal, so that copying its rows runs it as printed.
             head, sep, command = line.partition("torchquiz ")
             self.indented([("  •", self.text(head.rstrip() if sep else line))], 3)
             if sep:
-                self.write(Text("    " + with_pins(sep + command, db=self.db, learner=self.learner),
-                                overflow="fold"))
+                for row in continued(with_pins(sep + command, db=self.db, learner=self.learner),
+                                     self.console.width):
+                    self.write(Text(row, overflow="fold"))
 
 
 def play(session, ui, clock=time.monotonic):
