@@ -16,8 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from torchquiz.engine.irt import p_correct
-from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, as_pool
+from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, as_pool, predicted_success
 
 SPACING = 3          # at most one near variant in any 3 consecutive questions
 # At most this share of a quiz's questions are near variants: each is a forced pick, so it
@@ -77,8 +76,9 @@ def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, see
     or more are left out: a re-check must not break the exposure cap; max_level lowers the
     level ceiling further (the quiz's cap after a run of wrong answers).
 
-    aim: (ability, target success), the ability one number or a mapping topic -> ability
-    (a topic it lacks: the mean of the others).  The candidate whose predicted success is
+    aim: (ability, sd, target success), the ability and its posterior sd each one number
+    or a mapping topic -> value (a topic it lacks: the mean of the others).  The candidate
+    whose predicted success (`selection.predicted_success`, the selector's own rule) is
     nearest the target then comes first, so the re-check sits where the learner can show
     the misconception is fixed: the variant at the level just missed is, for a learner who
     just missed it, the one most likely to be missed again.  Without aim, the nearest level."""
@@ -96,13 +96,19 @@ def find_near_variant(pool: Sequence[Item] | ItemPool, variant: NearVariant, see
         if aim is None:
             key = (variant.level - level, len(item.misconceptions), item.id)
         else:
-            theta, target = aim
-            if isinstance(theta, Mapping):
-                theta = theta.get(item.topic, sum(theta.values()) / max(len(theta), 1))
-            key = (abs(p_correct(theta, pool.b[i], pool.a[i]) - target), len(item.misconceptions), item.id)
+            theta, sd, target = aim
+            p = predicted_success(_of_topic(theta, item.topic), pool.b[i], pool.a[i], _of_topic(sd, item.topic))
+            key = (abs(float(p) - target), len(item.misconceptions), item.id)
         if best is None or key < best[0]:
             best = (key, i)
     return None if best is None else pool.item(best[1])
+
+
+def _of_topic(value, topic):
+    """value itself, or its entry for topic when it is a mapping topic -> value (missing: the mean)."""
+    if isinstance(value, Mapping):
+        return value.get(topic, sum(value.values()) / max(len(value), 1))
+    return value
 
 
 def due_near_variant(pools: Sequence[ItemPool], pending: Sequence[NearVariant], seen_ids: Iterable[str],

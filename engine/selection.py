@@ -91,6 +91,17 @@ class ItemPool:
         return Item(item.id, item.template, item.topic, item.label, b, a, item.misconceptions)
 
 
+def predicted_success(theta, b, a, theta_sd=0.0):
+    """P(correct) averaged over the ability's posterior N(theta, theta_sd^2), elementwise.
+
+    An uncertain estimate flattens the curve (probit approximation); theta_sd = 0 is the
+    success at the posterior mean.  The one rule for "how likely is this learner to get
+    this item right" that every aim of the quiz uses: the next question and a near variant.
+    """
+    slope = a / np.sqrt(1.0 + (np.pi / 8.0) * (a * theta_sd) ** 2)
+    return 1.0 / (1.0 + np.exp(-slope * (np.asarray(theta, float) - b)))
+
+
 def as_pool(pool: Sequence[Item] | ItemPool) -> ItemPool:
     return pool if isinstance(pool, ItemPool) else ItemPool(pool)
 
@@ -144,11 +155,7 @@ def select_index(
         theta = np.asarray(theta)[pool.topic]
     if np.ndim(theta_sd):
         theta_sd = np.asarray(theta_sd)[pool.topic]
-    # Success averaged over the ability's posterior, not at its mean: an
-    # uncertain estimate flattens the curve (probit approximation).
-    slope = pool.a / np.sqrt(1.0 + (np.pi / 8.0) * (pool.a * theta_sd) ** 2)
-    p = 1.0 / (1.0 + np.exp(-slope * (theta - pool.b)))
-    miss = np.abs(p - target)
+    miss = np.abs(predicted_success(theta, pool.b, pool.a, theta_sd) - target)
     cost = miss + topic_weight * extra[pool.topic]
     if info_weight:  # information is a^2 p (1 - p)
         cost -= info_weight * np.log(pool.a)

@@ -178,10 +178,11 @@ class QuizSession:
         theta, theta_sd = selection.selection_ability(self.pool, self.history, self.topic_sd)
         target, level_cap = self._target(), self._level_cap()
         if self.position - self.last_variant_at >= near_schedule.SPACING:
-            ability = dict(zip(self.pool.topics, map(float, theta))) if np.ndim(theta) else float(theta)
+            sd = theta_sd if PREDICTIVE else 0.0
+            ability, sd = ((dict(zip(self.pool.topics, map(float, v))) if np.ndim(v) else float(v)) for v in (theta, sd))
             item = near_schedule.due_near_variant([self.arrivals, self.pool], self._pending(), seen_ids,
                                                   len(self.history), self.rng, MAX_EXPOSURE, level_cap,
-                                                  aim=(ability, target))
+                                                  aim=(ability, sd, target))
             if item is not None:
                 self.last_variant_at = self.position
                 return item

@@ -9,7 +9,8 @@ import pytest
 from torchquiz.engine.irt import LABEL_PRIOR, estimate_ability, p_correct
 from torchquiz.engine.near_schedule import (NearVariant, allowance, due_near_variant, find_near_variant,
                                             schedule_near_variant, settle_pending)
-from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, select_index, select_next
+from torchquiz.engine.selection import (LEVELS, Item, ItemPool, Response, predicted_success, select_index,
+                                       select_next)
 
 TOPICS = ["rnn", "gru", "lstm", "packing", "metrics", "shape"]
 
@@ -133,9 +134,9 @@ def test_near_variant_aimed_at_the_learner_comes_at_the_level_they_can_show_it_f
     missed = pool.items[pool.index["t:hard0"]]
     variant = NearVariant("t", misconception, 0, LEVELS["hard"])
     assert find_near_variant(pool, variant, [missed.id]).id == "t:hard1"          # nearest level, no aim
-    assert find_near_variant(pool, variant, [missed.id], aim=(-1.5, 0.7)).label == "easy"
-    assert find_near_variant(pool, variant, [missed.id], aim=({"lstm": 2.0}, 0.7)).id == "t:hard1"
-    assert find_near_variant(pool, variant, [missed.id], aim=({"gru": 0.5}, 0.7)).label == "medium"  # other topics' mean
+    assert find_near_variant(pool, variant, [missed.id], aim=(-1.5, 0.0, 0.7)).label == "easy"
+    assert find_near_variant(pool, variant, [missed.id], aim=({"lstm": 2.0}, 0.0, 0.7)).id == "t:hard1"
+    assert find_near_variant(pool, variant, [missed.id], aim=({"gru": 0.5}, 0.0, 0.7)).label == "medium"  # other topics' mean
 
 
 def test_due_near_variants_do_not_replay_in_the_order_they_were_missed():
@@ -193,3 +194,25 @@ def test_band_keeps_picks_close_to_the_target_even_for_steep_items():
     theta, _ = estimate_ability(history)
     assert pool.items[steep].id not in banded       # ...unless the band forbids it
     assert all(abs(p_correct(theta, pool.item(pool.index[i]).b) - 0.7) <= 0.08 for i in banded)
+
+
+def test_predicted_success_is_the_posterior_average_of_the_item_curve():
+    draws = np.random.default_rng(0).normal(0.3, 0.8, 200_000)
+    monte_carlo = np.mean(1.0 / (1.0 + np.exp(-1.5 * (draws - (-0.4)))))
+    assert abs(float(predicted_success(0.3, -0.4, 1.5, 0.8)) - monte_carlo) < 0.01
+    assert float(predicted_success(0.3, -0.4, 1.5)) == pytest.approx(p_correct(0.3, -0.4, 1.5))
+
+
+def test_near_variant_and_next_question_aim_by_the_same_rule():
+    # At ability 0 with posterior sd 1, the plug-in success of b = -0.85 is 0.70, but averaged
+    # over the posterior it is b = -1.0 that succeeds 70% of the time; both aims must agree on it.
+    misconception = "forget_bidirectional_doubling"
+    pool = ItemPool([Item(f"t:{b}", "t", "lstm", "easy", b, misconceptions=frozenset({misconception}))
+                     for b in (-0.85, -1.0)])
+    variant = NearVariant("t", misconception, 0, LEVELS["hard"])
+    seen, counts = np.zeros(2, bool), np.zeros(1, np.int64)
+    for sd, expected in ((0.0, "t:-0.85"), (1.0, "t:-1.0")):
+        chosen = select_index(pool, seen, counts, 0.0, random.Random(0), top_k=1, window=0.0,
+                              info_weight=0.0, theta_sd=sd)
+        assert pool.items[chosen].id == expected
+        assert find_near_variant(pool, variant, [], aim=(0.0, sd, 0.7)).id == expected
