@@ -16,7 +16,7 @@ BANK_COMMANDS = {
 
 @click.group(cls=LazyGroup, lazy_commands=BANK_COMMANDS)
 def bank():
-    """Validate, list, inspect, build and import the question bank.
+    """Validate, list, measure (stats, verify), build and import the question bank.
 
     \b
     Examples:

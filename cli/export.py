@@ -74,6 +74,14 @@ def make_command(fmt):
             records = _load(set_path)
             files = fmt.builder()(records, **options)
             files = files if isinstance(files, list) else [files]
+            if str(output) == "-":  # standard output, as `generate -o -` does
+                if len(files) > 1 or isinstance(files[0], bytes):
+                    raise click.ClickException(f"-o -: this {fmt.name} export is "
+                                               + ("several files" if len(files) > 1 else "a zip package")
+                                               + "; give a file name")
+                click.echo(str(files[0]), nl=False)
+                click.echo(_summary(records, options, ["standard output"]), err=True)
+                return
             # A file that names its part (exam versions: "A", "B", ..., "key") is named by it.
             paths = [output.with_name(f"{output.stem}-{content.part}{output.suffix}")
                      if getattr(content, "part", None) else path
@@ -86,9 +94,12 @@ def make_command(fmt):
 
     examples = "\n".join(f"  {line}" for line in fmt.examples)
     command.__doc__ = f"{fmt.summary}\n\n\b\nExamples:\n{examples}\n"
+    names = {option.name for option in fmt.options}
+    naming = (f"; a split export numbers it: quiz-01{fmt.suffix}, quiz-02{fmt.suffix}..." if "max_mb" in names else
+              f"; exam versions name it quiz-A{fmt.suffix}, quiz-B{fmt.suffix}... and quiz-key{fmt.suffix}"
+              if "versions" in names else "")
     command = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                           help=f"The file to write ({fmt.suffix}); a split export numbers it: "
-                                f"quiz-01{fmt.suffix}, quiz-02{fmt.suffix}...")(command)
+                           help=f"The file to write ({fmt.suffix}; - for standard output){naming}")(command)
     for option in reversed(fmt.options):
         command = _click_option(option)(command)
     command = click.argument("set_path", metavar="SET.jsonl",

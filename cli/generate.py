@@ -17,7 +17,7 @@ from .options import check_output, generation_options, progress_reporter, user_e
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
 @click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per selected template.")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per selected template and question type.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed: same bank + seed + torch = same file.")
 @click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
               help="Only questions of this type (repeatable); a template that makes several types makes each.")

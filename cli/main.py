@@ -27,7 +27,7 @@ COMMANDS = {
 SHORT_HELP = {
     "generate": "Generate a question set (JSON Lines) from the bank.",
     "preview": "Print one variant of a template as a learner sees it.",
-    "bank": "Validate, list, inspect, build and import the question bank.",
+    "bank": "Validate, list, measure (stats, verify), build and import the question bank.",
     "export": "Export a question set: Moodle XML, HTML, QTI 1.2 (Canvas), QTI 2.1, GIFT.",
     "quiz": "Take an adaptive quiz in the terminal.",
     "report": "A learner's progress, abilities and misconceptions.",

@@ -1,7 +1,7 @@
 """The generator's public entry points: generate a question set, or one variant for preview."""
 import dataclasses
 
-from .errors import VariantError, reproduce_command
+from .errors import NothingSelected, VariantError, reproduce_command
 from .settings import GenerationSettings
 from .templates import load_bank, select_templates, TemplateError
 from .workers import WorkerPool
@@ -94,7 +94,7 @@ def bank_problems(settings=None, path=None):
     """Every problem in the bank, or in one extra bank folder or template file (`path`), at once."""
     from pathlib import Path
 
-    from .catalogue import load_misconceptions
+    from .catalogue import CATALOGUE_FILE, load_misconceptions
     from .templates import load_template
 
     settings = settings or GenerationSettings()
@@ -104,6 +104,9 @@ def bank_problems(settings=None, path=None):
     if path.is_dir():
         return load_bank((*settings.bank_dirs, path), settings.include_builtin)[1]
     try:
+        if path.name == CATALOGUE_FILE:  # the misconception catalogue, not a template
+            load_misconceptions((*settings.bank_dirs, path.parent), settings.include_builtin)
+            return []
         catalogue = load_misconceptions((*settings.bank_dirs, path.parent.parent), settings.include_builtin)
         load_template(path, catalogue)
     except TemplateError as exc:
@@ -166,5 +169,16 @@ def generate_set(settings=None, *, templates=None, families=None, difficulty="mi
         # The workers import torch meanwhile: loading and validating the bank here costs no wall time.
         chosen = load_selected(settings, templates or (), families or (), topics or ())
         jobs = variant_jobs(chosen, count, seed, difficulty, pins, types)
+        if chosen and not jobs:
+            raise NothingSelected(_nothing_to_make(chosen, difficulty, types))
         return collect(pool, jobs, on_progress, trace)
 
+
+
+def _nothing_to_make(chosen, difficulty, types):
+    """Why templates that were selected make no question of the types and level asked for."""
+    wanted = " or ".join(types) if types else "any"
+    level = "" if difficulty == "mixed" else f" at {difficulty} level"
+    makes = "; ".join(f"{t.id} makes {', '.join(t.types or (t.type,))} at {', '.join(t.levels)}" for t in chosen[:5])
+    more = f"; and {len(chosen) - 5} more" if len(chosen) > 5 else ""
+    return f"the selected templates make no {wanted} questions{level}: {makes}{more}"

@@ -112,8 +112,13 @@ def _matches(value, wanted):
 
 
 def bank_roots(extra_dirs=(), include_builtin=True):
+    """The bank folders in load order, each once: `--bank` naming the built-in folder (or one
+    folder twice) must not load its templates twice."""
     roots = [Path(str(resources.files("torchquiz.bank")))] if include_builtin else []
-    return roots + [Path(d) for d in extra_dirs]
+    unique = {}
+    for root in roots + [Path(d) for d in extra_dirs]:
+        unique.setdefault(root.resolve(), root)
+    return list(unique.values())
 
 
 def _entry_problems(path, lines, mid, entry):

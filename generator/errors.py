@@ -36,6 +36,10 @@ class UnknownTemplate(GeneratorError):
         super().__init__(f"unknown {kind} '{name}'.{hint or did_you_mean(name, known)}")
 
 
+class NothingSelected(GeneratorError):
+    """The filters of a set (template, family, topic, type, difficulty) leave nothing to generate."""
+
+
 def reproduce_command(template, seed, difficulty, pins=None, bank_dirs=(), kind=None):
     """The one command that rebuilds a variant as it was asked for: every --param pin and --bank kept."""
     import json

@@ -6,7 +6,7 @@ from pathlib import Path
 from torchquiz.record.schema import LEVELS as DIFFICULTIES
 
 from .catalogue import bank_roots, load_misconceptions
-from .errors import GeneratorError, Problem, TemplateError, UnknownTemplate
+from .errors import GeneratorError, NothingSelected, Problem, TemplateError, UnknownTemplate
 from .question_types import current_template_id, declared_types, form_data
 from .validate import template_problems
 from .yamlsource import load_yaml
@@ -136,7 +136,9 @@ def load_bank(bank_dirs=(), include_builtin=True, validate=True):
 
 
 def select_templates(templates, ids=(), families=(), topics=()):
-    """The templates named by id, family or topic (all of them when none is given), sorted by id.
+    """The templates that pass every filter given (all of them when none is), sorted by id: each
+    kind of filter narrows the set, and the names within one kind are alternatives, so
+    `families=["shape"], topics=["lstm", "gru"]` is the shape templates about LSTMs or GRUs.
 
     A twin's old id names the template it merged into, so a stored question of a pre-merge set still
     finds its template (near variants, `--template`).  A family that is really a topic (attention,
@@ -156,6 +158,11 @@ def select_templates(templates, ids=(), families=(), topics=()):
             hint = f" It is a family: use --family {topic}." if topic in known_families else ""
             raise UnknownTemplate(topic, sorted(known_topics), kind="topic", hint=hint)
     chosen = [t for t in templates.values()
-              if (not ids and not families and not topics) or t.id in ids or t.family in families
-              or set(t.topics) & set(topics)]
+              if (not ids or t.id in ids) and (not families or t.family in families)
+              and (not topics or set(t.topics) & set(topics))]
+    if not chosen and templates:
+        given = [f"--{kind} {name}" for kind, names in (("template", ids), ("family", families), ("topic", topics))
+                 for name in names]
+        raise NothingSelected(f"no template matches {' and '.join(given)} together: each kind of option "
+                              "narrows the set (`torchquiz bank list` shows each template's family and topics)")
     return sorted(chosen, key=lambda t: t.id)

@@ -177,3 +177,12 @@ def test_max_size_writes_numbered_files_each_a_whole_moodle_file(tmp_path):
         root = etree.parse(str(tmp_path / name)).getroot()
         total += sum(q.get("type") != "category" for q in root.iter("question"))
     assert total == 300
+
+
+def test_dash_writes_a_text_export_to_standard_output_and_refuses_a_package(set_path, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "torchquiz.cli", "export", "gift", str(set_path), "-o", "-"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and not (tmp_path / "-").exists()
+    assert out.stdout.count("::") >= 12 and "to standard output" in out.stderr
+    package = run("export", "qti12", set_path, "-o", "-")
+    assert package.exit_code == 1 and "a zip package; give a file name" in package.output

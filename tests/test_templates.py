@@ -1,8 +1,8 @@
 """Template loading and validation: every problem at once, each with file:line, field and value."""
 import pytest
 
+from torchquiz.generator.errors import NothingSelected, UnknownTemplate
 from torchquiz.generator.templates import load_bank, select_templates
-from torchquiz.generator.errors import UnknownTemplate
 
 from conftest import torchquiz
 
@@ -156,3 +156,32 @@ def test_bank_list_with_extra_bank_via_env(write_bank):
     result = torchquiz("bank", "list", "--json", env={"TORCHQUIZ_BANK": str(root)})
     assert '"id": "shape.fixture"' in result.stdout
     assert '"id": "shape.recurrent_output"' in result.stdout
+
+
+def test_each_kind_of_filter_narrows_the_set_and_an_empty_one_says_why():
+    templates, _ = load_bank()
+    chosen = select_templates(templates, families=["shape"], topics=["lstm", "gru"])
+    assert chosen and all(t.family == "shape" and {"lstm", "gru"} & set(t.topics) for t in chosen)
+    assert len(chosen) < len(select_templates(templates, families=["shape"]))
+    with pytest.raises(NothingSelected, match="no template matches --family metrics and --topic attention together"):
+        select_templates(templates, families=["metrics"], topics=["attention"])
+
+
+def test_bank_validate_takes_the_builtin_folder_and_a_catalogue_file(tmp_path):
+    from torchquiz.generator.catalogue import CATALOGUE_FILE, bank_roots
+
+    builtin = bank_roots()[0]
+    assert "ok" in torchquiz("bank", "validate", str(builtin)).stdout          # not each file a duplicate of itself
+    assert "ok" in torchquiz("bank", "validate", str(builtin / CATALOGUE_FILE)).stdout
+    broken = tmp_path / CATALOGUE_FILE
+    broken.write_text((builtin / CATALOGUE_FILE).read_text().replace("feedback:", "feedbak:", 1))
+    result = torchquiz("bank", "validate", str(broken), check=False)
+    assert result.returncode == 1 and "feedbak: unknown key. Did you mean 'feedback'?" in result.stderr
+    assert "id: is required" not in result.stderr                               # read as a catalogue, not a template
+
+
+def test_generate_says_when_its_filters_leave_nothing_and_writes_nothing(tmp_path):
+    out = tmp_path / "set.jsonl"
+    result = torchquiz("generate", "--template", "shape.unbatched", "--type", "truefalse", "-o", str(out), check=False)
+    assert result.returncode == 1 and "make no truefalse questions: shape.unbatched makes" in result.stderr
+    assert not out.exists()
