@@ -6,6 +6,15 @@ import sys
 
 import click
 
+def _device_name(ctx, param, value):
+    from torchquiz.generator.settings import device_name_problem
+
+    problem = device_name_problem(value)
+    if problem:
+        raise click.BadParameter(problem, ctx=ctx, param=param)
+    return value
+
+
 def generation_options(runs_torch=True):
     """The options that build the one GenerationSettings a command passes on (as `settings`).
 
@@ -22,7 +31,7 @@ def generation_options(runs_torch=True):
     ]
     if runs_torch:
         options += [
-            click.option("--device", default="cpu", envvar=DEVICE_ENV, show_default=True,
+            click.option("--device", default="cpu", envvar=DEVICE_ENV, show_default=True, callback=_device_name,
                          help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto (env TORCHQUIZ_DEVICE)."),
             click.option("--workers", default=default_workers, show_default="CPUs, at most 4",
                          type=click.IntRange(1), help="Torch worker processes."),

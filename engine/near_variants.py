@@ -87,8 +87,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     GenerationSettings.add_arguments(parser)
     args = parser.parse_args(argv)
-    ids = generate_near_variant(args.db, args.template, args.misconception, seed=args.seed,
-                                settings=GenerationSettings.from_arguments(args))
+    from torchquiz.generator.errors import GeneratorError
+
+    try:
+        ids = generate_near_variant(args.db, args.template, args.misconception, seed=args.seed,
+                                    settings=GenerationSettings.from_arguments(args))
+    except (GeneratorError, RuntimeError) as exc:  # one line for the quiz to show, not a traceback
+        sys.exit(f"{exc}")
     print(json.dumps({"ids": ids}))
 
 

@@ -121,6 +121,11 @@ class QuizUI:
             self.write(self.text(result.feedback))
         self.show_solution(record)
 
+    def show_notice(self, text):
+        """A line about the quiz itself (not a question), set apart from the questions."""
+        self.write()
+        self.write(self.line((text, "dim")))
+
     def show_skipped(self, record):
         self.write(self.line(("Skipped.", "bold"), (" The answer is ", ""), self.text(self._key(record)), (".", "")))
         self.show_solution(record)
@@ -168,10 +173,20 @@ def play(session, ui, clock=time.monotonic):
     Every completed answer is already stored when its feedback shows, so a quit,
     Ctrl-C (KeyboardInterrupt passes through) or the end of input loses none.
     """
+    told_failure = False
     while True:
         session.collect_arrivals()
+        failures = getattr(session.near_variants, "failures", None)
+        if failures and not told_failure:  # once: a quiz without near variants still runs
+            told_failure = True
+            ui.show_notice(f"Practice variants of missed questions could not be generated "
+                           f"({' '.join(failures[0])}); the quiz goes on with the stored questions.")
         record = session.next_question()
         if record is None:
+            if not session.finished:
+                ui.show_notice(f"No unseen question in the store fits this quiz any more, so it ends after "
+                               f"{session.position} of {session.length}. Add questions with `torchquiz bank build`, "
+                               "or leave out --topic/--family for a wider quiz.")
             break
         ui.show_question(record, session.position + 1, session.length)
         started, hint_used = clock(), False

@@ -4,9 +4,22 @@ so a `--bank` or `--device` given by the user reaches every place that loads tem
 """
 import dataclasses
 import os
+import re
 
 DEVICE_ENV = "TORCHQUIZ_DEVICE"
 BANK_ENV = "TORCHQUIZ_BANK"
+
+
+DEVICE_FORMS = "cpu, cuda, cuda:N, mps or auto"
+
+
+def device_name_problem(name):
+    """Why `name` cannot name a torch device (None when it can): the form only, without torch,
+    so a misspelt --device fails before a worker starts.  Whether the device is present is the
+    worker's to say (`torchquiz.generator.worker.resolve_device`)."""
+    if re.fullmatch(r"cpu|cuda(:\d+)?|mps|auto", name or ""):
+        return None
+    return f"unknown device {name!r}; use {DEVICE_FORMS}"
 
 
 def default_workers():

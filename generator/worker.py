@@ -14,7 +14,7 @@ import sys
 from .catalogue import load_misconceptions
 from .errors import GeneratorError, VariantError
 from .snippets import CachedRunner, SnippetTimeout
-from .settings import GenerationSettings
+from .settings import GenerationSettings, device_name_problem
 from .templates import load_bank, load_template
 from .variant import build_variant
 
@@ -46,7 +46,7 @@ def resolve_device(torch, name):
             raise ValueError("--device mps: Apple MPS is not available on this machine. Use --device cpu or auto.")
         return "mps"
     if name != "cpu":
-        raise ValueError(f"--device {name}: unknown device; use cpu, cuda, cuda:N, mps or auto")
+        raise ValueError(f"--device {name}: {device_name_problem(name) or 'unknown device'}")
     return "cpu"
 
 

@@ -225,3 +225,26 @@ def test_done_when_flow_with_a_generated_set(tmp_path):
     import json
     data = json.loads(report.output)
     assert data["attempts"] == 10 and data["sessions_finished"] == 1 and data["unfinished_quiz"] is None
+
+
+def test_a_quiz_longer_than_its_questions_says_why_it_ends_early(db):
+    with Store.open(db) as store:
+        session, outcome, screen = run_quiz(store, "A\n\n" * 6, length=10, topics=["bidirectional"])
+    assert outcome == DONE and session.position == 4
+    assert "ends after 4 of 10" in " ".join(screen.split()) and "Quiz complete" in screen
+
+
+def test_a_failed_background_generation_is_told_once_and_the_quiz_goes_on(db, tmp_path):
+    from torchquiz.engine.near_variants import NearVariantMaker
+    from torchquiz.generator.settings import GenerationSettings
+
+    maker = NearVariantMaker(db, GenerationSettings(device="cuda:99"))   # no such GPU here, nor on a GPU machine
+    maker.request("shape.recurrent_output", "forget_bidirectional_doubling", seed=1)
+    maker.wait(120)                                                     # the real generator ran and failed
+    with Store.open(db) as store:
+        session = QuizSession.start(store, "ada", seed=1, length=2, topics=["rnn"], near_variants=maker)
+        out = io.StringIO()
+        outcome = play(session, QuizUI(io.StringIO("A\n\nA\n"), out), clock=iter(range(1000)).__next__)
+    screen = " ".join(out.getvalue().split())
+    assert outcome == DONE and screen.count("could not be generated") == 1
+    assert "(--device cuda:99: " in screen and "the quiz goes on with the stored questions" in screen
