@@ -55,21 +55,23 @@ def validate(path, settings):
 
 @bank.command(name="list")
 @click.option("--family", "families", multiple=True, help="Only this family (repeatable).")
+@click.option("--topic", "topics", multiple=True, help="Only templates on this topic (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per template.")
 @generation_options(runs_torch=False)
-def list_templates(families, as_json, settings):
+def list_templates(families, topics, as_json, settings):
     """List the templates: id, family, type, difficulties and topics.
 
     \b
     Examples:
       torchquiz bank list
       torchquiz bank list --family shape --json
+      torchquiz bank list --topic attention
     """
     from torchquiz.generator.api import load_templates
     from torchquiz.generator.templates import select_templates
 
     with user_errors():
-        chosen = select_templates(load_templates(settings), (), families)
+        chosen = select_templates(load_templates(settings), (), families, topics)
     rows = [(t.id, t.family, ",".join(t.types), ",".join(t.levels), ",".join(t.topics)) for t in chosen]
     if as_json:
         for t in chosen:

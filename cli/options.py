@@ -45,6 +45,9 @@ def generation_options(runs_torch=True):
             from torchquiz.generator.settings import GenerationSettings
 
             given = {name: kwargs.pop(name) for name in ("device", "workers", "time_limit") if name in kwargs}
+            if kwargs["no_builtin"] and not kwargs["bank_dirs"]:
+                raise click.UsageError("--no-builtin needs --bank DIR (or TORCHQUIZ_BANK): without the built-in "
+                                       "bank there are no templates to use")
             kwargs["settings"] = GenerationSettings(bank_dirs=kwargs.pop("bank_dirs"),
                                                     include_builtin=not kwargs.pop("no_builtin"), **given)
             return command(*args, **kwargs)

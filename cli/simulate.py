@@ -49,8 +49,8 @@ def format_table(result: dict) -> str:
                    "the target is the mean topic ability.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def simulate(world, cold_start, learners, length, seed, topic_rho, as_json):
-    """Run the adaptive-sim benchmark (../shared/adaptive-sim.md) through the quiz itself
-    and print its metrics.
+    """Run the adaptive-sim benchmark (the protocol's worlds v1 and v2) through the quiz
+    itself and print its metrics.
 
     Every simulated learner takes a real quiz session over a real SQLite store (in a
     temporary directory): the same selection, exposure cap, near variants and refit

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from torchquiz.record.schema import LEVELS, TYPES
+
 from torchquiz.cli.options import (db_option, generation_options, progress_reporter, record_errors, store_errors,
                                    user_errors)
 
@@ -78,19 +80,26 @@ def import_set(set_path, skip_bad, db_path):
 
 
 @click.command()
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per template.")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1),
+              help="Variants per selected template and question type.")
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
+@click.option("--topic", "topics", multiple=True, help="Only templates on this topic (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
+@click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed", show_default=True,
+              help="One level, or mixed: each template's levels in turn.")
+@click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
+              help="Only questions of this type (repeatable).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed (same seed, same questions).")
 @generation_options()
 @db_option
-def build(count, families, templates, seed, settings, db_path):
+def build(count, families, topics, templates, difficulty, types, seed, settings, db_path):
     """Generate questions from the bank straight into the store, with a progress bar.
 
     \b
     Examples:
       torchquiz bank build --count 20
       torchquiz bank build --family shape --family packing --count 50 --workers 4
+      torchquiz bank build --topic attention --difficulty hard --count 10
       torchquiz bank build --count 10 --seed 3 --db class.db
       torchquiz bank build --bank my_bank --no-builtin --count 5
     """
@@ -98,8 +107,8 @@ def build(count, families, templates, seed, settings, db_path):
 
     store = open_store(db_path, create=True)
     with user_errors():
-        result = generate_set(settings, templates=templates, families=families, count=count, seed=seed,
-                              on_progress=progress_reporter("Generating"))
+        result = generate_set(settings, templates=templates, families=families, topics=topics, count=count,
+                              seed=seed, difficulty=difficulty, types=types, on_progress=progress_reporter("Generating"))
     for failure in result.failures:  # the message names template, seed, level and the reproduce command
         click.echo(f"failed: {failure.message}", err=True)
     with store_errors():

@@ -51,9 +51,9 @@ def exam_key_html(versions, title="torchquiz exam"):
 def html_pages(records, mode="practice", shuffle=False, seed=0, versions=1, answer_grid=False):
     """The pages of one `export html` run (a list of str): see the module's docstring."""
     if versions > 1 and mode != "exam":
-        raise ExportError(f"versions={versions}: only an exam has versions (use --mode exam)")
+        raise ExportError(f"--versions {versions}: only an exam has versions (use --mode exam)")
     if answer_grid and mode != "exam":
-        raise ExportError("answer_grid=True: only an exam has an answer grid (use --mode exam)")
+        raise ExportError("--answer-grid: only an exam has an answer grid (use --mode exam)")
     if versions == 1:
         if shuffle:
             records = shuffled(check_records(records), seed)

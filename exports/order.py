@@ -55,5 +55,5 @@ def exam_versions(records, count, seed):
     Version i is shuffled with seed (seed, i), so adding a version never changes the others.
     """
     if count < 1:
-        raise ExportError(f"versions={count}: expected at least 1")
+        raise ExportError(f"--versions {count}: expected at least 1")
     return [(version_label(i), shuffled(records, f"{seed}:{i}")) for i in range(count)]

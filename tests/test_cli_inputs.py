@@ -85,6 +85,7 @@ CASES = [
      "Invalid value for '--device': unknown device 'tpu'; use cpu, cuda, cuda:N, mps or auto", ["{tmp}/d.jsonl"]),
     ("quiz-device-misspelt", ["quiz", "--db", "{db}", "--device", "cdua"], 2,
      "unknown device 'cdua'", []),
+    ("no-builtin-without-bank", ["bank", "validate", "--no-builtin"], 2, "--no-builtin needs --bank DIR", []),
     ("generate-filters-that-meet-nowhere", ["generate", "--family", "metrics", "--topic", "attention",
                                             "-o", "{tmp}/e.jsonl"], 1,
      "no template matches --family metrics and --topic attention together", ["{tmp}/e.jsonl"]),

@@ -99,7 +99,7 @@ def test_code_like_options_are_set_in_monospace(records):
 
 
 def test_versions_and_answer_grids_belong_to_exams(records):
-    with pytest.raises(ExportError, match="versions=2: only an exam"):
+    with pytest.raises(ExportError, match="--versions 2: only an exam"):
         html_pages(records, mode="practice", versions=2)
     with pytest.raises(ExportError, match="only an exam has an answer grid"):
         html_pages(records, mode="key", answer_grid=True)

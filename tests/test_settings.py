@@ -49,7 +49,9 @@ def test_without_the_bank_the_near_variant_fails_and_names_the_template(write_ba
     root = write_bank({"shape/fixture.yaml": GOOD})
     db = tmp_path / "mine.db"
     torchquiz("bank", "build", "--bank", str(root), "--template", "shape.fixture", "--count", "1",
-              "--workers", "1", "--db", str(db))
+              "--difficulty", "hard", "--workers", "1", "--db", str(db))
+    with Store.open(db) as store:                                  # bank build narrows as generate does
+        assert [d for (d,) in store.conn.execute("SELECT difficulty FROM questions")] == ["hard"]
     maker = NearVariantMaker(db, GenerationSettings(workers=1))  # the built-in bank only
     maker.request("shape.fixture", "swap_batch_seq", seed=3)
     maker.wait(timeout=180)
