@@ -152,7 +152,9 @@ def check_pin(name, spec, value):
                           + _did_you_mean(value, spec["choice"]))
     if "int" in spec:
         low, high = spec["int"]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SampleError(f"{name}={value!r} is not an integer (the template's range is {low}..{high})")
+        if not low <= value <= high:
             raise SampleError(f"{name}={value!r} is outside the template's range of integers {low}..{high}")
 
 

@@ -85,6 +85,8 @@ CASES = [
      "Invalid value for '--device': unknown device 'tpu'; use cpu, cuda, cuda:N, mps or auto", ["{tmp}/d.jsonl"]),
     ("quiz-device-misspelt", ["quiz", "--db", "{db}", "--device", "cdua"], 2,
      "unknown device 'cdua'", []),
+    ("param-not-an-integer", ["preview", "shape.recurrent_output", "--param", "batch=abc"], 2,
+     "batch='abc' is not an integer (the template's range is 2..8)", []),
     ("no-builtin-without-bank", ["bank", "validate", "--no-builtin"], 2, "--no-builtin needs --bank DIR", []),
     ("generate-filters-that-meet-nowhere", ["generate", "--family", "metrics", "--topic", "attention",
                                             "-o", "{tmp}/e.jsonl"], 1,
