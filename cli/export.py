@@ -4,6 +4,7 @@ One command per registry entry, with the options the entry declares: the CLI par
 calls the export and writes its files, nothing more. Only the exports and the question
 records are imported here, never torch: exporting a set takes a fraction of a second.
 """
+import re
 from pathlib import Path
 
 import click
@@ -65,6 +66,15 @@ def _summary(records, options, paths):
     return f"{what} to {where}"
 
 
+def _earlier_parts(output, written):
+    """Files beside `output` that an earlier export under the same name wrote and this one did not:
+    the single file, or numbered and lettered parts (quiz-03.xml, quiz-B.html, quiz-key.html)."""
+    pattern = re.compile(re.escape(output.stem) + r"-(\d+|[A-Z]|key)" + re.escape(output.suffix))
+    candidates = [output] + [p for p in output.parent.glob(f"{output.stem}-*{output.suffix}")
+                             if pattern.fullmatch(p.name)]
+    return sorted(p for p in candidates if p.is_file() and p not in written)
+
+
 def make_command(fmt):
     """The `torchquiz export NAME` command for one registry Format."""
     def command(set_path, output, **options):
@@ -91,6 +101,10 @@ def make_command(fmt):
         except (ExportError, RecordError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(_summary(records, options, paths))
+        stale = _earlier_parts(output, paths)
+        if stale:
+            click.echo(f"Note: {', '.join(map(str, stale))} {'is' if len(stale) == 1 else 'are'} left from an earlier "
+                       "export of another size; import only the files listed above.", err=True)
 
     examples = "\n".join(f"  {line}" for line in fmt.examples)
     command.__doc__ = f"{fmt.summary}\n\n\b\nExamples:\n{examples}\n"

@@ -177,6 +177,14 @@ def test_max_size_writes_numbered_files_each_a_whole_moodle_file(tmp_path):
         root = etree.parse(str(tmp_path / name)).getroot()
         total += sum(q.get("type") != "category" for q in root.iter("question"))
     assert total == 300
+    # Exported again whole, then split in fewer parts: the parts left from before are named, not imported by mistake.
+    again = subprocess.run([sys.executable, "-m", "torchquiz.cli", "export", "moodle", str(path), "-o", "quiz.xml"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 0 and all(name in again.stderr for name in written)
+    assert "left from an earlier export" in again.stderr
+    fresh = subprocess.run([sys.executable, "-m", "torchquiz.cli", "export", "moodle", str(path), "-o", "new.xml"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert fresh.returncode == 0 and "Note:" not in fresh.stderr
 
 
 def test_dash_writes_a_text_export_to_standard_output_and_refuses_a_package(set_path, tmp_path):
