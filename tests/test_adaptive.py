@@ -28,3 +28,15 @@ def test_label_only_bound_beats_random_order_on_the_same_learners():
     # it asks the label that measures best: at the prior mean of 0, medium
     first = [world.labels[i] for i in bench.label_bayes_cold(world, 1, seed=1).items[:, 0]]
     assert set(first) == {"medium"}
+
+
+def test_perturbed_worlds_change_only_the_hidden_item_parameters():
+    bench = load_benchmark()
+    plain = build_world("v2", n_learners=5)
+    for name in bench.PERTURBATIONS:
+        world = bench.world_for("v2", 20240607, 5, None, name)
+        assert world.labels == plain.labels and (world.templates == plain.templates).all()
+        assert (world.theta == plain.theta).all() and (world.u == plain.u).all()
+        assert not ((world.b == plain.b).all() and (world.a == plain.a).all())
+    harder = bench.world_for("v2", 20240607, 5, None, "harder")
+    assert np.allclose(harder.b - plain.b, 0.8)
