@@ -9,7 +9,9 @@ the same U matrix (../shared/adaptive-sim.md):
   random order, EAP, labels       unseen items in random order
   label-only Bayes bound (cold)   exact label curves from the protocol's generators, EAP,
                                   label of least expected posterior variance: no engine that
-                                  knows only the labels does better in cold start
+                                  knows only the labels does better in cold start, in expectation
+                                  over which item of a label it asks (an engine that always asks
+                                  the same items gets those items' luck, good or bad)
 then the issue-9 targets checked against this run.  Sections can run as separate processes
 (--sections), each printing its own rows (TMPDIR=/dev/shm keeps the stores in memory):
 
