@@ -94,3 +94,28 @@ def test_a_precondition_that_is_not_an_expression_is_a_catalogue_problem(write_b
     broken = NEEDS_DEPTH.replace('requires: "depth > 1"', 'requires: "depth >"')
     _, problems = load_bank([_fixture_bank(write_bank, broken)])
     assert len(problems) == 1 and "needs_depth.requires='depth >': jinja syntax error" in str(problems[0])
+
+
+
+def test_a_cell_state_mix_up_is_named_for_the_layer_that_has_the_cell_state():
+    # concept.output_vs_hn had tagged "The cell state; the hidden state is in c_n" gru_has_cell_state for nn.LSTM too:
+    # the end screen told an LSTM learner they believe GRU keeps a cell state. Each catalogue entry now says which
+    # layers it can be true of, and bank stats judges every label by it.
+    catalogue = load_misconceptions()
+    gru, lstm = catalogue["gru_has_cell_state"], catalogue["lstm_cell_state_as_hidden"]
+    assert gru.contradiction({"layer": "LSTM"}) and not gru.contradiction({"layer": "GRU"})
+    assert lstm.contradiction({"layer": "GRU"}) and not lstm.contradiction({"layer": "LSTM"})
+    jobs = [{"id": k, "template": "concept.output_vs_hn", "difficulty": "easy", "seed": k,
+             "pins": {"ask": "h_n", "layer": ("LSTM", "GRU", "RNN")[k % 3]}} for k in range(18)]
+    records = run_jobs(jobs, GenerationSettings(workers=1)).records
+    seen = set()
+    for record in records:
+        for option in record["options"]:
+            if "cell state" in option["text"]:
+                want = "lstm_cell_state_as_hidden" if record["params"]["layer"] == "LSTM" else "gru_has_cell_state"
+                assert option["misconception"] == want, record["params"]
+                seen.add(record["params"]["layer"])
+            if "initial hidden state" in option["text"]:
+                assert option["misconception"] == "hn_is_initial_state"
+    assert seen == {"LSTM", "GRU", "RNN"}                # every branch was drawn at least once
+    assert false_labels(records, catalogue) == {}
