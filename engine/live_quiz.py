@@ -5,7 +5,9 @@ first, which would go on recording and then mark the session finished under it. 
 holds an exclusive lock (flock) on a small file beside the database while it runs. The
 operating system drops the lock when the process ends in any way (quit, Ctrl-C, a crash,
 a closed terminal), so a lock can never be left behind by a quiz that is gone. The file
-itself says where the quiz runs (host, process, terminal, start time) for the message.
+itself says where the quiz runs (host, process, terminal, start time) for the message, and
+a quiz that ends normally removes it (while still holding the lock; a quiz that had opened
+the file meanwhile sees it is gone and locks a new one).
 """
 import contextlib
 import hashlib
@@ -58,8 +60,23 @@ def live_quiz(db_path, learner, resume_command):
         yield
         return
     path = lock_path(db_path, learner)
-    handle = open(path, "a+", encoding="utf-8")
+    handle = _locked(path, learner, resume_command, fcntl)
     try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(_where()))
+        handle.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # still locked: nobody can take the file between this and the close
+        handle.close()  # closing drops the lock
+
+
+def _locked(path, learner, resume_command, fcntl):
+    """The lock file, open and exclusively locked, or QuizAlreadyRunning."""
+    while True:
+        handle = open(path, "a+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -68,13 +85,14 @@ def live_quiz(db_path, learner, resume_command):
                 where = json.loads(handle.read() or "{}")
             except ValueError:
                 where = {}
+            handle.close()
             raise QuizAlreadyRunning(
                 f"{learner} already has a quiz running on this store ({_describe(where)}). Finish or quit "
                 f"it there (q), then continue it anywhere with: {resume_command}") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(_where()))
-        handle.flush()
-        yield
-    finally:
-        handle.close()  # closing drops the lock
+        try:
+            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            return handle
+        handle.close()  # the quiz that held it ended and removed it: lock the file that is there now

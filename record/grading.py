@@ -65,6 +65,13 @@ def _option_index(record, text):
             return index
         if answers.normalise_text(option["text"].strip("`")) == answers.normalise_text(text.strip("`")):
             return index
+    # The same value spelt differently (0.5 for 0.500, [0,0,0] for [0.0, 0.0, 0.0]) names the one option
+    # that reads as it.
+    typed_values = _values(text)
+    if typed_values is not None:
+        same = [index for index, option in enumerate(options) if _values(option["text"].strip("`")) == typed_values]
+        if len(same) == 1:
+            return same[0]
     # A number names an option by position only when no option reads as that number,
     # so typing the value 4 among options 2/4/8/16 means the option "4", not D.
     if text.isdigit() and 1 <= int(text) <= len(options):
@@ -75,6 +82,21 @@ def _option_index(record, text):
             if answers.normalise_text(option["text"]) == wanted:
                 return index
     return None
+
+
+def _values(text):
+    """(bracket, numbers) when `text` is one number or a bracketed list of numbers, else None."""
+    text = text.strip()
+    bracket = text[:1] + text[-1:] if text[:1] in "[(" else ""
+    if bracket not in ("", "[]", "()"):
+        return None
+    parts = text[1:-1].split(",") if bracket else [text]
+    if bracket and parts[-1].strip() == "":
+        parts = parts[:-1]                      # (3,) and [1., 2.,]
+    numbers = [answers.parse_number(part.strip()) for part in parts]
+    if not numbers or any(n is None for n in numbers):
+        return None
+    return bracket, tuple(numbers)
 
 
 def _choice_hint(record):
@@ -153,7 +175,7 @@ def _grade_shortanswer(record, text):
     correct = answers.matches_shortanswer(text, key)
     if correct is None:
         return Malformed(f"{text!r} is not a shape as written. Type a shape like (2, 3, 4) or [2,3,4]: "
-                         "one space or none after each comma and no other spaces; a 1-D shape keeps "
+                         "one space after every comma or none after any, and no other spaces; a 1-D shape keeps "
                          "its comma: (4,).")
     typed_shape = answers.parse_shape(text)
     response = answers.format_shape(typed_shape) if typed_shape is not None else text

@@ -66,6 +66,20 @@ def test_number_means_the_option_whose_text_it_is_before_its_position():
     assert grade(record, "16").correct is False
 
 
+def test_a_value_spelt_differently_names_the_option_that_reads_as_it():
+    def options(*texts):
+        return {**shape_question(0), "options": [{"text": t, "correct": k == 1, "feedback": "",
+                                                  "misconception": None if k == 1 else "m"} for k, t in enumerate(texts)]}
+    printed = options("-0.020", "0.500", "0.374", "2.500")
+    for typed in ("0.5", ".5", "5e-1", " 0.50 "):
+        assert grade(printed, typed).chosen == (1,), typed
+    assert isinstance(grade(printed, "0.37"), Malformed)          # a different value is not an option
+    assert grade(printed, "4").chosen == (3,)                      # no option reads 4: still the fourth option
+    tensors = options("[1.0, 0.0]", "[0.0, 0.0]", "(3,)", "1408")
+    assert grade(tensors, "[0,0]").chosen == (1,) and grade(tensors, "[0., 0.]").chosen == (1,)
+    assert grade(tensors, "1408.0").chosen == (3,)
+
+
 def test_shortanswer_accepts_every_spelling_and_refuses_non_shapes():
     record = typed_shape_question(1)
     seq, batch, hidden = (int(x) for x in record["answer"]["text"].strip("()").split(","))

@@ -40,3 +40,19 @@ def test_a_second_quiz_is_refused_with_where_the_first_runs_and_how_to_resume(tm
         first.wait()
     with live_quiz(db, "ada", "resume"):
         pass
+
+
+def test_a_quiz_that_ends_removes_its_lock_file_and_the_next_one_locks_afresh(tmp_path):
+    from torchquiz.engine.live_quiz import lock_path
+
+    db = tmp_path / "q.db"
+    with live_quiz(db, "ada", "torchquiz quiz --resume"):
+        assert lock_path(db, "ada").exists()
+        with pytest.raises(QuizAlreadyRunning):
+            with live_quiz(db, "ada", "torchquiz quiz --resume"):
+                pass
+    assert not lock_path(db, "ada").exists()
+    with live_quiz(db, "ada", "torchquiz quiz --resume"):   # and the next quiz takes a new lock
+        with pytest.raises(QuizAlreadyRunning):
+            with live_quiz(db, "ada", "torchquiz quiz --resume"):
+                pass

@@ -106,7 +106,7 @@
     if (verdict === null) {  // asked again, as the terminal quiz asks again
       show(form, "invalid", !response.trim() ? "Type an answer first." : q.type === "numerical"
         ? "Type a number such as 0.91 (a point, not a comma; not 91%); this try does not count."
-        : "Write the shape like (4, 7, 6) or [4,7,6]: one space or none after each comma, no other spaces, and (4,) for one dimension. This try does not count.");
+        : "Write the shape like (4, 7, 6) or [4,7,6]: one space after every comma or none after any, no other spaces, and (4,) for one dimension. This try does not count.");
       return;
     }
     show(form, verdict ? "right" : "wrong", verdict ? "✓ Right." : "✗ Not right. The hint may help.");
