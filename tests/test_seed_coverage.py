@@ -304,7 +304,8 @@ def test_concept_questions_match_the_seeds_answer_stem_and_options(regenerated, 
 
 def test_seed_003_q1_and_q5_wrong_options_are_the_pages_common_mistakes(regenerated):
     q1 = {o["misconception"] for o in regenerated["003 Q1"]["options"] if not o["correct"]}
-    assert q1 == {"bidirectional_halves_parameters", "bidirectional_reads_backward_only", "recurrent_is_convolution"}
+    assert q1 == {"bidirectional_halves_parameters", "bidirectional_reads_backward_only",
+                  "bidirectional_is_temporal_convolution"}
     q5 = {o["misconception"] for o in regenerated["003 Q5"]["options"] if not o["correct"]}
     assert q5 == {"padding_without_packing_is_harmless", "packing_needs_unidirectional", "reverse_manually_for_context"}
 
