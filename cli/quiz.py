@@ -64,13 +64,19 @@ def _run_quiz(store, learner, topics, families, length, resume, target, seed, se
               resume_hint):
     from torchquiz.engine.near_variants import NearVariantMaker
     from torchquiz.engine.refit import BackgroundRefit
-    from torchquiz.engine.session import QuizSession
+    from torchquiz.engine.session import NothingToResume, QuizSession
     from torchquiz.engine.tui import QUIT, QuizUI, play
 
     maker = NearVariantMaker(store.path, settings) if generate else None
     with store_errors():
         if resume:
-            session = QuizSession.resume(store, learner, near_variants=maker, refit=BackgroundRefit())
+            try:
+                session = QuizSession.resume(store, learner, near_variants=maker, refit=BackgroundRefit())
+            except NothingToResume as exc:
+                from torchquiz.engine.commands import command_line
+
+                raise click.ClickException(f"{exc}. Start one with: "
+                                           f"{command_line('quiz', '--learner', learner, db=db_path)}") from None
         else:
             _check_names("topic", topics, store.topics())
             _check_names("family", families, store.families())

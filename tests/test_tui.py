@@ -109,6 +109,9 @@ def test_cli_quiz_with_clirunner(db):
     result = runner.invoke(main, ["quiz", "--db", str(db), "--learner", "ada", "--resume"], input="B\n")
     assert result.exit_code == 0, result.output
     assert "Question 2/2" in result.output and "Quiz complete" in result.output
+    result = runner.invoke(main, ["quiz", "--db", str(db), "--learner", "ada", "--resume"])
+    assert result.exit_code == 1 and "'ada' has no unfinished quiz to resume" in result.output
+    assert f"Start one with: torchquiz quiz --learner ada --db {db}" in result.output
 
 
 def test_cli_quiz_usage_errors(db):
