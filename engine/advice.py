@@ -14,9 +14,10 @@ STRUGGLING = 0.4      # success below this: aim the next quiz easier
 WEAK = 0.6            # a topic below this mastery is worth practising on its own
 
 
-def practise_next(abilities, misconceptions, *, answered=0, correct=0, overall=None, weakest=2):
+def practise_next(abilities, misconceptions, *, answered=0, correct=0, overall=None, weakest=2, where=None):
     """Lines of advice.  abilities: [TopicAbility]; misconceptions: [(id, count, explanation)]
-    most frequent first; answered/correct: the counts the advice is about; overall: TopicAbility."""
+    most frequent first; answered/correct: the counts the advice is about; overall: TopicAbility;
+    where: {misconception id: the topic it was shown in most}, for a quiz that practises it."""
     success = correct / answered if answered else None
     mastery = overall.mastery if overall is not None else None
     ranked = sorted(abilities, key=lambda a: a.mastery)
@@ -32,7 +33,9 @@ def practise_next(abilities, misconceptions, *, answered=0, correct=0, overall=N
         lines.append(f"Practise {ability.topic} (mastery {ability.mastery:.0%}): torchquiz quiz --topic {ability.topic}")
     for misconception, count, _ in misconceptions[:2]:
         times = "once" if count == 1 else f"{count} times"
-        lines.append(f"Review the misconception {misconception!r} (shown {times}; explained above).")
+        topic = (where or {}).get(misconception)
+        practice = f", then practise it: torchquiz quiz --topic {topic}" if topic else "."  # a command ends the line
+        lines.append(f"Review the misconception {misconception!r} (shown {times}){practice}")
     if not lines:
         strongest = ranked[-1].topic if ranked else None
         more = f" beyond {strongest}" if strongest else ""

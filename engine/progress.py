@@ -183,6 +183,17 @@ def misconception_counts(store, learner, session_id=None):
     return store.conn.execute(sql, args).fetchall()
 
 
+def misconception_topics(store, learner, session_id=None):
+    """{misconception id: the topic of the questions where the learner showed it most}."""
+    sql = ("SELECT a.misconception, i.topic, count(*) AS n FROM attempts a JOIN items i ON i.question_id = a.question_id "
+           "WHERE a.learner_id = ? AND a.misconception IS NOT NULL" + (" AND a.session_id = ?" if session_id else "")
+           + " GROUP BY a.misconception, i.topic ORDER BY n DESC, i.topic")
+    topics = {}
+    for misconception, topic, _ in store.conn.execute(sql, (learner, session_id) if session_id else (learner,)):
+        topics.setdefault(misconception, topic)
+    return topics
+
+
 def misconception_feedback(store, misconception):
     """The feedback text of a stored wrong option produced by `misconception` (None if none)."""
     row = store.conn.execute(

@@ -83,7 +83,10 @@ def progress_report(store, learner_name, session=None):
             unfinished = {"done": len(progress.session_attempts(store, open_row.id)), "length": open_row.length}
     return ProgressReport(learner_name, answered, correct, skipped, length, sessions, abilities, overall,
                           misconceptions, practise_next(abilities, misconceptions, answered=answered,
-                                                        correct=correct, overall=overall), unfinished, finished)
+                                                        correct=correct, overall=overall,
+                                                        where=progress.misconception_topics(
+                                                            store, learner, session.id if session is not None else None)),
+                          unfinished, finished)
 
 
 _CATALOGUE = None

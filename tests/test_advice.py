@@ -31,3 +31,13 @@ def test_all_right_and_all_wrong_learners_get_different_advice(store):
     assert any(line.startswith("Practise topic") for line in weak.practise)
     assert any("misconception" in line for line in weak.practise)   # the ones this learner showed
     assert set(strong.practise).isdisjoint(weak.practise)
+
+
+def test_a_misconception_comes_with_a_quiz_that_practises_it_where_it_was_shown(store):
+    weak = finish_quiz(store, "weak", "B", 12)
+    lines = [line for line in weak.practise if line.startswith("Review the misconception")]
+    assert lines and all(", then practise it: torchquiz quiz --topic " in line for line in lines)
+    for line in lines:
+        topic = line.rsplit("--topic ", 1)[1]
+        assert topic in store.topics() and not topic.endswith(".")     # the command runs as printed
+    assert not any("above" in line for line in weak.practise)          # no layout words: report --json shows these too
