@@ -156,6 +156,15 @@ def external_learners(store, source=None):
     return [r[0] for r in store.conn.execute(sql, args)]
 
 
+def score_sql(store, attempt="a"):
+    """(join, expression): the score of each stored answer for statistics, as the LMS marked it where
+    it did (Moodle's fraction, partial credit included), else right 1 / wrong 0."""
+    if "external_marks" not in store.db.table_names():
+        return "", f"{attempt}.correct"
+    return (f" LEFT JOIN external_marks em ON em.attempt_id = {attempt}.id",
+            f"COALESCE(em.mark, {attempt}.correct)")
+
+
 def moodle_marks(store):
     """Every imported Moodle question attempt as (quiz, session, slot, question id, mark), where
     mark is Moodle's fraction (or 0/1 from `correct`; 0 for a blank, as Moodle counts it)."""

@@ -9,6 +9,7 @@ it, lies nearer another label's prior than its own.
 import math
 from collections import defaultdict
 
+from torchquiz.engine.external_attempts import score_sql
 from torchquiz.engine.irt import LABEL_PRIOR
 from torchquiz.engine.store import OVERALL
 
@@ -50,15 +51,16 @@ def _row(key, label, ys, xs, b, min_attempts):
 
 def item_statistics(store, *, min_attempts=20):
     """Per question and per (template, label): attempts, facility, discrimination, b, flag."""
+    join, score = score_sql(store)
     rows = store.conn.execute(
-        "SELECT a.question_id, q.template, i.label, i.b, a.correct, coalesce(ab.mean, 0.0) FROM attempts a "
+        f"SELECT a.question_id, q.template, i.label, i.b, {score}, coalesce(ab.mean, 0.0) FROM attempts a "
         "JOIN items i ON i.question_id = a.question_id JOIN questions q ON q.id = a.question_id "
-        "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ? "
-        "WHERE a.correct IS NOT NULL ORDER BY q.template, a.question_id", (OVERALL,)).fetchall()
+        "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ?" + join
+        + " WHERE a.correct IS NOT NULL ORDER BY q.template, a.question_id", (OVERALL,)).fetchall()
     per_question = defaultdict(lambda: {"ys": [], "xs": []})
     meta = {}
     for qid, template, label, b, correct, theta in rows:
-        per_question[qid]["ys"].append(int(correct))
+        per_question[qid]["ys"].append(float(correct))  # the LMS's mark where it gave one: partial credit counts
         per_question[qid]["xs"].append(theta)
         meta[qid] = (template, label, b)
     questions, per_template = [], defaultdict(lambda: {"ys": [], "xs": [], "bs": []})

@@ -15,7 +15,7 @@ Per template, from every stored answer (terminal, Moodle, practice page):
 import json
 from collections import Counter, defaultdict
 
-from torchquiz.engine.external_attempts import moodle_quiz_statistics
+from torchquiz.engine.external_attempts import moodle_quiz_statistics, score_sql
 from torchquiz.engine.irt import LABEL_PRIOR
 from torchquiz.engine.item_stats import point_biserial
 from torchquiz.engine.param_effects import fit_effects, label_se
@@ -27,12 +27,15 @@ LEVELS = tuple(LABEL_PRIOR)
 
 
 def _answers(store):
+    """Rows (template, title, id, level, type, params, b, a, correct, response, misconception, ability, score):
+    score is the LMS's mark where it marked the answer (partial credit), else correct; facility averages it."""
+    join, score = score_sql(store)
     return store.conn.execute(
         "SELECT q.template, json_extract(q.record, '$.title'), q.id, q.difficulty, q.type, q.params, i.b, i.a, "
-        "a.correct, a.response, a.misconception, coalesce(ab.mean, 0.0) FROM attempts a "
+        f"a.correct, a.response, a.misconception, coalesce(ab.mean, 0.0), {score} FROM attempts a "
         "JOIN questions q ON q.id = a.question_id JOIN items i ON i.question_id = a.question_id "
-        "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ? "
-        "WHERE a.correct IS NOT NULL ORDER BY q.template, q.id", (OVERALL,)).fetchall()
+        "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ?" + join
+        + " WHERE a.correct IS NOT NULL ORDER BY q.template, q.id", (OVERALL,)).fetchall()
 
 
 def _option_counts(store, qids):
@@ -107,7 +110,7 @@ def _one_template(store, template, answers, discrimination):
         pb = point_biserial(ys, [r[11] for rs in qs.values() for r in rs])
         levels.append({"level": level, "questions": len(qs), "answers": len(ys),
                        "point_biserial": None if pb is None else round(pb, 3),
-                       "facility": round(sum(ys) / len(ys), 3),
+                       "facility": round(sum(r[12] for rs in qs.values() for r in rs) / len(ys), 3),
                        "b": round(sum(rs[0][6] * len(rs) for rs in qs.values()) / len(ys), 3),
                        "discrimination_index": round(sum(d * n for d, n in weighted) / total, 1) if total else None})
     effects = fit_effects([json.loads(r[5] or "{}") for r in answers], [r[11] for r in answers],
@@ -119,11 +122,11 @@ def _one_template(store, template, answers, discrimination):
     for qid, rs in sorted(per_question.items()):
         se = label_se(rs[0][6], rs[0][7], [r[11] for r in rs])
         questions.append({"id": qid, "level": rs[0][3], "answers": len(rs),
-                          "facility": round(sum(r[8] for r in rs) / len(rs), 3), "b": round(rs[0][6], 3),
+                          "facility": round(sum(r[12] for r in rs) / len(rs), 3), "b": round(rs[0][6], 3),
                           "b_sd": round(se, 3), "a": round(rs[0][7], 3),
                           "discrimination_index": round(discrimination[qid][0], 2) if qid in discrimination else None})
     return {"template": template, "title": title, "answers": len(answers), "questions": questions,
-            "facility": round(sum(r[8] for r in answers) / len(answers), 3), "levels": levels,
+            "facility": round(sum(r[12] for r in answers) / len(answers), 3), "levels": levels,
             "effects": effects, "misconceptions": misconceptions, "wrong_answers": len(wrong),
             "unexplained_wrong_share": round(1 - sum(shares.values()) / len(wrong), 3) if wrong else None,
             "fix": _to_fix(store, per_question, discrimination)}

@@ -77,6 +77,28 @@ def test_statistics_from_the_store_match_moodles_statistics_csv(store):
     assert checked == 60 * 5
 
 
+def test_facility_in_stats_is_moodles_facility_index_for_every_question(store):
+    # torchquiz stats said 0.56 where Moodle's statistics.csv says 75.31%: it counted only fully right answers,
+    # dropping Moodle's partial credit. Every question of the real download now agrees to Moodle's shown digits.
+    from torchquiz.engine.item_stats import item_statistics
+    from torchquiz.engine.template_report import template_report
+
+    import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    rows = list(csv.reader(io.StringIO((REPORTS / "statistics.csv").read_text(encoding="utf-8-sig"))))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "Q#") + 1
+    moodle = {re.search(r"\] ([0-9a-f]{12}):", r[2]).group(1): float(r[4].rstrip("%")) / 100
+              for r in rows[start:] if "." in r[0]}
+    stats = {q["id"].split(":")[1]: q for q in item_statistics(store, min_attempts=1)["questions"]}
+    by_template = {q["id"].split(":")[1]: q for t in template_report(store)["templates"] for q in t["questions"]}
+    partial = 0
+    for digest, facility in moodle.items():
+        assert stats[digest]["facility"] == pytest.approx(facility, abs=0.0006), digest
+        assert by_template[digest]["facility"] == pytest.approx(facility, abs=0.0006), digest
+        right = store.conn.execute("SELECT avg(correct) FROM attempts WHERE question_id LIKE ?", (f"%{digest}",))
+        partial += abs(right.fetchone()[0] - facility) > 0.001
+    assert len(moodle) == 48 and partial > 0        # some questions have partial credit: the check can fail
+
+
 def test_partial_credit_comes_from_moodles_rule(store):
     import_moodle(store, REPORTS / "responses.csv")  # without the Grades report: our grading by Moodle's rules
     marks = {m for (m,) in store.conn.execute("SELECT DISTINCT mark FROM external_marks")}
