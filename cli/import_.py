@@ -72,7 +72,8 @@ def moodle(responses, grades, skip_unmatched, calibrate, db_path):
         click.echo(f"{result.file}: {line}", err=True)
     click.echo(f"{result.file}: {result.imported} attempt(s) with {result.responses} responses imported"
                + (f"; {result.already} already imported" if result.already else "")
-               + (f"; {len(result.problems)} unmatched response(s) skipped" if result.problems else "")
+               + (f"; {result.skipped} attempt(s) with {result.skipped_responses} responses skipped, because "
+                  f"{len(result.problems)} of their responses match no stored question" if result.skipped else "")
                + (f"; {result.disagreements} mark(s) where our grading differs from Moodle's (Moodle's kept)"
                   if result.disagreements else "") + ".")
     if result.imported:

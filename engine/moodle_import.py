@@ -43,6 +43,8 @@ class MoodleImport:
     quiz: str = ""
     cells: int = 0                 # responses read (of attempts not imported before)
     matched: int = 0
+    skipped: int = 0               # attempts left out because a response matched no stored question
+    skipped_responses: int = 0     # every response of those attempts, matched or not
     problems: list = field(default_factory=list)   # "row N, question M: ..." lines
     notes: list = field(default_factory=list)      # rows not imported on purpose (no attempt, in progress)
 
@@ -108,6 +110,9 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
                 continue
             answers.append(_answer(result, attempt.row, record, slot, cell, attempt_marks.get(slot), slot_max,
                                    graded))
+        if not ok:
+            result.skipped += 1
+            result.skipped_responses += len(attempt.cells)
         if ok:
             if not result.quiz:  # the quiz is named by the template each slot draws from
                 result.quiz = "moodle:" + digest([(a.slot, index.record(a.question_id)["template"])
@@ -149,6 +154,11 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
             raise UnmatchedResponses(f"{responses_path}: {len(result.problems)} responses match no stored question "
                                      "(listed above); nothing imported. Import the set they came from, or pass "
                                      "--skip-unmatched to import the other attempts", result.problems)
+        if result.skipped and not writer.sessions and not result.already:
+            raise UnmatchedResponses(f"{responses_path}: every finished attempt holds a question that is not in the "
+                                     f"store ({len(result.problems)} responses, listed above), so nothing would be "
+                                     "imported. Import the set the quiz was made from first: "
+                                     "torchquiz bank import SET.jsonl", result.problems)
     result.imported, result.responses = writer.sessions, writer.answers
     return result
 

@@ -158,6 +158,22 @@ def test_unknown_questions_are_listed_with_rows_and_nothing_is_imported(tmp_path
         assert counts(store)["attempts"] == 0
         result = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv", skip_unmatched=True)
         assert result.imported == 150 - 44 and len(result.problems) == 44
+        assert (result.skipped, result.skipped_responses) == (44, 44 * 12)   # whole attempts, all their responses
+    with Store.open(tmp_path / "cli.db") as store:
+        store.add_questions([r for r in records if r is not hard_numerical])
+    out = torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--skip-unmatched", "--db",
+                    str(tmp_path / "cli.db"), "--no-calibrate")
+    assert "106 attempt(s) with 1272 responses imported; 44 attempt(s) with 528 responses skipped, because 44 " \
+           "of their responses match no stored question" in out.stdout
+
+
+def test_skipping_every_attempt_is_an_error_not_an_empty_success(tmp_path, records):
+    template = next(r for r in records if r["id"].endswith("a8ef554183cc"))["template"]
+    with Store.open(tmp_path / "partial.db") as store:
+        store.add_questions([r for r in records if r["template"] != template])   # a whole random slot missing
+        with pytest.raises(UnmatchedResponses, match="every finished attempt holds a question that is not"):
+            import_moodle(store, REPORTS / "responses.csv", skip_unmatched=True)
+        assert counts(store)["attempts"] == 0
 
 
 def test_a_store_without_the_set_is_another_quiz(tmp_path):
