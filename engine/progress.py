@@ -46,13 +46,25 @@ class Attempt:
         return self.correct is None
 
 
+def _containing(name, names, most=3):
+    """` Did you mean ...?` for the names holding a word of `name` (a Moodle student's name against e-mail
+    addresses: 'Calib001 Student' -> 'calib001@example.com'), or ''."""
+    words = [w for w in name.casefold().split() if len(w) >= 3]
+    found = [n for n in names if any(w in n.casefold() for w in words)]
+    if not found or len(found) > most:
+        return ""
+    return " Did you mean " + " or ".join(f"'{n}'" for n in found) + "?"
+
+
 def learner_id(store, name, create=True):
     row = store.conn.execute("SELECT id FROM learners WHERE name = ?", (name,)).fetchone()
     if row:
         return row[0]
     if not create:
         names = learner_names(store)
-        hint = did_you_mean(name, names)
+        hint = did_you_mean(name, names) or _containing(name, names)
+        if not hint and any("@" in n for n in names):
+            hint = " Learners imported from Moodle are named by their e-mail address."
         raise UnknownLearner(f"no learner named {name!r}.{hint}")
     with store.write() as conn:
         conn.execute("INSERT OR IGNORE INTO learners (name, created_at) VALUES (?, ?)", (name, now()))

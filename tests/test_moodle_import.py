@@ -310,3 +310,13 @@ def test_a_response_that_is_none_of_the_options_is_noted(store, tmp_path):
     assert result.imported == 150
     assert any(n.startswith("row 2, question 1: response 'Something else' is none of") and "counted wrong" in n
                for n in result.notes)
+
+
+def test_a_moodle_student_asked_for_by_name_is_found_by_e_mail(store):
+    import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    from torchquiz.engine.progress import UnknownLearner, learner_id
+
+    with pytest.raises(UnknownLearner, match=r"Did you mean 'calib001@example.com'\?"):
+        learner_id(store, "Calib001 Student", create=False)
+    with pytest.raises(UnknownLearner, match="named by their e-mail address"):
+        learner_id(store, "Nobody Atall", create=False)
