@@ -81,7 +81,8 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
         result.attempts += 1
         if marks and attempt.key not in marks:
             raise ReportError(f"{report.path}: row {attempt.row} ({attempt.learner}, started {attempt.started}) has "
-                              "no row in the Grades report: the two reports are of different quizzes")
+                              f"no row in the Grades report, which holds {len(marks)} attempts: it is cut short "
+                              "(download it again, whole) or of a different quiz")
         key = digest("moodle", attempt.learner, attempt.started, [c.question for c in attempt.cells.values()])
         if writer.known(key):
             result.already += 1

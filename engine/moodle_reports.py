@@ -99,9 +99,14 @@ def read_report(path):
     missing = [c for c in ("State", "Started on") if c not in names]
     if missing or grade_col is None or not (questions or marks):
         handle.close()
+        if not missing and grade_col is not None and any(h.startswith("Response ") for h in header):
+            raise ReportError(f"{path}: a Responses report without the question text; download it with question "
+                              "text, response and right answer all shown")
+        english = "" if "Email address" in names or "First name" in names else (
+            " with the site language set to English (the columns are read by their English names)")
         raise ReportError(f"{path}: not a Moodle Responses or Grades report (no "
                           f"{', '.join(repr(c) for c in missing) or repr('Question 1') + '/' + repr('Q. 1')} "
-                          "column); download it from the quiz's Results > Responses or Grades page")
+                          f"column); download it from the quiz's Results > Responses or Grades page{english}")
     kind = "responses" if questions else "grades"
     if kind == "responses":
         for slot, i in questions.items():

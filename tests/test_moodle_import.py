@@ -125,6 +125,10 @@ def rewrite(tmp_path, name, change):
     ("responses.csv", lambda t: t.replace('","', '";"').replace(",", ";"), "';' separators"),
     ("responses.csv", lambda t: "\n".join(t.splitlines()[:5] + [t.splitlines()[5][:300]]), "row 6 has"),
     ("set.jsonl", lambda t: t, "not a Moodle Responses or Grades report"),
+    ("responses.csv", lambda t: t.replace('"Last name","First name","Email address",State,"Started on"',
+                                          '"Nom","Prénom","Adresse de courriel","État","Commencé le"', 1),
+     "with the site language set to English"),
+    ("responses.csv", lambda t: t.replace('"Question ', '"Texte ', 30), "a Responses report without the question text"),
     ("grades.csv", lambda t: t, "this is a Grades report"),
 ])
 def test_bad_files_get_a_one_line_error_and_import_nothing(store, tmp_path, name, change, message):
@@ -145,6 +149,13 @@ def test_decimal_commas_in_the_grades_report(store, tmp_path):
 def test_grades_of_another_quiz(store):
     with pytest.raises(ReportError, match="another quiz"):
         import_moodle(store, REPORTS / "responses.csv", REPORTS / "blank" / "grades_blank.csv")
+
+
+def test_a_grades_report_cut_short_is_called_that(store, tmp_path):
+    grades = rewrite(tmp_path, "grades.csv", lambda t: "\n".join(t.splitlines()[:100]) + "\n")
+    with pytest.raises(ReportError, match=r"which holds 99 attempts: it is cut short \(download it again, whole\)"):
+        import_moodle(store, REPORTS / "responses.csv", grades)
+    assert counts(store)["attempts"] == 0
 
 
 def test_unknown_questions_are_listed_with_rows_and_nothing_is_imported(tmp_path, records):
