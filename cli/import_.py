@@ -48,7 +48,8 @@ def moodle(responses, grades, skip_unmatched, calibrate, db_path):
     Each response is matched to its stored question by content (question text and code,
     then the choices and the right answer), so import the question set first
     (`torchquiz bank import SET.jsonl`). Each finished attempt becomes a finished quiz of
-    the learner named by their e-mail address. Importing the same file again changes nothing.
+    the learner named by their e-mail address (else "First Last (ID number)", else their name,
+    with a warning that namesakes merge). Importing the same file again changes nothing.
 
     \b
     Examples:

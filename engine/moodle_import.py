@@ -135,6 +135,10 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
                           "(and the Grades report with --grades)")
     marks, slot_max = pair_grades(report, read_report(grades_path)) if grades_path else ({}, {})
     result = MoodleImport(Path(responses_path).name)
+    if report.named_only:
+        result.notes.append("this report shows no e-mail address or ID number, so students are told apart by name "
+                            "alone and two students with the same name become one learner; show e-mail addresses "
+                            "(or ID numbers) in the report's columns to keep them apart")
     with store.write() as conn:
         writer = SessionWriter(conn)
         seen = set()

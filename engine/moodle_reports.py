@@ -36,7 +36,7 @@ class Cell:
 @dataclass
 class AttemptRow:
     row: int                  # line number in the file (the header is line 1)
-    learner: str              # the e-mail address when shown (stable), else "First Last"
+    learner: str              # the e-mail address when shown (stable), else "First Last (ID number)", else "First Last"
     state: str
     started: str
     completed: str | None
@@ -59,6 +59,12 @@ class Report:
     attempts: list            # AttemptRow, attempts only (no "no attempt" rows, no average)
     without_attempt: list     # (row, learner) of enrolled users with no attempt
     _source: tuple = field(default=None, repr=False)   # the open reader, for iter_attempts
+
+    @property
+    def named_only(self):
+        """True when students are told apart by name alone (no e-mail or ID number column shown)."""
+        names = self._source[3] if self._source else {}
+        return "Email address" not in names and "ID number" not in names
 
 
 def _open(path):
@@ -129,6 +135,7 @@ def iter_attempts(report):
     handle, rows, header, names, grade_col, questions, marks = report._source
     path = report.path
     email, first, last = names.get("Email address"), names.get("First name"), names.get("Last name")
+    idnumber = names.get("ID number")
     state_col, started_col = names["State"], names["Started on"]
     completed_col, taken_col = names.get("Completed"), names.get("Time taken")
     triples = [(slot, i, names[f"Response {slot}"], names[f"Right answer {slot}"]) for slot, i in questions.items()]
@@ -143,8 +150,13 @@ def iter_attempts(report):
                                       f"{len(header)} (a truncated or broken download)")
                 if cells[0] == "Overall average" or (last is not None and cells[last] == "Overall average"):
                     continue
-                learner = (cells[email] if email is not None and cells[email] not in ("", BLANK) else
-                           " ".join(cells[i] for i in (first, last) if i is not None).strip())
+                name = " ".join(cells[i] for i in (first, last) if i is not None).strip()
+                if email is not None and cells[email] not in ("", BLANK):
+                    learner = cells[email]
+                elif idnumber is not None and cells[idnumber] not in ("", BLANK):
+                    learner = f"{name} ({cells[idnumber]})"  # the ID number tells namesakes apart
+                else:
+                    learner = name
                 state = cells[state_col]
                 if state == BLANK:
                     report.without_attempt.append((number, learner))

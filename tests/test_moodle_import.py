@@ -331,3 +331,32 @@ def test_a_moodle_student_asked_for_by_name_is_found_by_e_mail(store):
         learner_id(store, "Calib001 Student", create=False)
     with pytest.raises(UnknownLearner, match="named by their e-mail address"):
         learner_id(store, "Nobody Atall", create=False)
+
+
+def without_email(tmp_path, name, id_numbers=False):
+    """The real report with the e-mail column hidden (a site setting), optionally showing ID numbers instead."""
+    rows = list(csv.reader(io.StringIO((REPORTS / name).read_text(encoding="utf-8-sig"))))
+    column = rows[0].index("Email address")
+    out = []
+    for k, row in enumerate(rows):
+        row = list(row)
+        email = row.pop(column) if len(row) > column else ""
+        if id_numbers:
+            row.insert(column, "ID number" if k == 0 else (email.split("@")[0].upper() if "@" in email else ""))
+        out.append(row)
+    path = tmp_path / (("id_" if id_numbers else "name_") + name)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(out)
+    return path
+
+
+def test_students_told_apart_by_name_only_are_warned_about_and_id_numbers_keep_them_apart(store, tmp_path):
+    result = import_moodle(store, without_email(tmp_path, "responses.csv"), without_email(tmp_path, "grades.csv"))
+    assert result.imported == 150 and any("told apart by name alone" in note for note in result.notes)
+    with Store.open(tmp_path / "ids.db") as other:
+        other.add_questions([json.loads(line) for line in (REPORTS / "set.jsonl").read_text().splitlines()])
+        result = import_moodle(other, without_email(tmp_path, "responses.csv", True),
+                               without_email(tmp_path, "grades.csv", True))
+        assert result.imported == 150 and not any("told apart" in note for note in result.notes)
+        names = [n for (n,) in other.conn.execute("SELECT name FROM learners")]
+        assert any(n.endswith("(CALIB001)") for n in names), names[:3]
