@@ -231,7 +231,8 @@ def answered_count(store):
 
 def calibrate(store, *, fit_topics=True, **options):
     """Refit every item's difficulty b and discrimination a from all stored attempts, pooling
-    each template's variants (`torchquiz.engine.calibration`); returns (items changed, attempts).
+    each template's variants (`torchquiz.engine.calibration`); returns (items moved by 0.001 or more,
+    attempts).
     options go to `calibrate_records` (iterations, ...)."""
     from torchquiz.engine.calibration import calibrate_records
 
@@ -257,7 +258,9 @@ def calibrate(store, *, fit_topics=True, **options):
         if fit_topics:
             store.set_meta("topic_sd", fitted.topic_sd)
             store.set_meta("topic_fit_learners", learners)
-    return len(changed), len(attempts)
+    # Reported as changed: what moved visibly (a refit of unchanged answers nudges every item by ~1e-6).
+    moved = sum(1 for q, (b, a) in changed.items() if max(abs(b - current[q][0]), abs(a - current[q][1])) >= 0.001)
+    return moved, len(attempts)
 
 
 # Refit schedule: dense while the bank is raw, sparser as it settles.  A refit is due when

@@ -90,6 +90,13 @@ def test_calibrate_then_stats_flags_wrong_labels(db, runner):
     result = runner.invoke(calibrate, ["--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "Refit from 3000 answers" in result.output
+    with Store.open(db) as store:
+        before = dict(((q, (b, a)) for q, b, a in store.conn.execute("SELECT question_id, b, a FROM items")))
+    again = runner.invoke(calibrate, ["--db", str(db)]).output      # the count is of items that moved visibly
+    with Store.open(db) as store:
+        after = dict(((q, (b, a)) for q, b, a in store.conn.execute("SELECT question_id, b, a FROM items")))
+    moved = sum(1 for q in after if max(abs(after[q][0] - before[q][0]), abs(after[q][1] - before[q][1])) >= 0.001)
+    assert f"answers: {moved} difficulties changed" in again     # not every 1e-6 nudge of an unanswered item
     with Store.open(db) as store:  # discriminations are fitted too, not left at 1
         a_values = [a for (a,) in store.conn.execute("SELECT a FROM items")]
     assert len({round(a, 6) for a in a_values}) > 1
