@@ -151,6 +151,9 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
             raise ReportError(f"{grades_path}: a report of another quiz: {stray[0][0]} (started {stray[0][1]}) has "
                               f"no attempt in {Path(responses_path).name}")
         result.notes[:0] = [f"row {row}: {who} has no attempt" for row, who in report.without_attempt]
+        if grades_path and result.already:
+            result.notes.append(f"the Grades report's marks are not applied to the {result.already} attempt(s) "
+                                "imported before: an import never changes stored answers")
         if result.cells and not result.matched:
             raise ReportError(f"{responses_path}: a report of a quiz on other questions: none of its "
                               f"{result.cells} questions is in the store (import the set first: "

@@ -54,6 +54,7 @@ def test_every_row_is_matched_and_a_second_import_changes_nothing(store):
     before = counts(store)
     again = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
     assert (again.imported, again.already, again.responses) == (0, 150, 0)
+    assert any("marks are not applied to the 150 attempt(s) imported before" in note for note in again.notes)
     assert counts(store) == before
 
 
