@@ -16,7 +16,8 @@ from pathlib import Path
 
 from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, SessionWriter, digest
 from torchquiz.engine.moodle_match import MatchError, QuestionIndex, grade_cell, right_answer_of
-from torchquiz.engine.moodle_reports import FINISHED, ReportError, iter_attempts, pair_grades, read_report
+from torchquiz.engine.moodle_reports import (DECIMAL_COMMA, FINISHED, ReportError, iter_attempts, pair_grades,
+                                             read_report)
 
 _SHOWN = 60  # characters of a question shown when it cannot be matched
 
@@ -45,6 +46,7 @@ class MoodleImport:
     matched: int = 0
     skipped: int = 0               # attempts left out because a response matched no stored question
     skipped_responses: int = 0     # every response of those attempts, matched or not
+    decimal_commas: int = 0        # typed numbers written with a decimal comma (read as Moodle's English site does)
     problems: list = field(default_factory=list)   # "row N, question M: ..." lines
     notes: list = field(default_factory=list)      # rows not imported on purpose (no attempt, in progress)
 
@@ -151,6 +153,10 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
             raise ReportError(f"{grades_path}: a report of another quiz: {stray[0][0]} (started {stray[0][1]}) has "
                               f"no attempt in {Path(responses_path).name}")
         result.notes[:0] = [f"row {row}: {who} has no attempt" for row, who in report.without_attempt]
+        if result.decimal_commas:
+            result.notes.append(f"{result.decimal_commas} typed number(s) use a decimal comma (such as 0,5); like "
+                                "Moodle on an English site, torchquiz does not read them as decimals, so they are "
+                                "marked wrong unless the Grades report gives Moodle's mark")
         if grades_path and result.already:
             result.notes.append(f"the Grades report's marks are not applied to the {result.already} attempt(s) "
                                 "imported before: an import never changes stored answers")
@@ -175,6 +181,8 @@ def _answer(result, row, record, slot, cell, moodle_fraction, slot_max, graded):
     if cell.response is None:
         result.blanks += 1
         return ExternalAnswer(record["id"], slot, None, None, mark=moodle_fraction)
+    if record["type"] == "numerical" and DECIMAL_COMMA.match(cell.response.strip()):
+        result.decimal_commas += 1
     key = (record["id"], cell.response)
     if key not in graded:
         graded[key] = grade_cell(record, cell.response)

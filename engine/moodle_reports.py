@@ -18,7 +18,7 @@ FINISHED = "Finished"
 _GRADE = re.compile(r"^Grade/(\d+(?:\.\d+)?)$")
 _QUESTION = re.compile(r"^Question (\d+)$")
 _MARK = re.compile(r"^Q\. (\d+) /(\d+(?:\.\d+)?)$")
-_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 
 
 class ReportError(StoreError):
@@ -162,7 +162,7 @@ def iter_attempts(report):
                     report.without_attempt.append((number, learner))
                     continue
                 grade = cells[grade_col]
-                if _DECIMAL_COMMA.match(grade):
+                if DECIMAL_COMMA.match(grade):
                     raise ReportError(f"{path}: row {number}: grade {grade!r} has a decimal comma, a CSV from "
                                       "another locale; download it with '.' as the decimal point")
                 attempt = AttemptRow(number, learner, state, cells[started_col],
@@ -189,7 +189,7 @@ def _value(cells, column):
 def _mark(path, row, text):
     if text in ("", BLANK):
         return None
-    if _DECIMAL_COMMA.match(text):
+    if DECIMAL_COMMA.match(text):
         raise ReportError(f"{path}: row {row}: mark {text!r} has a decimal comma, a CSV from another locale; "
                           "download it with '.' as the decimal point")
     try:

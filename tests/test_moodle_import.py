@@ -361,3 +361,20 @@ def test_students_told_apart_by_name_only_are_warned_about_and_id_numbers_keep_t
         assert result.imported == 150 and not any("told apart" in note for note in result.notes)
         names = [n for (n,) in other.conn.execute("SELECT name FROM learners")]
         assert any(n.endswith("(CALIB001)") for n in names), names[:3]
+
+
+def test_typed_numbers_with_a_decimal_comma_are_counted_and_named(store, tmp_path):
+    rows = list(csv.reader(io.StringIO((REPORTS / "responses.csv").read_text(encoding="utf-8-sig"))))
+    responses = [i for i, name in enumerate(rows[0]) if name.startswith("Response ")]
+    changed = 0
+    for row in rows[1:]:
+        for i in responses:
+            if i < len(row) and re.fullmatch(r"-?\d+\.\d+", row[i]):
+                row[i] = row[i].replace(".", ",")
+                changed += 1
+    path = tmp_path / "comma.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = import_moodle(store, path)
+    assert changed > 0 and result.decimal_commas == changed
+    assert any(f"{changed} typed number(s) use a decimal comma" in note for note in result.notes)
