@@ -177,6 +177,8 @@ def test_unknown_questions_are_listed_with_rows_and_nothing_is_imported(tmp_path
                     str(tmp_path / "cli.db"), "--no-calibrate")
     assert "106 attempt(s) with 1272 responses imported; 44 attempt(s) with 528 responses skipped, because 44 " \
            "of their responses match no stored question" in out.stdout
+    listed = [line for line in out.stderr.splitlines() if "no stored question reads" in line]
+    assert len(listed) == 1 and " and 39 more: question 4: no stored question reads" in listed[0]  # not 44 lines
 
 
 def test_skipping_every_attempt_is_an_error_not_an_empty_success(tmp_path, records):
