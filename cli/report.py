@@ -108,10 +108,12 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
                              ("Per question", data["questions"], "id")):
         click.echo(title + ":")
         width = max([len(key)] + [len(r[key]) for r in rows])
-        click.echo(f"{key:<{width}} {'label':<6} {'n':>5} {'facility':>8} {'discr':>6} {'b':>6}  flag")
+        # r: right/wrong against the learners' ability (point-biserial); Moodle's discrimination index
+        # (--by-template) is another measure, on a 0-100 scale
+        click.echo(f"{key:<{width}} {'label':<6} {'n':>5} {'facility':>8} {'r(abil)':>7} {'b':>6}  flag")
         for r in rows:
             discr = "  -" if r["discrimination"] is None else f"{r['discrimination']:+.2f}"
-            click.echo(f"{r[key]:<{width}} {r['label']:<6} {r['attempts']:>5} {r['facility']:>8.2f} {discr:>6} "
+            click.echo(f"{r[key]:<{width}} {r['label']:<6} {r['attempts']:>5} {r['facility']:>8.2f} {discr:>7} "
                        f"{r['b']:>+6.2f}  {r['flag'] or ''}")
         click.echo()
 

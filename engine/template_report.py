@@ -176,7 +176,11 @@ def render_text(data, width=100):
             lines.append(f"  parameters (+ = harder, logits, 95% interval){note}:")
             for e in shown[:4]:
                 what = f"{e['param']}={e['value']}" + (f" vs {e['reference']}" if e["kind"] == "category" else "")
-                lines.append(f"    {what[:60]:<60} {e['effect']:+.2f} [{e['low']:+.2f}, {e['high']:+.2f}]")
+                what = what if len(what) <= 58 else what[:57] + "…"   # a long list value must not run into its figure
+                lines.append(f"    {what:<58}  {e['effect']:+.2f} [{e['low']:+.2f}, {e['high']:+.2f}]")
+            hidden = len(eff["effects"]) - len(shown[:4])
+            if hidden > 0:
+                lines.append(f"    ({hidden} more: --json lists every effect)")
         if t["misconceptions"]:
             lines.append("  wrong answers: " + ", ".join(f"{m['id']} {m['share']:.0%}" for m in t["misconceptions"][:3]))
         for fix in t["fix"]:

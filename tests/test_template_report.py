@@ -128,6 +128,14 @@ def test_cli_stats_by_template_json_and_html(stores, tmp_path):
     assert len(data["templates"]) == 12
     text = torchquiz("stats", "--by-template", "--db", str(db)).stdout
     assert "concept.bidirectional" in text and "facility" in text and "FIX" in text
+    # every effect the text leaves out is announced, and a long value never runs into its figure
+    for template in data["templates"]:
+        effects = template["effects"]["effects"]
+        shown = [e for e in effects if e["clear"]] or effects[:2]
+        if len(effects) > len(shown[:4]):
+            assert f"({len(effects) - len(shown[:4])} more: --json lists every effect)" in text, template["template"]
+    effect_lines = [line for line in text.splitlines() if line.startswith("    ") and "[" in line and "=" in line]
+    assert effect_lines and all(re.search(r"\s{2}[+-]\d+\.\d\d \[", line) for line in effect_lines)
 
 
 @pytest.fixture(scope="module")
