@@ -70,13 +70,19 @@ def page_question(record, number, mode):
     return question
 
 
-def grading_data(record):
+def grading_data(record, original=None):
     """What practice-mode JS needs to grade one question (see templates/grading.js).
 
     A typed answer is graded by record/answers.py's definition: the page gets the response
     forms Python accepts, computed here, and compares the learner's against them.
+    `original`: the record as the set holds it, when the page shows its options shuffled; the
+    page then saves each choice by its letter in the set (`letters`), which is what an import
+    grades against, not by the letter it showed.
     """
     data = {"type": record["type"], "correct": [i for i, o in enumerate(record["options"]) if o["correct"]]}
+    if original is not None and original["options"] != record["options"]:
+        texts = [o["text"] for o in original["options"]]
+        data["letters"] = [_letter(texts.index(o["text"])) for o in record["options"]]
     answer = record["answer"]
     if record["type"] == "shortanswer":
         data["answer"] = {"forms": [answers.response_form(s) for s in answers.accepted_spellings(answer)],
@@ -109,10 +115,11 @@ def _as_attributes(question):
     return types.SimpleNamespace(**{**question, "options": options})
 
 
-def to_html(records, mode="practice", title=None, *, version=None, answer_grid=False):
+def to_html(records, mode="practice", title=None, *, version=None, answer_grid=False, originals=None):
     """One self-contained HTML page (str) for `records` in `mode`: practice, exam or key.
 
-    `version` labels one exam version ("A"); `answer_grid` adds a page of answer boxes to an exam.
+    `version` labels one exam version ("A"); `answer_grid` adds a page of answer boxes to an exam;
+    `originals` ({id: record as the set holds it}) for a page whose options are shuffled.
     """
     if mode not in MODES:
         raise ExportError(f"mode={mode!r}: expected one of {', '.join(MODES)}")
@@ -123,7 +130,7 @@ def to_html(records, mode="practice", title=None, *, version=None, answer_grid=F
             question.update(layout_fields(record))
         scripts = None
         if mode == "practice":
-            scripts = {"data": script_json([grading_data(r) for r in records]),
+            scripts = {"data": script_json([grading_data(r, (originals or {}).get(r["id"])) for r in records]),
                        "code": Markup(grading_rules() + _asset("grading.js") + "\n" + _asset("quiz.js"))}
         total_marks = sum(q["marks"] for q in questions)
         # Attribute objects, not dicts: jinja tries getattr before getitem, and a dict's failed

@@ -55,9 +55,11 @@ def html_pages(records, mode="practice", shuffle=False, seed=0, versions=1, answ
     if answer_grid and mode != "exam":
         raise ExportError("--answer-grid: only an exam has an answer grid (use --mode exam)")
     if versions == 1:
+        originals = None
         if shuffle:
-            records = shuffled(check_records(records), seed)
-        return [to_html(records, mode=mode, answer_grid=answer_grid)]
+            originals = {r["id"]: r for r in check_records(records)}
+            records = shuffled(list(originals.values()), seed)
+        return [to_html(records, mode=mode, answer_grid=answer_grid, originals=originals)]
     papers = exam_versions(check_records(records), versions, seed)
     pages = [Page(to_html(paper, mode="exam", version=label, answer_grid=answer_grid), label)
              for label, paper in papers]

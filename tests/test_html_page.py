@@ -159,6 +159,47 @@ def test_save_my_answers_downloads_the_practice_format(browser, records, tmp_pat
     assert [(a["response"], a["correct"]) for a in data["answers"]] == [("A", False), ("A,C", True), ("0.91", True)]
 
 
+@pytest.mark.browser
+def test_a_shuffled_page_saves_answers_that_import_as_the_learner_saw_them(browser, records, tmp_path):
+    # A shuffled page saved the letters it showed, and the import read them in the set's order: right answers
+    # were stored as wrong. The saved letters are now the set's, so every right answer imports right.
+    from selenium.webdriver.common.by import By
+    from torchquiz.engine.practice_import import import_practice
+    from torchquiz.engine.store import Store
+    from torchquiz.exports.order import shuffled
+
+    (page,) = html_pages(records, shuffle=True, seed=3)
+    shown = shuffled(records, 3)                                     # the page's order, questions and options
+    assert any(a["options"] != by["options"] for a in shown for by in records if a["id"] == by["id"])
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    open_page(browser, write(tmp_path, "shuffled.html", page))
+    browser.find_element(By.ID, "reset").click()
+    answered = 0
+    for number, record in enumerate(shown, start=1):
+        if record["type"] not in ("multichoice", "multiresponse", "truefalse"):
+            continue
+        for index in (k for k, o in enumerate(record["options"]) if o["correct"]):
+            choose(browser, number, index)
+        if record["type"] == "multiresponse":
+            question(browser, number).find_element(By.CSS_SELECTOR, "button").click()
+        answered += 1
+    assert score(browser)[:2] == (answered, answered)          # the page says every one is right
+    browser.find_element(By.ID, "save").click()
+    for _ in range(50):
+        saved = list(downloads.glob("torchquiz-answers-*.json"))
+        if saved:
+            break
+        time.sleep(0.1)
+    with Store.open(tmp_path / "class.db") as store:
+        store.add_questions(records)
+        (result,) = import_practice(store, saved, learner="ada")
+        assert result.disagreements == 0 and result.correct == answered
+        stored = store.conn.execute("SELECT count(*), sum(correct) FROM attempts").fetchone()
+    assert stored == (answered, answered)
+
+
 def thousand(real_records):
     """1,000 real questions: the generated set repeated under distinct ids."""
     out = []

@@ -40,8 +40,10 @@
     var typed = form.querySelector("input.typed");
     if (typed) { return { response: typed.value, texts: null }; }
     var chosen = Array.prototype.filter.call(form.querySelectorAll("input.choice"), function (b) { return b.checked; });
+    var letters = data[Number(form.dataset.q)].letters;  // a shuffled page saves the set's letters, not the shown ones
     return {
-      response: chosen.map(function (b) { return form.querySelector('label[for="' + b.id + '"] .letter').textContent.replace(".", "").toUpperCase(); }).join(","),
+      response: chosen.map(function (b) { return letters ? letters[Number(b.value)] : form.querySelector('label[for="' + b.id + '"] .letter').textContent.replace(".", "").toUpperCase(); })
+        .sort().join(","),
       texts: chosen.map(function (b) { return form.querySelector('label[for="' + b.id + '"] .text').textContent; }),
     };
   }
