@@ -14,7 +14,7 @@ import time
 import pytest
 
 from export_records import edge_case_records, make_id
-from browser_page import ARTIFACTS, choose, open_page, question, score, type_answer, verdict
+from browser_page import ARTIFACTS, choose, console_errors, open_page, question, score, type_answer, verdict
 from torchquiz.exports.html import to_html
 from torchquiz.exports.html_papers import html_pages
 
@@ -200,6 +200,30 @@ def test_a_shuffled_page_saves_answers_that_import_as_the_learner_saw_them(brows
     assert stored == (answered, answered)
 
 
+@pytest.mark.browser
+def test_a_choice_answer_is_timed_from_when_the_question_came_into_view(browser, records, tmp_path):
+    # The timer started at the first touch of the question, which for a choice is the answering click: every
+    # choice was saved as answered in 0 s, and import_practice stores those seconds.
+    from selenium.webdriver.common.by import By
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    open_page(browser, write(tmp_path, "timed.html", to_html(records)))
+    browser.find_element(By.ID, "reset").click()
+    browser.refresh()                      # a fresh page: question 1 comes into view at load
+    time.sleep(1.5)                        # the learner reads it
+    choose(browser, 1, 0)
+    browser.find_element(By.ID, "save").click()
+    for _ in range(50):
+        saved = list(downloads.glob("torchquiz-answers-*.json"))
+        if saved:
+            break
+        time.sleep(0.1)
+    (answer,) = json.loads(saved[0].read_text())["answers"]
+    assert answer["seconds"] >= 1.0
+
+
 def thousand(real_records):
     """1,000 real questions: the generated set repeated under distinct ids."""
     out = []
@@ -241,6 +265,7 @@ def test_exam_versions_print_on_few_pages_and_the_key_on_fewer(browser, real_rec
     counts = {}
     for page in pages:
         counts[page.part] = pdf_pages(browser, write(tmp_path, f"paper-{page.part}.html", page), f"exam-{page.part}.pdf")
+        assert console_errors(browser) == [], page.part   # the key's icon broke its own CSP
     print(f"{len(real_records)} questions: pages per version and key {counts} (budget {budget})")
     assert counts["A"] <= budget and counts["B"] <= budget
     assert counts["key"] <= 10

@@ -9,7 +9,7 @@
   var setId = document.body.dataset.set;
   var storageKey = "torchquiz:" + setId;
   var pageStart = Date.now();
-  var started = {};       // question index -> ms of the first interaction with it
+  var started = {};       // question index -> ms when it came into view (or was first touched)
   var answers = load();   // question id -> the first graded answer: the one that counts
   var restoring = false;  // grading a saved answer again: show it, record nothing
 
@@ -212,6 +212,22 @@
     restoring = false;
   }
 
+  /* A question's time starts when half of it comes into view (a click on an option is the answer,
+   * so timing from the first touch gave 0 s); without IntersectionObserver, at its first touch or focus. */
+  var inView = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) { return; }
+      var index = Number(entry.target.dataset.q);
+      if (!started[index]) { started[index] = Date.now(); }
+      inView.unobserve(entry.target);
+    });
+  }, { threshold: 0.5 }) : null;
+  function watch(root) {
+    if (!inView) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll("form.question-form"), function (f) { inView.observe(f); });
+  }
+  watch(document);
+
   /* A long page's later questions arrive as HTML text, 20 at a time (see html.py): added when
    * the reader nears the end of what is there, while the browser is idle, before printing, and
    * up to the question a #qN link names. body[data-pending] counts the chunks still to come. */
@@ -226,6 +242,7 @@
     list.insertAdjacentHTML("beforeend", chunks[nextChunk]);
     chunks[nextChunk++] = null;
     restore(Array.prototype.slice.call(list.children, before));
+    Array.prototype.slice.call(list.children, before).forEach(watch);
     document.body.dataset.pending = chunks.length - nextChunk;
     if (nextChunk >= chunks.length) { document.getElementById("more-questions").remove(); }
     return true;
