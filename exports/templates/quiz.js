@@ -165,8 +165,15 @@
     store();
     updateScore();
   }
+  /* Try again clears the forms of the questions not answered right, to answer them once more; the
+   * score and the saved file keep the first answers (what an import calibrates on), so a retry
+   * is practice that changes neither. */
   document.getElementById("try-again").addEventListener("click", function () {
-    forget(function (answer) { return answer.correct === true; });
+    document.querySelectorAll(".question[data-id]").forEach(function (item) {
+      var form = item.querySelector("form.question-form");
+      var first = answers[item.dataset.id];
+      if (form && first && first.correct !== true) { clearAnswer(form); }
+    });
   });
   document.getElementById("reset").addEventListener("click", function () {
     forget(function () { return false; });
