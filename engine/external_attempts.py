@@ -35,6 +35,7 @@ class ExternalAnswer:
     mark: float | None = None     # Moodle's fraction, when the source gives one
     seconds: float | None = None
     answered_at: str | None = None
+    hint_used: bool = False       # the practice page: hint or worked solution opened before answering
 
 
 @dataclass
@@ -111,7 +112,7 @@ class SessionWriter:
             aid, self.next_attempt = self.next_attempt, self.next_attempt + 1
             attempts.append((aid, sid, learner, a.question_id, a.slot, a.response,
                              None if a.correct is None else int(a.correct), int(a.correct is None),
-                             a.misconception, a.seconds, a.answered_at or session.finished_at))
+                             a.misconception, int(a.hint_used), a.seconds, a.answered_at or session.finished_at))
             # a whole mark is `correct` again: only partial credit and blanks need a row here
             if a.correct is None or (a.mark is not None and a.mark != float(a.correct)):
                 marks.append((aid, a.slot, a.mark))
@@ -129,7 +130,7 @@ class SessionWriter:
                               "VALUES (?, ?, ?, ?, ?, ?)", externals)
         self.conn.executemany("INSERT INTO attempts (id, session_id, learner_id, question_id, position, response, "
                               "correct, skipped, misconception, hint_used, seconds, theta_before, answered_at) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, ?)", attempts)
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", attempts)
         self.conn.executemany("INSERT INTO external_marks (attempt_id, slot, mark) VALUES (?, ?, ?)", marks)
         self._buffers = ([], [], [], [])
 

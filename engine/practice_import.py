@@ -1,8 +1,9 @@
 """Importing the answers a learner saved from the HTML practice page ("Save my answers").
 
 The file (format `torchquiz-practice`, version 1) names the set, when it was saved, and for
-each answered question its id, the response (typed text or option letters), the page's
-verdict, the seconds spent and when. The file names no learner (the page has no login),
+each answered question its id, the response (typed text or option letters, in the set's
+order even on a shuffled page), the page's verdict, the seconds spent, when, and whether its
+hint or worked solution was opened first (`hint_used`; files saved before it lack the key). The file names no learner (the page has no login),
 so the learner is the caller's `learner`, else an optional `learner` key, else the file's
 name or folder (`learner_from_path`): a teacher collects one file per student.
 
@@ -103,7 +104,8 @@ def plan_practice_import(store, path, learner=None):
             result.disagreements += correct != entry["correct"]
         result.correct += correct
         answers.append(ExternalAnswer(record["id"], n, response, correct, misconception,
-                                      mark=None, seconds=entry.get("seconds"), answered_at=entry.get("answered_at")))
+                                      mark=None, seconds=entry.get("seconds"), answered_at=entry.get("answered_at"),
+                                      hint_used=bool(entry.get("hint_used", False))))
     if unknown:
         result.problems = unknown
         raise ReportError(f"{path}: {len(unknown)} answers to questions the store does not hold "

@@ -156,7 +156,7 @@ def test_save_my_answers_downloads_the_practice_format(browser, records, tmp_pat
     assert iso.match(data["saved_at"])
     assert [a["id"] for a in data["answers"]] == [records[0]["id"], records[1]["id"], records[3]["id"]]  # page order
     for answer in data["answers"]:
-        assert list(answer) == ["id", "response", "correct", "seconds", "answered_at"]
+        assert list(answer) == ["id", "response", "correct", "seconds", "answered_at", "hint_used"]
         assert isinstance(answer["seconds"], (int, float)) and answer["seconds"] >= 0
         assert iso.match(answer["answered_at"])
     assert [(a["response"], a["correct"]) for a in data["answers"]] == [("A", False), ("A,C", True), ("0.91", True)]
@@ -201,6 +201,39 @@ def test_a_shuffled_page_saves_answers_that_import_as_the_learner_saw_them(brows
         assert result.disagreements == 0 and result.correct == answered
         stored = store.conn.execute("SELECT count(*), sum(correct) FROM attempts").fetchone()
     assert stored == (answered, answered)
+
+
+@pytest.mark.browser
+def test_an_answer_given_after_opening_the_solution_imports_as_helped(browser, records, tmp_path):
+    # The worked solution shows the answer; a right answer after opening it imported as unhelped (hint_used 0).
+    from selenium.webdriver.common.by import By
+    from torchquiz.engine.practice_import import import_practice
+    from torchquiz.engine.store import Store
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    open_page(browser, write(tmp_path, "helped.html", to_html(records)))
+    browser.find_element(By.ID, "reset").click()
+    summary = question(browser, 1).find_element(By.CSS_SELECTOR, "details.solution summary")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+    summary.click()
+    choose(browser, 1, next(i for i, o in enumerate(records[0]["options"]) if o["correct"]))
+    choose(browser, 2, 0)                                             # answered without help
+    choose(browser, 2, 2)
+    question(browser, 2).find_element(By.CSS_SELECTOR, "button").click()
+    browser.find_element(By.ID, "save").click()
+    for _ in range(50):
+        saved = list(downloads.glob("torchquiz-answers-*.json"))
+        if saved:
+            break
+        time.sleep(0.1)
+    assert [a["hint_used"] for a in json.loads(saved[0].read_text())["answers"]] == [True, False]
+    with Store.open(tmp_path / "class.db") as store:
+        store.add_questions(records)
+        import_practice(store, saved, learner="ada")
+        rows = store.conn.execute("SELECT question_id, hint_used FROM attempts ORDER BY position").fetchall()
+    assert [h for _, h in rows] == [1, 0]
 
 
 @pytest.mark.browser

@@ -10,6 +10,7 @@
   var storageKey = "torchquiz:" + setId;
   var pageStart = Date.now();
   var started = {};       // question index -> ms when it came into view (or was first touched)
+  var helped = {};        // question index -> true once its hint or worked solution was opened
   var answers = load();   // question id -> the first graded answer: the one that counts
   var restoring = false;  // grading a saved answer again: show it, record nothing
 
@@ -53,6 +54,7 @@
     if (restoring || id in answers) { return; }  // the first graded answer counts, later tries do not
     var index = Number(form.dataset.q), now = Date.now(), given = responseOf(form);
     answers[id] = { number: index + 1, response: given.response, texts: given.texts, correct: right,
+                    hint_used: !!helped[index],
                     seconds: Math.round((now - (started[index] || pageStart)) / 100) / 10,
                     answered_at: new Date(now).toISOString() };
     store();
@@ -185,7 +187,7 @@
     var list = Object.keys(answers).map(function (id) {
       var answer = answers[id];
       return { id: id, response: answer.response, correct: answer.correct, seconds: answer.seconds,
-               answered_at: answer.answered_at, number: answer.number };
+               answered_at: answer.answered_at, hint_used: !!answer.hint_used, number: answer.number };
     }).sort(function (a, b) { return a.number - b.number; });
     list.forEach(function (entry) { delete entry.number; });
     return { format: "torchquiz-practice", version: 1, set: setId, saved_at: new Date().toISOString(), answers: list };
@@ -218,6 +220,16 @@
     });
     restoring = false;
   }
+
+  /* Opening the hint or the worked solution (which shows the answer) before answering is recorded with
+   * the answer, as the terminal quiz records a hint: an import then knows the answer was helped. */
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.open || !(details.classList.contains("hint") || details.classList.contains("solution"))) { return; }
+    var item = details.closest(".question[data-id]");
+    var form = item && item.querySelector("form.question-form");
+    if (form) { helped[Number(form.dataset.q)] = true; }
+  }, true);
 
   /* A question's time starts when half of it comes into view (a click on an option is the answer,
    * so timing from the first touch gave 0 s); without IntersectionObserver, at its first touch or focus. */
