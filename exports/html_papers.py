@@ -31,7 +31,9 @@ def key_answer(record):
     if record["type"] in CHOICE_TYPES:
         letters = [LETTERS[i] for i, option in enumerate(record["options"]) if option["correct"]]
         return Markup(", ".join(letters))
-    return Markup(inline_html(record["answer"]["text"]))
+    text = Markup(inline_html(record["answer"]["text"]))
+    tolerance = record["answer"].get("tolerance") if record["type"] == "numerical" else None
+    return text + Markup(f" ± {tolerance:g}") if tolerance else text   # the marker's rule, as the page grades
 
 
 def exam_key_html(versions, title="torchquiz exam"):

@@ -47,7 +47,7 @@ def write(folder, name, text):
 @pytest.mark.browser
 @pytest.mark.parametrize("mode", ["practice", "exam", "key"])
 def test_no_question_is_wider_than_the_page_on_a_phone_or_a_desktop(browser, real_records, tmp_path, mode):
-    path = write(tmp_path, f"{mode}.html", to_html(real_records, mode=mode))
+    path = write(tmp_path, f"{mode}.html", to_html(real_records, mode=mode, answer_grid=mode == "exam"))
     try:
         for pixels in (PHONE, DESKTOP):
             width(browser, pixels)

@@ -85,6 +85,18 @@ def test_exam_paper_shows_marks_and_write_in_boxes_but_no_family_or_typing_instr
     typed = [r for r in records if not r["options"]]
     assert len(tree.xpath("//span[@class='write-in']")) == len(typed)
     assert tree.xpath("//div[@class='instructions']") and tree.xpath("//section[@class='answer-grid']")
+    # the grid names the typed questions it has no row for, so a teacher collecting grids knows where they are
+    numbers = [n for n, r in enumerate(records, start=1) if not r["options"]]
+    note = tree.xpath("//p[@class='typed-note']")[0].text_content()
+    assert all(re.search(rf"\b{n}\b", note) for n in numbers) and "write the answer on the paper" in note
+
+
+def test_the_key_gives_a_numbers_tolerance_as_the_page_grades_it(records):
+    pages = html_pages(records, mode="exam", versions=2, seed=1)
+    key = lxml.html.fromstring(pages[-1]).body.text_content()
+    numerical = [r for r in records if r["type"] == "numerical" and r["answer"].get("tolerance")]
+    assert numerical and all(f"± {r['answer']['tolerance']:g}" in key for r in numerical)
+    assert "in brackets is the question's marks" in key
 
 
 def test_code_like_options_are_set_in_monospace(records):
