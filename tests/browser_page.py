@@ -115,3 +115,25 @@ def type_answer(driver, number, text):
     field = question(driver, number).find_element(By.CSS_SELECTOR, "input.typed")
     field.clear()
     field.send_keys(text + Keys.ENTER)
+
+
+def allow_downloads(driver, folder):
+    """Let the page download into `folder` (created): Save my answers writes there."""
+    folder.mkdir(exist_ok=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    return folder
+
+
+def save_answers(driver, folder, timeout=5.0):
+    """Press Save my answers and return the file it downloaded into `folder`."""
+    import time
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, "save").click()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        saved = list(folder.glob("torchquiz-answers-*.json"))
+        if saved:
+            return saved[0]
+        time.sleep(0.1)
+    raise AssertionError(f"Save my answers downloaded nothing into {folder} within {timeout} s")

@@ -14,7 +14,8 @@ import time
 import pytest
 
 from export_records import edge_case_records, make_id
-from browser_page import ARTIFACTS, choose, console_errors, open_page, question, score, type_answer, verdict
+from browser_page import (ARTIFACTS, allow_downloads, choose, console_errors, open_page, question, save_answers, score,
+                          type_answer, verdict)
 from torchquiz.exports.html import to_html
 from torchquiz.exports.html_papers import html_pages
 
@@ -132,9 +133,7 @@ def test_progress_survives_a_reload_and_try_again_and_reset_clear_it(browser, re
 def test_save_my_answers_downloads_the_practice_format(browser, records, tmp_path):
     from selenium.webdriver.common.by import By
 
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = allow_downloads(browser, tmp_path / "downloads")
     open_page(browser, write(tmp_path, "save.html", to_html(records)))
     browser.find_element(By.ID, "reset").click()
     choose(browser, 2, 0)
@@ -142,13 +141,9 @@ def test_save_my_answers_downloads_the_practice_format(browser, records, tmp_pat
     question(browser, 2).find_element(By.CSS_SELECTOR, "button").click()
     type_answer(browser, 4, "0.91")
     choose(browser, 1, 0)
-    browser.find_element(By.ID, "save").click()
+    saved = save_answers(browser, downloads)
     expected_set = hashlib.sha256("\n".join(sorted(r["id"] for r in records)).encode()).hexdigest()[:16]
-    saved = downloads / f"torchquiz-answers-{expected_set}.json"
-    for _ in range(50):
-        if saved.exists():
-            break
-        time.sleep(0.1)
+    assert saved.name == f"torchquiz-answers-{expected_set}.json"
     data = json.loads(saved.read_text())
     assert list(data) == ["format", "version", "set", "saved_at", "answers"]
     assert (data["format"], data["version"], data["set"]) == ("torchquiz-practice", 1, expected_set)
@@ -174,9 +169,7 @@ def test_a_shuffled_page_saves_answers_that_import_as_the_learner_saw_them(brows
     (page,) = html_pages(records, shuffle=True, seed=3)
     shown = shuffled(records, 3)                                     # the page's order, questions and options
     assert any(a["options"] != by["options"] for a in shown for by in records if a["id"] == by["id"])
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = allow_downloads(browser, tmp_path / "downloads")
     open_page(browser, write(tmp_path, "shuffled.html", page))
     browser.find_element(By.ID, "reset").click()
     answered = 0
@@ -189,15 +182,10 @@ def test_a_shuffled_page_saves_answers_that_import_as_the_learner_saw_them(brows
             question(browser, number).find_element(By.CSS_SELECTOR, "button").click()
         answered += 1
     assert score(browser)[:2] == (answered, answered)          # the page says every one is right
-    browser.find_element(By.ID, "save").click()
-    for _ in range(50):
-        saved = list(downloads.glob("torchquiz-answers-*.json"))
-        if saved:
-            break
-        time.sleep(0.1)
+    saved = save_answers(browser, downloads)
     with Store.open(tmp_path / "class.db") as store:
         store.add_questions(records)
-        (result,) = import_practice(store, saved, learner="ada")
+        (result,) = import_practice(store, [saved], learner="ada")
         assert result.disagreements == 0 and result.correct == answered
         stored = store.conn.execute("SELECT count(*), sum(correct) FROM attempts").fetchone()
     assert stored == (answered, answered)
@@ -210,9 +198,7 @@ def test_an_answer_given_after_opening_the_solution_imports_as_helped(browser, r
     from torchquiz.engine.practice_import import import_practice
     from torchquiz.engine.store import Store
 
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = allow_downloads(browser, tmp_path / "downloads")
     open_page(browser, write(tmp_path, "helped.html", to_html(records)))
     browser.find_element(By.ID, "reset").click()
     summary = question(browser, 1).find_element(By.CSS_SELECTOR, "details.solution summary")
@@ -222,16 +208,11 @@ def test_an_answer_given_after_opening_the_solution_imports_as_helped(browser, r
     choose(browser, 2, 0)                                             # answered without help
     choose(browser, 2, 2)
     question(browser, 2).find_element(By.CSS_SELECTOR, "button").click()
-    browser.find_element(By.ID, "save").click()
-    for _ in range(50):
-        saved = list(downloads.glob("torchquiz-answers-*.json"))
-        if saved:
-            break
-        time.sleep(0.1)
-    assert [a["hint_used"] for a in json.loads(saved[0].read_text())["answers"]] == [True, False]
+    saved = save_answers(browser, downloads)
+    assert [a["hint_used"] for a in json.loads(saved.read_text())["answers"]] == [True, False]
     with Store.open(tmp_path / "class.db") as store:
         store.add_questions(records)
-        import_practice(store, saved, learner="ada")
+        import_practice(store, [saved], learner="ada")
         rows = store.conn.execute("SELECT question_id, hint_used FROM attempts ORDER BY position").fetchall()
     assert [h for _, h in rows] == [1, 0]
 
@@ -242,21 +223,14 @@ def test_a_choice_answer_is_timed_from_when_the_question_came_into_view(browser,
     # choice was saved as answered in 0 s, and import_practice stores those seconds.
     from selenium.webdriver.common.by import By
 
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = allow_downloads(browser, tmp_path / "downloads")
     open_page(browser, write(tmp_path, "timed.html", to_html(records)))
     browser.find_element(By.ID, "reset").click()
     browser.refresh()                      # a fresh page: question 1 comes into view at load
     time.sleep(1.5)                        # the learner reads it
     choose(browser, 1, 0)
-    browser.find_element(By.ID, "save").click()
-    for _ in range(50):
-        saved = list(downloads.glob("torchquiz-answers-*.json"))
-        if saved:
-            break
-        time.sleep(0.1)
-    (answer,) = json.loads(saved[0].read_text())["answers"]
+    saved = save_answers(browser, downloads)
+    (answer,) = json.loads(saved.read_text())["answers"]
     assert answer["seconds"] >= 1.0
 
 
