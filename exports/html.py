@@ -6,6 +6,7 @@ Exam mode leaves every answer out of the page source: no key, no feedback, no so
 """
 import functools
 import json
+import re
 import types
 from importlib import resources
 
@@ -40,6 +41,11 @@ def _letter(index):
     return LETTERS[index] if index < len(LETTERS) else str(index + 1)
 
 
+def on_paper(stem):
+    """A stem as a printed paper says it: the screen's "Type the shape" is written there."""
+    return re.sub(r"\bType (the|a|your)\b", r"Write \1", stem)
+
+
 def page_question(record, number, mode):
     """What the page template shows for one record; exam mode gets no answer fields at all."""
     is_choice = record["type"] in CHOICE_TYPES
@@ -47,7 +53,7 @@ def page_question(record, number, mode):
         "number": number,
         "type": record["type"],
         "meta": f"{record['family']} · {record['difficulty']}",
-        "stem": Markup(inline_html(record["stem"])),
+        "stem": Markup(inline_html(on_paper(record["stem"]) if mode == "exam" else record["stem"])),
         "code": Markup(highlighted_code_block(record["code"])) if record.get("code") else None,
         "options": [{"letter": _letter(i), "text": Markup(inline_html(o["text"]))}
                     for i, o in enumerate(record["options"])] if is_choice else [],

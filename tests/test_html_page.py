@@ -234,6 +234,23 @@ def test_a_choice_answer_is_timed_from_when_the_question_came_into_view(browser,
     assert answer["seconds"] >= 1.0
 
 
+@pytest.mark.browser
+def test_a_browser_that_refuses_storage_is_told_its_answers_are_not_kept(browser, records, tmp_path):
+    # With storage off, answers vanished on reload without a word; the score bar now says so once it happens.
+    blocked = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "Object.defineProperty(window, 'localStorage', {get() { throw new DOMException('blocked', 'SecurityError'); }});")})
+    try:
+        open_page(browser, write(tmp_path, "nostorage.html", to_html(records)))
+        choose(browser, 1, 1)
+        assert score(browser)[1] == 1 and "keeps no answers: use Save my answers" in score(browser)[2]
+        assert console_errors(browser) == []
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": blocked["identifier"]})
+    open_page(browser, write(tmp_path, "storage.html", to_html(records)))
+    choose(browser, 1, 1)
+    assert "keeps no answers" not in score(browser)[2]
+
+
 def thousand(real_records):
     """1,000 real questions: the generated set repeated under distinct ids."""
     out = []

@@ -78,6 +78,8 @@ def test_exam_paper_shows_marks_and_write_in_boxes_but_no_family_or_typing_instr
     tree = lxml.html.fromstring(to_html(records, mode="exam", answer_grid=True))
     text = tree.body.text_content()
     assert "Type your answer" not in text and "Type a number" not in text
+    assert not re.search(r"\bType (the|a|your)\b", text)            # a stem's "Type the shape" is written on paper
+    assert any("Type the" in r["stem"] for r in records) and "Write the" in text
     for record in records:
         assert f"({record['family']} · {record['difficulty']})" not in text
     legends = [legend.text_content() for legend in tree.xpath("//legend")]

@@ -21,9 +21,10 @@
     } catch (e) { return {}; }  // storage off (private mode, file:// policy) or unreadable: start afresh
   }
 
+  var unkept = false;     // the browser refused storage: answers last only until the page closes
   function store() {
-    try { window.localStorage.setItem(storageKey, JSON.stringify({ version: 1, answers: answers })); }
-    catch (e) { /* storage full or off: the page still works, only without memory */ }
+    try { window.localStorage.setItem(storageKey, JSON.stringify({ version: 1, answers: answers })); unkept = false; }
+    catch (e) { unkept = true; }  // storage full or off: the page still works, only without memory, and says so
   }
 
   function questionOf(form) { return form.closest(".question"); }
@@ -32,7 +33,8 @@
     var answered = 0, right = 0;
     Object.keys(answers).forEach(function (id) { answered++; if (answers[id].correct) { right++; } });
     var score = document.getElementById("score");
-    score.textContent = "Score: " + right + " / " + data.length + " (" + answered + " answered)";
+    score.textContent = "Score: " + right + " / " + data.length + " (" + answered + " answered)"
+      + (unkept ? ". This browser keeps no answers: use Save my answers before you close the page" : "");
     score.dataset.right = right;
     score.dataset.answered = answered;
   }
