@@ -40,6 +40,9 @@ def open_page(driver, path):
     """Load `path`; return the URLs of the requests it made, plus any network request at all."""
     driver.get_log("performance")  # drop entries of earlier pages
     driver.get_log("browser")
+    # From a blank page: opening the URL already shown could let the wait below read the old,
+    # finished page while the new one still adds its questions.
+    driver.get("about:blank")
     driver.get(path.as_uri())
     wait_for_every_question(driver)
     return requests_made(driver, path.as_uri())
@@ -49,8 +52,10 @@ def wait_for_every_question(driver, timeout=30):
     """A long practice page adds its later questions while idle (quiz.js): wait until none is pending."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, timeout).until(
-        lambda d: d.execute_script("return document.body.dataset.pending === undefined || document.body.dataset.pending === '0'"))
+    # A page with deferred questions is done when none is pending; a page without them, when loaded.
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
+        "return document.readyState === 'complete' && (!document.getElementById('torchquiz-deferred')"
+        " || document.body.dataset.pending === '0')"))
 
 
 def requests_made(driver, page_url):
