@@ -176,10 +176,11 @@ class QuizSession:
     def _select(self):
         seen_ids = self._seen_ids()
         theta, theta_sd = selection.selection_ability(self.pool, self.history, self.topic_sd)
+        theta_sd = theta_sd if PREDICTIVE else 0.0  # both aims below read the same success
         target, level_cap = self._target(), self._level_cap()
         if self.position - self.last_variant_at >= near_schedule.SPACING:
-            sd = theta_sd if PREDICTIVE else 0.0
-            ability, sd = ((dict(zip(self.pool.topics, map(float, v))) if np.ndim(v) else float(v)) for v in (theta, sd))
+            ability, sd = ((dict(zip(self.pool.topics, map(float, v))) if np.ndim(v) else float(v))
+                           for v in (theta, theta_sd))
             item = near_schedule.due_near_variant([self.arrivals, self.pool], self._pending(), seen_ids,
                                                   len(self.history), self.rng, MAX_EXPOSURE, level_cap,
                                                   aim=(ability, sd, target))
@@ -192,7 +193,7 @@ class QuizSession:
         used = np.zeros(len(self.pool.template_code), bool)
         used[self.pool.template[in_session]] = True
         options = dict(target=target, max_level=level_cap, min_level=self._level_floor(),
-                       used_templates=used, max_exposure=MAX_EXPOSURE, theta_sd=theta_sd if PREDICTIVE else 0.0)
+                       used_templates=used, max_exposure=MAX_EXPOSURE, theta_sd=theta_sd)
         index = selection.select_index(self.pool, seen, counts, theta, self.rng, **options)
         if index is None:  # everything seen before: allow repeats from earlier sessions, never this one's
             seen[:] = False

@@ -160,11 +160,11 @@
 
   /* Try again: every question but those answered right is cleared, and counts afresh.
    * Reset: every answer on the page is cleared, here and in the browser's storage. */
-  function forget(keep) {
-    Object.keys(answers).forEach(function (id) { if (!keep(answers[id])) { delete answers[id]; } });
+  function forgetAll() {
+    answers = {};
     document.querySelectorAll(".question[data-id]").forEach(function (item) {  // those on the page so far
       var form = item.querySelector("form.question-form");
-      if (form && !(item.dataset.id in answers)) { clearAnswer(form); }
+      if (form) { clearAnswer(form); }
     });
     store();
     updateScore();
@@ -180,7 +180,7 @@
     });
   });
   document.getElementById("reset").addEventListener("click", function () {
-    forget(function () { return false; });
+    forgetAll();
     try { window.localStorage.removeItem(storageKey); } catch (e) { /* storage off */ }
   });
 
