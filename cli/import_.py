@@ -3,35 +3,10 @@
 Parses options, calls the engine's importers, prints what they did; the engine raises
 ReportError (a StoreError) with a one-line message for every bad file.
 """
-import re
-
 import click
 
 from torchquiz.cli.options import db_option, store_errors
 from torchquiz.cli.store import open_store
-
-
-def grouped_by_question(problems, shown=5):
-    """'row N, question S: ...' lines, one per distinct problem with the rows it occurs in: a class
-    answered the same question, so 150 identical lines become one that names their rows."""
-    rows, order = {}, []
-    for line in problems:
-        match = re.match(r"row (\d+), (.*)", line)
-        problem, row = (match.group(2), match.group(1)) if match else (line, None)
-        if problem not in rows:
-            rows[problem] = []
-            order.append(problem)
-        if row:
-            rows[problem].append(row)
-    out = []
-    for problem in order:
-        found = rows[problem]
-        if not found:
-            out.append(problem)
-            continue
-        more = f" and {len(found) - shown} more" if len(found) > shown else ""
-        out.append(f"row{'s' if len(found) > 1 else ''} {', '.join(found[:shown])}{more}: {problem}")
-    return out
 
 
 @click.group("import")
@@ -82,17 +57,17 @@ def moodle(responses, grades, skip_unmatched, calibrate, db_path):
       torchquiz import moodle responses.csv --grades grades.csv --db class.db
       torchquiz import moodle responses.csv --skip-unmatched
     """
-    from torchquiz.engine.moodle_import import UnmatchedResponses, import_moodle
+    from torchquiz.engine.moodle_import import UnmatchedResponses, grouped_problems, import_moodle
 
     store = open_store(db_path)
     with store_errors():
         try:
             result = import_moodle(store, responses, grades, skip_unmatched=skip_unmatched)
         except UnmatchedResponses as exc:  # list every unmatched response, then the one-line error
-            for line in grouped_by_question(exc.problems):
+            for line in grouped_problems(exc.problems):
                 click.echo(f"{click.format_filename(responses)}: {line}", err=True)
             raise
-    for line in grouped_by_question(result.problems):
+    for line in grouped_problems(result.problems):
         click.echo(f"{result.file}: {line}", err=True)
     for line in result.notes:
         click.echo(f"{result.file}: {line}", err=True)

@@ -11,6 +11,7 @@ Nothing is half-imported: the file is read inside one write transaction, and any
 """
 import datetime
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,30 @@ def moodle_time(text):
         return datetime.datetime.strptime(" ".join(text.split()), "%d %B %Y %I:%M %p").strftime("%Y-%m-%dT%H:%M")
     except ValueError:
         return text
+
+
+def grouped_problems(problems, shown=5):
+    """`MoodleImport.problems` ("row N, question S: ...", as `_sessions` writes them), one line per
+    distinct problem with the rows it occurs in: a class answered the same question, so 150
+    identical lines become one that names their rows."""
+    rows, order = {}, []
+    for line in problems:
+        match = re.match(r"row (\d+), (.*)", line)
+        problem, row = (match.group(2), match.group(1)) if match else (line, None)
+        if problem not in rows:
+            rows[problem] = []
+            order.append(problem)
+        if row:
+            rows[problem].append(row)
+    out = []
+    for problem in order:
+        found = rows[problem]
+        if not found:
+            out.append(problem)
+            continue
+        more = f" and {len(found) - shown} more" if len(found) > shown else ""
+        out.append(f"row{'s' if len(found) > 1 else ''} {', '.join(found[:shown])}{more}: {problem}")
+    return out
 
 
 def _short(text):
