@@ -13,7 +13,7 @@ from importlib import resources
 from markupsafe import Markup
 
 from torchquiz.exports.errors import ExportError
-from torchquiz.record import answers
+from torchquiz.record import answers, grading
 from torchquiz.record.validate import CHOICE_TYPES, check_records
 from torchquiz.exports.order import set_id
 from torchquiz.exports.page_layout import layout_fields
@@ -99,9 +99,11 @@ def grading_data(record, original=None):
 
 
 def grading_rules():
-    """record/answers.py's patterns as a script line for templates/grading.js, which has none of its own."""
+    """record/answers.py's patterns as a script line for templates/grading.js, which has none of its own,
+    and record/grading.py's words for an answer that cannot be read, for templates/quiz.js."""
     rules = {"trim": answers.MOODLE_TRIM, "shape": answers.SHAPE_PATTERN,
-             "number": answers.NUMBER_PATTERN, "exponent": answers.EXPONENT_PATTERN}
+             "number": answers.NUMBER_PATTERN, "exponent": answers.EXPONENT_PATTERN,
+             "shapeHow": grading.SHAPE_HOW, "numberHow": [list(pair) for pair in grading.NUMBER_HOW]}
     return f"var torchquizRules = {script_json(rules)};\n"
 
 

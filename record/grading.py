@@ -16,6 +16,16 @@ from torchquiz.record import answers
 
 LETTERS = string.ascii_uppercase
 
+# How to write a typed answer that cannot be read: the terminal quiz and the HTML page
+# (exports/html.py hands these to quiz.js) say the same words.
+SHAPE_HOW = ("Write the shape like (2, 3, 4) or [2,3,4]: one space after every comma or none after any, "
+             "and no other spaces; a 1-D shape keeps its comma: (4,).")
+# The first hint whose mark is in the response (Moodle refuses a unit such as %, and reads a
+# comma by the site's language); the last, with no mark, otherwise.
+NUMBER_HOW = (("%", "Type the number, not a percentage: 0.91 rather than 91%."),
+              (",", "Type a point for decimals and no thousands separator: 0.91, 2560."),
+              ("", "Type a number such as 0.5, 12 or 1e-5."))
+
 
 @dataclass(frozen=True)
 class Grade:
@@ -162,21 +172,14 @@ def _grade_numerical(record, text):
 
 
 def _number_hint(text):
-    # Moodle refuses a unit such as %, and reads a comma by the site's language.
-    if "%" in text:
-        return "Type the number, not a percentage: 0.91 rather than 91%."
-    if "," in text:
-        return "Type a point for decimals and no thousands separator: 0.91, 2560."
-    return "Type a number such as 0.5, 12 or 1e-5."
+    return next(hint for mark, hint in NUMBER_HOW if mark in text)
 
 
 def _grade_shortanswer(record, text):
     key = record["answer"]
     correct = answers.matches_shortanswer(text, key)
     if correct is None:
-        return Malformed(f"{text!r} is not a shape as written. Type a shape like (2, 3, 4) or [2,3,4]: "
-                         "one space after every comma or none after any, and no other spaces; a 1-D shape keeps "
-                         "its comma: (4,).")
+        return Malformed(f"{text!r} is not a shape as written. {SHAPE_HOW}")
     typed_shape = answers.parse_shape(text)
     response = answers.format_shape(typed_shape) if typed_shape is not None else text
     misconception, feedback = (None, "")

@@ -174,14 +174,22 @@ def test_html_page_in_chromium(browser, table_page):  # noqa: F811
           const form = document.querySelector('form.question-form[data-q="' + q + '"]');
           form.querySelector("input.typed").value = response;
           form.requestSubmit();
-          return form.querySelector(".verdict").className.replace("verdict ", "");
+          const verdict = form.querySelector(".verdict");
+          return [verdict.className.replace("verdict ", ""), verdict.textContent];
         });""", rows)
-    wrong = []
-    for (key, response, outcome, _), verdict, box in zip(ROWS, graded, shown):
+    wrong, told = [], []
+    for (key, response, outcome, _), verdict, (box, text) in zip(ROWS, graded, shown):
         got = {True: "right", False: "wrong", None: "again"}[verdict]
         # A text box drops line breaks as it is filled, so those rows are checked by the grader only.
         typed_alike = "\n" not in response.strip("\n") and "\r" not in response
         if got != outcome or (typed_alike and VERDICTS[box] != outcome):
             wrong.append((key, response, outcome, got, box))
+        # Asked again: the page tells how to write it in the words the terminal quiz uses.
+        if box == "invalid" and response.strip():
+            python = grade(RECORDS[key], response)
+            if not (text.endswith(" This try does not count.")
+                    and python.message.endswith(" " + text.removesuffix(" This try does not count."))):
+                told.append((key, response, text, python.message))
     assert wrong == []
+    assert told == []
     assert console_errors(browser) == []

@@ -106,13 +106,17 @@
     show(form, "wrong", missed ? "✗ Not all of the right options are ticked." : "✗ Not right: see the feedback on your choice.");
   }
 
+  // record/grading.py's words (SHAPE_HOW, NUMBER_HOW), handed over in torchquizRules
+  function howToWrite(q, response) {
+    if (q.type !== "numerical") { return torchquizRules.shapeHow; }
+    return torchquizRules.numberHow.filter(function (pair) { return response.indexOf(pair[0]) >= 0; })[0][1];
+  }
+
   function gradeTyped(form, q) {
     var response = form.querySelector("input.typed").value;
     var verdict = grading.gradeTyped(q, response);
     if (verdict === null) {  // asked again, as the terminal quiz asks again
-      show(form, "invalid", !response.trim() ? "Type an answer first." : q.type === "numerical"
-        ? "Type a number such as 0.91 (a point, not a comma; not 91%); this try does not count."
-        : "Write the shape like (4, 7, 6) or [4,7,6]: one space after every comma or none after any, no other spaces, and (4,) for one dimension. This try does not count.");
+      show(form, "invalid", !response.trim() ? "Type an answer first." : howToWrite(q, response) + " This try does not count.");
       return;
     }
     show(form, verdict ? "right" : "wrong", verdict ? "✓ Right." : "✗ Not right. The hint may help.");
