@@ -4,12 +4,11 @@ One command per registry entry, with the options the entry declares: the CLI par
 calls the export and writes its files, nothing more. Only the exports and the question
 records are imported here, never torch: exporting a set takes a fraction of a second.
 """
-import re
 from pathlib import Path
 
 import click
 
-from torchquiz.exports.core import count_categories, numbered_paths
+from torchquiz.exports.core import count_categories, earlier_outputs, output_paths, part_path
 from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.registry import FORMATS
 from torchquiz.record.suggest import did_you_mean
@@ -66,15 +65,6 @@ def _summary(records, options, paths):
     return f"{what} to {where}"
 
 
-def _earlier_parts(output, written):
-    """Files beside `output` that an earlier export under the same name wrote and this one did not:
-    the single file, or numbered and lettered parts (quiz-03.xml, quiz-B.html, quiz-key.html)."""
-    pattern = re.compile(re.escape(output.stem) + r"-(\d+|[A-Z]|key)" + re.escape(output.suffix))
-    candidates = [output] + [p for p in output.parent.glob(f"{output.stem}-*{output.suffix}")
-                             if pattern.fullmatch(p.name)]
-    return sorted(p for p in candidates if p.is_file() and p not in written)
-
-
 def make_command(fmt):
     """The `torchquiz export NAME` command for one registry Format."""
     def command(set_path, output, **options):
@@ -92,16 +82,13 @@ def make_command(fmt):
                 click.echo(str(files[0]), nl=False)
                 click.echo(_summary(records, options, ["standard output"]), err=True)
                 return
-            # A file that names its part (exam versions: "A", "B", ..., "key") is named by it.
-            paths = [output.with_name(f"{output.stem}-{content.part}{output.suffix}")
-                     if getattr(content, "part", None) else path
-                     for path, content in zip(numbered_paths(output, len(files)), files)]
+            paths = output_paths(output, files)
             for path, content in zip(paths, files):
                 write_atomically(path, content)
         except (ExportError, RecordError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(_summary(records, options, paths))
-        stale = _earlier_parts(output, paths)
+        stale = earlier_outputs(output, paths)
         if stale:
             click.echo(f"Note: {', '.join(map(str, stale))} {'is' if len(stale) == 1 else 'are'} left from an earlier "
                        "export of another size; import only the files listed above.", err=True)
@@ -109,8 +96,9 @@ def make_command(fmt):
     examples = "\n".join(f"  {line}" for line in fmt.examples)
     command.__doc__ = f"{fmt.summary}\n\n\b\nExamples:\n{examples}\n"
     names = {option.name for option in fmt.options}
-    naming = (f"; a split export numbers it: quiz-01{fmt.suffix}, quiz-02{fmt.suffix}..." if "max_mb" in names else
-              f"; exam versions name it quiz-A{fmt.suffix}, quiz-B{fmt.suffix}... and quiz-key{fmt.suffix}"
+    quiz = f"quiz{fmt.suffix}"
+    naming = (f"; a split export numbers it: {part_path(quiz, '01')}, {part_path(quiz, '02')}..." if "max_mb" in names else
+              f"; exam versions name it {part_path(quiz, 'A')}, {part_path(quiz, 'B')}... and {part_path(quiz, 'key')}"
               if "versions" in names else "")
     command = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
                            help=f"The file to write ({fmt.suffix}; - for standard output){naming}")(command)

@@ -7,6 +7,8 @@ declared without click so the exports never import the CLI. The command line tur
 stem, code, solution and feedback, so a question reads the same in Moodle, Canvas or GIFT.
 """
 import dataclasses
+import glob
+import re
 from pathlib import Path
 
 from torchquiz.record.schema import LEVELS
@@ -45,13 +47,35 @@ class Format:
         return getattr(importlib.import_module(self.module), self.build)
 
 
-def numbered_paths(output, count):
-    """Where `count` files of one export go: `output` itself for one, else quiz-01.xml, quiz-02.xml..."""
+# Where one export's files go: `output` itself for a single file, else numbered parts
+# (quiz-01.xml, quiz-02.xml, ...); a file that names its part (an exam version "A", "B", ...,
+# or its "key": exports/html_papers.Page) is named by it: paper-A.html, paper-key.html.
+PART_NAME = r"\d+|[A-Z]|key"   # every part name output_paths gives (tests/test_export_cli.py checks)
+
+
+def part_path(output, part):
     output = Path(output)
-    if count == 1:
+    return output.with_name(f"{output.stem}-{part}{output.suffix}")
+
+
+def output_paths(output, files):
+    """The path of each file of one export (see PART_NAME)."""
+    output = Path(output)
+    if len(files) == 1 and not getattr(files[0], "part", None):
         return [output]
-    width = max(2, len(str(count)))
-    return [output.with_name(f"{output.stem}-{n:0{width}d}{output.suffix}") for n in range(1, count + 1)]
+    width = max(2, len(str(len(files))))
+    return [part_path(output, getattr(content, "part", None) or f"{n:0{width}d}")
+            for n, content in enumerate(files, 1)]
+
+
+def earlier_outputs(output, written):
+    """Files beside `output` that an earlier export under the same name wrote and this one did not:
+    the single file, or its parts (quiz-03.xml, quiz-B.html, quiz-key.html)."""
+    output = Path(output)
+    pattern = re.compile(re.escape(output.stem) + f"-({PART_NAME})" + re.escape(output.suffix))
+    candidates = [output] + [p for p in output.parent.glob(f"{glob.escape(output.stem)}-*{glob.escape(output.suffix)}")
+                             if pattern.fullmatch(p.name)]
+    return sorted(p for p in candidates if p.is_file() and p not in written)
 
 
 def check_category_by(category_by):

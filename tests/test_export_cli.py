@@ -194,3 +194,24 @@ def test_dash_writes_a_text_export_to_standard_output_and_refuses_a_package(set_
     assert out.stdout.count("::") >= 12 and "to standard output" in out.stderr
     package = run("export", "qti12", set_path, "-o", "-")
     assert package.exit_code == 1 and "a zip package; give a file name" in package.output
+
+
+def test_every_part_an_export_names_is_one_a_later_export_recognises(tmp_path):
+    """output_paths names the files; earlier_outputs finds those names again (one PART_NAME for both)."""
+    from export_records import replicated_records
+    from torchquiz.exports.core import earlier_outputs, output_paths
+    from torchquiz.exports.html_papers import html_pages
+
+    records = replicated_records(3)
+    exam = html_pages(records, mode="exam", versions=28, seed=1)   # A..Z, then 27, 28, and the key
+    for files in (exam, ["one"], ["a"] * 12):
+        out = tmp_path / f"run{len(files)}" / "paper.html"
+        out.parent.mkdir()
+        paths = output_paths(out, files)
+        assert len(set(paths)) == len(files)
+        for path in paths:
+            path.write_text("x")
+        (out.parent / "paper-notes.html").write_text("not a part")
+        assert earlier_outputs(out, []) == sorted(paths)
+        assert earlier_outputs(out, paths) == []
+    assert [p.name for p in output_paths("paper.html", exam)][::13] == ["paper-A.html", "paper-N.html", "paper-27.html"]
