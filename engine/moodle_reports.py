@@ -58,13 +58,13 @@ class Report:
     slot_max: dict            # slot -> the mark a slot shows out of (grades report)
     attempts: list            # AttemptRow, attempts only (no "no attempt" rows, no average)
     without_attempt: list     # (row, learner) of enrolled users with no attempt
+    columns: dict = field(default_factory=dict)        # header name -> column index
     _source: tuple = field(default=None, repr=False)   # the open reader, for iter_attempts
 
     @property
     def named_only(self):
         """True when students are told apart by name alone (no e-mail or ID number column shown)."""
-        names = self._source[3] if self._source else {}
-        return "Email address" not in names and "ID number" not in names
+        return "Email address" not in self.columns and "ID number" not in self.columns
 
 
 def _open(path):
@@ -122,8 +122,8 @@ def read_report(path):
                     raise ReportError(f"{path}: a Responses report without the {column!r} column; download it "
                                       "with question text, response and right answer all shown")
     report = Report(Path(path), kind, sorted(questions or marks), float(_GRADE.match(header[grade_col]).group(1)),
-                    {s: m for s, (_, m) in marks.items()}, [], [])
-    report._source = (handle, rows, header, names, grade_col, questions, marks)
+                    {s: m for s, (_, m) in marks.items()}, [], [], names)
+    report._source = (handle, rows, header, grade_col, questions, marks)
     if kind == "grades":
         report.attempts = list(iter_attempts(report))
     return report
@@ -132,8 +132,8 @@ def read_report(path):
 def iter_attempts(report):
     """The report's attempts (AttemptRow), one row at a time; rows without an attempt go to
     `report.without_attempt`. A broken row raises ReportError when it is reached."""
-    handle, rows, header, names, grade_col, questions, marks = report._source
-    path = report.path
+    handle, rows, header, grade_col, questions, marks = report._source
+    path, names = report.path, report.columns
     email, first, last = names.get("Email address"), names.get("First name"), names.get("Last name")
     idnumber = names.get("ID number")
     state_col, started_col = names["State"], names["Started on"]
