@@ -43,14 +43,45 @@ def validate(path, settings):
       torchquiz bank validate my_bank/shape/lstm_cell.yaml
     """
     from torchquiz.generator.api import bank_problems
+    from torchquiz.generator.catalogue import catalogue_overrides
 
     with user_errors():
         problems = bank_problems(settings, path)
+        notes = [] if problems else catalogue_overrides(settings.bank_dirs + ((path,) if path else ()))
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     click.echo("ok: no problems found")
+
+
+@bank.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per misconception.")
+@generation_options(runs_torch=False)
+def misconceptions(as_json, settings):
+    """List the misconception catalogue: the ids a template's `distractors:` and curated options name.
+
+    Each line gives the id, where it applies (its `when` and `requires`) and what the learner gets wrong.
+
+    \b
+    Examples:
+      torchquiz bank misconceptions
+      torchquiz bank misconceptions --bank my_bank --json
+    """
+    from torchquiz.generator.catalogue import load_misconceptions
+
+    with user_errors():
+        catalogue = load_misconceptions(settings.bank_dirs)
+    for mid in sorted(catalogue):
+        m = catalogue[mid]
+        where = " and ".join([f"{k}={v}" for k, v in m.when.items()] + ([m.requires] if m.requires else []))
+        if as_json:
+            click.echo(json.dumps({"id": mid, "description": m.description, "when": m.when, "requires": m.requires,
+                                   "source": m.source}))
+        else:
+            click.echo(f"{mid}: {m.description}" + (f" [only where {where}]" if where else ""))
 
 
 @bank.command(name="list")

@@ -25,7 +25,10 @@ from .options import check_output, generation_options, progress_reporter, user_e
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="Write the set here as JSON Lines ('-' for stdout).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def generate(families, topics, templates, difficulty, count, seed, types, settings, output, force):
+@click.option("--strict", is_flag=True,
+              help="Write nothing and exit 1 if any variant fails (a Makefile or CI check); by default the "
+                   "set is written without the failed variants, which are listed.")
+def generate(families, topics, templates, difficulty, count, seed, types, settings, output, force, strict):
     """Generate a question set: every key and wrong option comes from running torch.
 
     The set is JSON Lines, one question record per line; the record is defined by the schema
@@ -49,12 +52,17 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
         result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
                               count=count, seed=seed, types=types, topics=topics,
                               on_progress=progress_reporter("Generating"))
+    for failure in result.failures:
+        click.echo(f"failed: {failure.message}", err=True)
+    # An earlier set under that name stays as it was.
+    if result.failures and (strict or not result.records) and not result.interrupted:
+        why = "--strict" if result.records else "no question could be built"
+        click.echo(f"{len(result.failures)} failed ({why}): nothing written to {output}", err=True)
+        sys.exit(1)
     if output == "-":
         sys.stdout.write(jsonl_text(result.records))
     else:
         write_atomically(output, jsonl_text(result.records))
-    for failure in result.failures:
-        click.echo(f"failed: {failure.message}", err=True)
     elapsed = time.monotonic() - started
     if result.interrupted:
         click.echo(f"interrupted: wrote the {len(result.records)} questions finished so far; "
@@ -63,8 +71,6 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
     click.echo(f"{len(result.records)} questions -> {output} ({result.duplicates} duplicates dropped, "
                f"{len(result.failures)} failed) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
                err=True)
-    if result.failures and not result.records:
-        sys.exit(1)
 
 
 def _parse_pins(pairs):

@@ -87,7 +87,12 @@ def load_selected(settings=None, ids=(), families=(), topics=()):
     relevant = [problem for problem in problems if not templates or may_be_selected(problem)]
     if relevant:
         raise TemplateError(relevant)
-    return select_templates(templates, ids, families, topics)
+    chosen = select_templates(templates, ids, families, topics)
+    # A chosen id that another file also claims: which of the two is meant is not known.
+    claimed = [problem for problem in problems if problem.field in {f"id={t.id!r}" for t in chosen}]
+    if claimed:
+        raise TemplateError(claimed)
+    return chosen
 
 
 def bank_problems(settings=None, path=None):

@@ -133,6 +133,14 @@ def _entry_problems(path, lines, mid, entry):
     for key in ("description", "feedback"):
         if not isinstance(entry.get(key), str) or not entry.get(key).strip():
             problems.append(Problem(path, line_of(lines, (mid,)), f"{mid}.{key}", "is required (text)"))
+    if isinstance(entry.get("feedback"), str):
+        from .render import ENV
+
+        try:
+            ENV.parse(entry["feedback"])
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(path, line_of(lines, (mid, "feedback")), f"{mid}.feedback",
+                                    f"jinja syntax error: {exc.message}"))
     if not any(op in entry for op in OPS):
         problems.append(Problem(path, line_of(lines, (mid,)), mid, f"needs a transform: one of {', '.join(OPS)}"))
     swap = entry.get("swap")
@@ -185,6 +193,23 @@ def load_catalogue_file(path):
     if problems:
         raise TemplateError(problems)
     return entries
+
+
+def catalogue_overrides(bank_dirs=()):
+    """Notes for every entry a later catalogue gives again: it replaces the earlier one for every template
+    (a way to reword the built-in feedback; a new idea wants a new id)."""
+    first, notes = {}, []
+    for root in bank_roots(bank_dirs, True):
+        path = root / CATALOGUE_FILE
+        if not path.is_file():
+            continue
+        data, lines = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        for mid in data if isinstance(data, dict) else ():
+            if mid in first:
+                notes.append(f"{path}:{line_of(lines, (mid,))}: {mid}: replaces the entry in {first[mid]} for every "
+                             "template that uses it (give a new id to add a misconception of your own)")
+            first.setdefault(mid, path)
+    return notes
 
 
 @functools.lru_cache(maxsize=16)

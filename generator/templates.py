@@ -5,7 +5,7 @@ from pathlib import Path
 
 from torchquiz.record.schema import LEVELS as DIFFICULTIES
 
-from .catalogue import bank_roots, load_misconceptions
+from .catalogue import CATALOGUE_FILE, bank_roots, load_misconceptions
 from .errors import GeneratorError, NothingSelected, Problem, TemplateError, UnknownTemplate
 from .question_types import current_template_id, declared_types, form_data
 from .validate import template_problems
@@ -61,7 +61,14 @@ def load_template(path, catalogue=None, validate=True):
     """
     path = Path(path)
     raw = path.read_bytes()
-    data, lines = load_yaml(raw.decode("utf-8"), str(path))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError([Problem(path, raw[:exc.start].count(b"\n") + 1, "",
+                                     f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
+    data, lines = load_yaml(text, str(path))
+    if not isinstance(data, dict):  # even unvalidated: a worker must not trip over an empty file
+        raise TemplateError([Problem(path, 1, "", "a template is a YAML mapping of fields")])
     if validate:
         catalogue = load_misconceptions() if catalogue is None else catalogue
         problems = template_problems(data, lines, str(path), catalogue)
@@ -81,6 +88,11 @@ def load_template(path, catalogue=None, validate=True):
 def _template_from(data, raw, path, kinds, forms=None):
     fields = {f.name for f in dataclasses.fields(Template)} - {"types", "forms"}
     values = {k: v for k, v in data.items() if k in fields}
+    values["params"] = data.get("params") or {}
+    if "feedback" not in data and data.get("answer") in ("exception", "probe", "curated"):
+        # "running it gives" fits a printed value; an exception, a probe's expression or a
+        # curated sentence is the answer itself ("Correct: It raises RuntimeError.")
+        values["feedback"] = "Correct: {{ key }}{% if key[-1:] not in '.!?' %}.{% endif %}"
     values["difficulty"] = {level: (data.get("difficulty") or {}).get(level) or {}
                             for level in DIFFICULTIES
                             if level in (data.get("difficulty") or {level: {} for level in DIFFICULTIES})}
@@ -107,11 +119,29 @@ def uses_name(data, name):
 
 
 def template_files(bank_dirs=(), include_builtin=True):
-    """Every template file (`<family>/*.yaml`) in the built-in bank and the extra bank dirs."""
+    """Every template file (`<folder>/*.yaml`) in the built-in bank and the extra bank dirs."""
     files = []
     for root in bank_roots(bank_dirs, include_builtin):
         files += sorted(p for p in root.glob("*/*.yaml"))
     return files
+
+
+def stray_files(bank_dirs=(), include_builtin=True):
+    """Problems for YAML files a bank holds but never reads: `.yml`, or not one folder deep."""
+    problems = []
+    for root in bank_roots(bank_dirs, include_builtin):
+        for path in sorted(p for p in {*root.rglob("*.yml"), *root.rglob("*.yaml")}
+                           if not any(part.startswith(".") for part in p.relative_to(root).parts)):
+            depth = len(path.relative_to(root).parts)
+            if path.suffix == ".yml":
+                problems.append(Problem(path, None, "", "not read: a template file ends in .yaml (rename it)"))
+            elif depth == 1 and path.name != CATALOGUE_FILE:
+                problems.append(Problem(path, None, "", f"not read: templates go one folder down "
+                                        f"({root}/<folder>/{path.name}); only {CATALOGUE_FILE} sits at the top"))
+            elif depth > 2:
+                problems.append(Problem(path, None, "", f"not read: templates go exactly one folder down "
+                                        f"({root}/{path.relative_to(root).parts[0]}/{path.name})"))
+    return problems
 
 
 def load_bank(bank_dirs=(), include_builtin=True, validate=True):
@@ -120,7 +150,7 @@ def load_bank(bank_dirs=(), include_builtin=True, validate=True):
         catalogue = load_misconceptions(bank_dirs, include_builtin)
     except TemplateError as exc:
         return {}, exc.problems
-    templates, problems = {}, []
+    templates, problems = {}, stray_files(bank_dirs, include_builtin) if validate else []
     for path in template_files(bank_dirs, include_builtin):
         try:
             template = load_template(path, catalogue, validate)

@@ -70,6 +70,57 @@ def _requires_problems(misconception, params):
     return sorted(needed - params - set(ENV.globals))
 
 
+# What each field holds; a value of another kind is reported here and left out of the other
+# checks, so `topics: gru` is one problem, not the letters g, r and u taken as three topics.
+TEXT, TEXTS, MAPPING = "text", "a list of texts", "a mapping"
+FIELD_KINDS = {**{f: TEXT for f in ("id", "title", "family", "type", "stem", "answer", "code", "compute", "probe",
+                                     "option", "hint", "feedback", "rule", "version")},
+               **{f: TEXTS for f in ("topics", "solution", "common_mistakes", "distractors")},
+               "params": MAPPING, "difficulty": MAPPING, "options": "a list of options", "round": "a whole number"}
+OPTION_KEYS = {"text": TEXT, "correct": "true or false", "misconception": TEXT, "feedback": TEXT,
+               "levels": "a list of levels", "when": MAPPING}
+
+
+def _is_kind(value, kind):
+    if kind == TEXT:
+        return isinstance(value, str)
+    if kind in (TEXTS, "a list of levels"):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == MAPPING:
+        return isinstance(value, dict)
+    if kind == "a list of options":
+        return isinstance(value, list)
+    if kind == "true or false":
+        return isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool)  # a whole number
+
+
+def _kind_problems(data, lines):
+    """(line, field, message) for every field, option entry and level override of the wrong kind."""
+    problems = []
+    for key, kind in FIELD_KINDS.items():
+        value = data.get(key)
+        if value is not None and not _is_kind(value, kind):
+            problems.append((line_of(lines, (key,)), f"{key}={value!r}", f"must be {kind}"))
+    options = data.get("options")
+    for index, option in enumerate(options if isinstance(options, list) else []):
+        if not isinstance(option, dict):
+            continue  # "needs text" below
+        for key, value in option.items():
+            where = line_of(lines, ("options", index, key))
+            if key not in OPTION_KEYS:
+                problems.append((where, f"options[{index}].{key}",
+                                 f"unknown key{_did_you_mean(key, OPTION_KEYS)} (an option has {', '.join(OPTION_KEYS)})"))
+            elif value is not None and not _is_kind(value, OPTION_KEYS[key]):
+                problems.append((where, f"options[{index}].{key}={value!r}", f"must be {OPTION_KEYS[key]}"))
+    levels = data.get("difficulty")
+    for level, overrides in (levels.items() if isinstance(levels, dict) else ()):
+        if overrides is not None and not isinstance(overrides, dict):
+            problems.append((line_of(lines, ("difficulty", level)), f"difficulty.{level}={overrides!r}",
+                             "must map parameter names to their values at this level"))
+    return problems
+
+
 def _answer_problem(data):
     answer = data.get("answer")
     if not isinstance(answer, str):
@@ -116,12 +167,25 @@ def _form_problems(data, lines, path, catalogue):
     def add(line, field, message):
         found.append(Problem(path, line, field, message))
 
+    wrong_kind = _kind_problems(data, lines)
+    for line, field, message in wrong_kind:
+        add(line, field, message)
+    bad = {field.split("=")[0] for _, field, _ in wrong_kind if "." not in field.split("=")[0]}
+    present = set(data)
+    data = {k: v for k, v in data.items() if k not in bad}
+    if any(field.startswith("options[") for _, field, _ in wrong_kind):
+        data["options"] = [o for o in data.get("options") or [] if isinstance(o, dict)
+                           and all(k in OPTION_KEYS and (v is None or _is_kind(v, OPTION_KEYS[k])) for k, v in o.items())]
+    levels = data.get("difficulty")
+    if isinstance(levels, dict):
+        data["difficulty"] = {k: v for k, v in levels.items() if v is None or isinstance(v, dict)}
+
     for key in data:
         if key not in REQUIRED and key not in OPTIONAL:
             add(line_of(lines, (key,)), key, f"unknown key{_did_you_mean(key, REQUIRED + OPTIONAL)}")
     for key in REQUIRED:
-        if data.get(key) in (None, "", []):
-            add(1, key, "is required")
+        if key not in bad and data.get(key) in (None, "", []):
+            add(line_of(lines, (key,)) if key in present else 1, key, "is required")
     if data.get("family") is not None and data["family"] not in FAMILIES:
         add(line_of(lines, ("family",)), f"family={data['family']!r}", f"unknown family{_did_you_mean(data['family'], FAMILIES)}")
     if data.get("type") is not None and data["type"] not in TYPES:
@@ -130,7 +194,7 @@ def _form_problems(data, lines, path, catalogue):
         message = _answer_problem(data)
         if message:
             add(line_of(lines, ("answer",)), "answer", message)
-    if data.get("type") == "numerical" and not isinstance(data.get("round"), int):
+    if data.get("type") == "numerical" and "round" not in bad and data.get("round") is None:
         add(line_of(lines, ("type",)), "round", "a numerical question needs `round: <decimals>` for its tolerance")
     if data.get("rule") is not None and data["rule"] not in RULES:
         add(line_of(lines, ("rule",)), f"rule={data['rule']!r}", f"unknown rule{_did_you_mean(data['rule'], RULES)}")
@@ -184,6 +248,10 @@ def _form_problems(data, lines, path, catalogue):
         elif not option.get("correct") and mid not in catalogue:
             add(line_of(lines, ("options", index)), f"options[{index}].misconception={mid!r}",
                 f"a wrong option needs a known misconception{_did_you_mean(mid, catalogue)}")
+        elif not option.get("correct") and not option.get("feedback") and not open_names:
+            for name in _feedback_problems(mid, catalogue[mid], names):  # the option shows this feedback
+                add(line_of(lines, ("options", index, "misconception")), f"options[{index}].misconception={mid!r}",
+                    f"its feedback uses {name!r}, which this template does not define")
 
     fields = [((f,), data[f]) for f in TEXT_FIELDS if isinstance(data.get(f), str)]
     fields += [(("solution", i), s) for i, s in enumerate(data.get("solution") or []) if isinstance(s, str)]

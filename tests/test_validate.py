@@ -1,0 +1,166 @@
+"""Writing your own templates: every mistake is a `file:line` problem before anything runs, and a
+bank that validates makes the questions it says."""
+import json
+
+import pytest
+
+from torchquiz.generator.api import GenerationSettings, load_selected
+from torchquiz.generator.errors import TemplateError
+from torchquiz.generator.templates import load_bank
+
+from conftest import torchquiz
+from test_templates import GOOD
+
+CONCEPT = """\
+id: my.packing_why
+title: Why pack sequences
+family: concept
+topics: [packing, concept]
+type: multichoice
+stem: Why would you pack a padded batch before running an `nn.GRU` on it?
+answer: curated
+options:
+  - text: So the layer skips the padded steps
+    correct: true
+  - text: Packing makes the batch smaller in memory
+    misconception: packing_always_needs_sorting
+  - text: Packing sorts the batch so longer sequences come first
+    misconception: output_is_only_final_state
+  - text: Packing is required; nn.GRU refuses padded tensors
+    misconception: hn_is_initial_state
+solution: ["Packed sequences tell the layer where each sequence ends."]
+hint: Think about what happens at padded steps.
+"""
+
+
+def problems_of(write_bank, files, **kwargs):
+    root = write_bank(files, **kwargs)
+    return root, [str(p) for p in load_bank([root], include_builtin=False)[1]]
+
+
+def test_a_value_of_the_wrong_kind_is_one_problem_at_its_line(write_bank):
+    text = (GOOD.replace("topics: [rnn]", "topics: rnn")
+            .replace('solution: ["It prints {{ key }}."]', 'solution: "It prints {{ key }}."')
+            .replace("distractors: [swap_batch_seq, swap_input_hidden, confuse_hn_output]", "distractors: swap_batch_seq")
+            .replace("difficulty: {easy: {}, medium: {}, hard: {}}", "difficulty: {easy: bidirectional, hard: {}}"))
+    root, problems = problems_of(write_bank, {"shape/kinds.yaml": text})
+    path = root / "shape" / "kinds.yaml"
+    assert f"{path}:4: topics='rnn': must be a list of texts" in problems
+    assert f"{path}:12: difficulty.easy='bidirectional': must map parameter names to their values at this level" \
+        in problems
+    assert f"{path}:21: distractors='swap_batch_seq': must be a list of texts" in problems
+    assert f"{path}:22: solution='It prints {{{{ key }}}}.': must be a list of texts" in problems
+    assert len(problems) == 4, problems  # not one problem per letter
+
+
+def test_curated_options_are_checked_key_by_key(write_bank):
+    text = CONCEPT.replace("    correct: true", "    correct: \"no\"").replace(
+        "    misconception: packing_always_needs_sorting", "    misconception: packing_always_needs_sorting\n    feedbak: x")
+    root, problems = problems_of(write_bank, {"concept/why.yaml": text})
+    path = root / "concept" / "why.yaml"
+    assert f"{path}:10: options[0].correct='no': must be true or false" in problems
+    assert any(p.startswith(f"{path}:13: options[1].feedbak: unknown key. Did you mean 'feedback'?") for p in problems)
+
+
+def test_round_given_as_text_is_named_at_its_own_line(write_bank):
+    text = GOOD.replace("type: multichoice", "type: numerical").replace("hint: Look", "round: \"2\"\nhint: Look")
+    root, problems = problems_of(write_bank, {"shape/r.yaml": text})
+    assert f"{root / 'shape' / 'r.yaml'}:23: round='2': must be a whole number" in problems
+
+
+def test_a_template_without_params_loads(write_bank):
+    root, problems = problems_of(write_bank, {"concept/why.yaml": CONCEPT})
+    assert problems == []
+    template = load_bank([root], include_builtin=False)[0]["my.packing_why"]
+    assert template.params == {}
+    # A curated question's right option is a sentence: "running it gives" would not fit it.
+    assert "running it gives" not in template.feedback
+
+
+def test_a_file_that_is_not_utf8_says_so_with_its_line(write_bank):
+    root = write_bank({})
+    (root / "metrics").mkdir()
+    (root / "metrics" / "latin.yaml").write_bytes(GOOD.replace("title: Fixture", "title: Précision").encode("latin-1"))
+    problems = [str(p) for p in load_bank([root], include_builtin=False)[1]]
+    assert problems == [f"{root / 'metrics' / 'latin.yaml'}:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
+
+
+def test_an_empty_file_is_a_problem_and_does_not_break_its_neighbours(write_bank):
+    root = write_bank({"shape/empty.yaml": "", "shape/good.yaml": GOOD})
+    templates, problems = load_bank([root], include_builtin=False)
+    assert [str(p) for p in problems] == [f"{root / 'shape' / 'empty.yaml'}:1: a template is a YAML mapping of fields"]
+    assert list(templates) == ["shape.fixture"]
+    unchecked, _ = load_bank([root], include_builtin=False, validate=False)  # as a worker loads it
+    assert list(unchecked) == ["shape.fixture"]
+
+
+def test_yaml_files_the_bank_never_reads_are_named(write_bank):
+    root, problems = problems_of(write_bank, {"shape/good.yaml": GOOD, "metrics/other.yml": GOOD, "top.yaml": GOOD,
+                                              "extra/deeper/p.yaml": GOOD, ".github/ci.yml": "x: 1"})
+    assert sorted(problems) == sorted([
+        f"{root / 'extra' / 'deeper' / 'p.yaml'}: not read: templates go exactly one folder down "
+        f"({root}/extra/p.yaml)",
+        f"{root / 'metrics' / 'other.yml'}: not read: a template file ends in .yaml (rename it)",
+        f"{root / 'top.yaml'}: not read: templates go one folder down ({root}/<folder>/top.yaml); only "
+        "misconceptions.yaml sits at the top"])
+
+
+def test_a_curated_options_misconception_feedback_must_find_its_names(write_bank):
+    catalogue = "needs_lengths:\n  description: x\n  feedback: \"{{ wrong }} ignores {{ lengths }}\"\n  set: {a: 1}\n"
+    text = CONCEPT.replace("misconception: packing_always_needs_sorting", "misconception: needs_lengths")
+    root, problems = problems_of(write_bank, {"concept/why.yaml": text}, catalogue=catalogue)
+    assert problems == [f"{root / 'concept' / 'why.yaml'}:12: options[1].misconception='needs_lengths': "
+                        "its feedback uses 'lengths', which this template does not define"]
+
+
+def test_a_catalogue_feedback_with_a_jinja_error_is_caught(write_bank):
+    catalogue = "mine:\n  description: x\n  feedback: \"{{ wrong }} {{ oops\"\n  set: {a: 1}\n"
+    _, problems = problems_of(write_bank, {"shape/good.yaml": GOOD}, catalogue=catalogue)
+    assert len(problems) == 1 and ":3: mine.feedback: jinja syntax error:" in problems[0]
+
+
+def test_an_id_two_files_claim_is_refused_when_it_is_asked_for(write_bank):
+    root = write_bank({"shape/good.yaml": GOOD, "shape/copy.yaml": GOOD,
+                       "shape/builtin.yaml": GOOD.replace("id: shape.fixture", "id: shape.recurrent_output")})
+    settings = GenerationSettings(bank_dirs=(root,))
+    for asked in ("shape.fixture", "shape.recurrent_output"):
+        with pytest.raises(TemplateError, match=f"duplicate template id.*{asked}|{asked}.*duplicate template id"):
+            load_selected(settings, [asked])
+
+
+def test_a_truefalse_template_whose_key_is_not_a_bool_fails_and_writes_nothing(write_bank, tmp_path):
+    root = write_bank({"shape/tf.yaml": GOOD.replace("type: multichoice", "type: truefalse").replace(
+        "print({{ ask }}.shape)", "print({{ hidden_size }} / 7)")})
+    out = tmp_path / "set.jsonl"
+    out.write_text("an earlier set\n")
+    result = torchquiz("generate", "--bank", str(root), "--no-builtin", "--count", "1", "--difficulty", "easy",
+                       "-o", str(out), "--force", check=False)
+    assert result.returncode == 1
+    assert "a truefalse question's key must be True or False" in result.stderr
+    assert f"nothing written to {out}" in result.stderr
+    assert out.read_text() == "an earlier set\n"
+
+
+def test_strict_generate_writes_nothing_when_one_variant_fails(write_bank, tmp_path):
+    broken = GOOD.replace("id: shape.fixture", "id: shape.raises").replace(
+        "print({{ ask }}.shape)", "raise SystemExit(3)")
+    root = write_bank({"shape/good.yaml": GOOD, "shape/raises.yaml": broken})
+    out = tmp_path / "set.jsonl"
+    args = ("generate", "--bank", str(root), "--no-builtin", "--count", "1", "--difficulty", "easy", "-o", str(out))
+    lenient = torchquiz(*args, check=False)
+    assert lenient.returncode == 0 and "failed: shape.raises" in lenient.stderr
+    assert [json.loads(line)["template"] for line in out.read_text().splitlines()] == ["shape.fixture"]
+    strict = torchquiz(*args, "--force", "--strict", check=False)
+    assert strict.returncode == 1 and "(--strict): nothing written" in strict.stderr
+
+
+def test_a_catalogue_entry_given_again_is_noted_and_the_catalogue_is_listed(write_bank):
+    catalogue = ("swap_batch_seq:\n  description: mine\n  feedback: \"{{ wrong }} mine\"\n  swap: [a, b]\n"
+                 "my_own:\n  description: Mine alone.\n  feedback: \"{{ wrong }}\"\n  set: {a: 1}\n")
+    root = write_bank({"shape/good.yaml": GOOD}, catalogue=catalogue)
+    result = torchquiz("bank", "validate", str(root))
+    assert f"note: {root / 'misconceptions.yaml'}:1: swap_batch_seq: replaces the entry in " in result.stderr
+    listed = torchquiz("bank", "misconceptions", "--bank", str(root)).stdout.splitlines()
+    assert "my_own: Mine alone." in listed
+    assert any(line.startswith("forget_bidirectional_doubling: ") and "[only where bidirectional=True]" in line
+               for line in listed)
