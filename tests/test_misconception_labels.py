@@ -119,3 +119,53 @@ def test_a_cell_state_mix_up_is_named_for_the_layer_that_has_the_cell_state():
                 assert option["misconception"] == "hn_is_initial_state"
     assert seen == {"LSTM", "GRU", "RNN"}                # every branch was drawn at least once
     assert false_labels(records, catalogue) == {}
+
+
+# Labels and feedback the transform audit found untrue of their variant (each job: template, level, pins).
+AUDITED = {
+    "sorted lengths": ("packing.enforce_sorted_raises", "hard", {"lengths": [5, 3, 1]}),
+    "no error to name": ("attention.embed_dim_heads", "easy", {}),
+    "accuracy mixes classes": ("metrics.threshold", "medium", {}),
+    "embedding has no batch_first": ("embedding.output_shape", "easy", {}),
+    "weights are batch first": ("attention.mha_output_shape", "hard", {"ask": "weights", "batch_first": False}),
+    "column of the mask": ("transformer.subsequent_mask", "hard", {}),
+    "tril blocks the diagonal": ("attention.causal_mask", "hard", {"mask_kind": "bool_tril"}),
+    "comment is not the layout": ("error.batch_first_default", "easy", {}),
+}
+
+
+@pytest.fixture(scope="module")
+def audited_records():
+    cases = [(name, seed) for name in AUDITED for seed in range(6)]
+    jobs = [{"id": k, "template": AUDITED[name][0], "difficulty": AUDITED[name][1], "seed": seed,
+             "pins": AUDITED[name][2]} for k, (name, seed) in enumerate(cases)]
+    result = run_jobs(jobs, GenerationSettings(workers=2))   # identical draws come back once
+    assert result.failures == []
+    return {name: [r for r in result.records if r["template"] == template]
+            for name, (template, _, _) in AUDITED.items()}
+
+
+def options_of(records, misconception):
+    return [o for r in records for o in r["options"] if o["misconception"] == misconception]
+
+
+def test_audited_labels_hold_of_their_variants(audited_records):
+    cases = audited_records
+    # Lengths already in decreasing order: packing runs, so "must be sorted or torch raises" is untrue.
+    assert not [o for r in cases["sorted lengths"] for o in r["options"]
+                if (o["misconception"] or "").startswith("sorted_for_you")]
+    assert all(r["answer"]["text"].startswith("It runs") for r in cases["sorted lengths"])
+    # A layer that builds: no "torch reports this problem with It runs ...".
+    for option in options_of(cases["no error to name"], "expects_value_error"):
+        assert "nothing here is wrong" in option["feedback"] and "reports this problem" not in option["feedback"]
+    for option in options_of(cases["accuracy mixes classes"], "accuracy_paradox"):
+        assert "accuracy is high" not in option["feedback"] and "mixes both classes" in option["feedback"]
+    for option in options_of(cases["embedding has no batch_first"], "swap_batch_seq"):
+        assert "batch_first" not in option["feedback"]
+    assert not options_of(cases["weights are batch first"], "swap_batch_seq")
+    assert options_of(cases["weights are batch first"], "attn_weights_follow_layout")
+    for option in options_of(cases["column of the mask"], "causal_mask_transposed"):
+        assert "says which queries may see key" in option["feedback"]
+    assert not options_of(cases["tril blocks the diagonal"], "causal_mask_blocks_diagonal")
+    assert not options_of(cases["comment is not the layout"], "swap_batch_seq")
+    assert false_labels([r for records in cases.values() for r in records], load_misconceptions()) == {}
