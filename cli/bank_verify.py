@@ -27,11 +27,17 @@ def verify(set_file, settings):
     from torchquiz.generator.verify import verify_set
 
     started = time.monotonic()
-    with user_errors(), record_errors():
-        checked, problems, (torch, device) = verify_set(set_file, settings, progress_reporter("Verifying"))
+    progress = progress_reporter("Verifying")
+    try:
+        with user_errors(), record_errors():
+            checked, problems, (torch, device) = verify_set(set_file, settings, progress)
+    finally:
+        progress.close()
     for number, record_id, changes in problems:
         for change in changes:
             click.echo(f"{set_file}:{number}: {record_id}: {change}")
+    if not checked and not problems:
+        raise click.ClickException(f"{set_file} holds no question records: nothing to verify")
     where = f" with torch {torch} on {device}" if torch else ""
     click.echo(f"{checked} records checked{where} in {time.monotonic() - started:.1f} s: "
                f"{len(problems)} changed or failed to reproduce", err=True)

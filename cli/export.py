@@ -13,7 +13,7 @@ from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.registry import FORMATS
 from torchquiz.record.suggest import did_you_mean
 
-from .options import write_atomically
+from .options import write_all_atomically
 
 
 class SuggestingChoice(click.Choice):
@@ -71,6 +71,8 @@ def make_command(fmt):
         try:
             if not output.parent.is_dir():  # before any work
                 raise click.ClickException(f"{output}: directory {output.parent} does not exist")
+            if str(output) != "-" and output.resolve() == set_path.resolve():
+                raise click.ClickException(f"-o {output} is the set being exported: name another file")
             records = _load(set_path)
             files = fmt.builder()(records, **options)
             files = files if isinstance(files, list) else [files]
@@ -83,8 +85,10 @@ def make_command(fmt):
                 click.echo(_summary(records, options, ["standard output"]), err=True)
                 return
             paths = output_paths(output, files)
-            for path, content in zip(paths, files):
-                write_atomically(path, content)
+            if any(path.resolve() == set_path.resolve() for path in paths):
+                raise click.ClickException(f"{set_path} would be overwritten by a part of this export: "
+                                           "name another file with -o")
+            write_all_atomically(zip(paths, files))
         except (ExportError, RecordError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(_summary(records, options, paths))

@@ -17,7 +17,8 @@ from .options import check_output, generation_options, progress_reporter, user_e
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
 @click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1), help="Variants per selected template and question type.")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 10_000),
+              help="Variants per selected template and question type (at most 10,000).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed: same bank + seed + torch = same file.")
 @click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
               help="Only questions of this type (repeatable); a template that makes several types makes each.")
@@ -48,10 +49,13 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
     if output != "-":
         check_output(output, force)  # before the work, not after it
     started = time.monotonic()
-    with user_errors():
-        result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
-                              count=count, seed=seed, types=types, topics=topics,
-                              on_progress=progress_reporter("Generating"))
+    progress = progress_reporter("Generating")
+    try:
+        with user_errors():
+            result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
+                                  count=count, seed=seed, types=types, topics=topics, on_progress=progress)
+    finally:
+        progress.close()
     for failure in result.failures:
         click.echo(f"failed: {failure.message}", err=True)
     # An earlier set under that name stays as it was.
@@ -59,15 +63,21 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
         why = "--strict" if result.records else "no question could be built"
         click.echo(f"{len(result.failures)} failed ({why}): nothing written to {output}", err=True)
         sys.exit(1)
+    if result.interrupted:  # the finished part beside the output, never under its name
+        partial = f"{output}.partial" if output != "-" else output
+        if output == "-":
+            sys.stdout.write(jsonl_text(result.records))
+        elif result.records:
+            write_atomically(partial, jsonl_text(result.records))
+        kept = f"; {output} is untouched" if output != "-" else ""
+        click.echo(f"interrupted: wrote the {len(result.records)} questions finished so far to {partial}{kept}. "
+                   "Run the same command again for the complete, identical set", err=True)
+        sys.exit(130)
     if output == "-":
         sys.stdout.write(jsonl_text(result.records))
     else:
         write_atomically(output, jsonl_text(result.records))
     elapsed = time.monotonic() - started
-    if result.interrupted:
-        click.echo(f"interrupted: wrote the {len(result.records)} questions finished so far; "
-                   f"run the same command again for the complete, identical set", err=True)
-        sys.exit(130)
     click.echo(f"{len(result.records)} questions -> {output} ({result.duplicates} duplicates dropped, "
                f"{len(result.failures)} failed) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
                err=True)

@@ -5,6 +5,7 @@ when it runs, so `torchquiz --help` and the quiz never pay for torch or for
 modules they do not use.
 """
 import importlib
+import sqlite3
 
 import click
 
@@ -38,6 +39,23 @@ SHORT_HELP = {
 }
 
 
+def store_problem(exc):
+    """An SQLite error as one line that says what the user can do about it."""
+    text = str(exc)
+    advice = next((why for mark, why in STORE_PROBLEMS if mark in text), "")
+    return f"the quiz store: {text}{advice}"
+
+
+STORE_PROBLEMS = (
+    ("locked", " (another command, such as a large import or a refit, is writing to it): run this again when it "
+               "ends; a quiz keeps every answer it had saved and resumes with --resume"),
+    ("readonly", ": the store file or its folder may not be written by you; use a copy, or ask for write access"),
+    ("full", ": the disk is full; free some space and run this again"),
+    ("malformed", ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)"),
+    ("decode", ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)"),
+)
+
+
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when it is invoked."""
 
@@ -57,6 +75,8 @@ class LazyGroup(click.Group):
             except OSError as exc:
                 where = f"{exc.filename}: " if exc.filename else ""
                 raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+            except sqlite3.Error as exc:  # the store file: busy, read-only, full or damaged
+                raise click.ClickException(store_problem(exc)) from None
         except click.ClickException as exc:
             if not ctx.meta.get("torchquiz.json"):
                 raise

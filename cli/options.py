@@ -109,8 +109,15 @@ def progress_reporter(label, enabled=None):
             state["bar"].__enter__()
         state["bar"].update(1)
         if done == total:
-            state["bar"].__exit__(None, None, None)
+            close()
 
+    def close():
+        """End the bar where it stands (an interrupted run): the cursor back, and the next message on a line of its own."""
+        bar = state.pop("bar", None)
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+    on_progress.close = close
     return on_progress
 
 
@@ -155,22 +162,40 @@ def write_atomically(path, text):
     """Write `text` (str, or bytes for a zip package) to `path` via a temporary file in the same
     directory: a crash or Ctrl-C leaves the old file or none, never half of one. The file gets the
     usual permissions (0666 & ~umask)."""
+    write_all_atomically([(path, text)])
+
+
+def write_all_atomically(files):
+    """Write every (path, text) of one export, or none of them: each goes to a temporary file beside
+    its target first, and only when all are written are they renamed into place. A full disk or a
+    folder in the way is a one-line error naming the target, and leaves no part behind."""
     import tempfile
     from pathlib import Path
 
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise click.ClickException(f"{path}: directory {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    written = []  # (temporary, target)
     try:
-        binary = isinstance(text, bytes)
-        with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as out:
-            out.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
+        for path, text in files:
+            path = Path(path)
+            directory = path.parent if str(path.parent) else Path(".")
+            if not directory.is_dir():
+                raise click.ClickException(f"{path}: directory {directory} does not exist")
+            if path.is_dir():
+                raise click.ClickException(f"{path} is a folder: nothing written")
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+            written.append((temporary, path))
+            binary = isinstance(text, bytes)
+            try:
+                with os.fdopen(handle, "wb" if binary else "w",
+                               **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as out:
+                    out.write(text)
+            except OSError as exc:
+                raise click.ClickException(f"{path}: {exc.strerror or exc}; nothing written") from None
+            os.chmod(temporary, 0o666 & ~umask)
+        for temporary, path in written:
+            os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        for temporary, _ in written:
+            Path(temporary).unlink(missing_ok=True)
         raise

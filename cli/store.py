@@ -71,6 +71,8 @@ def import_set(set_path, skip_bad, db_path):
     if problems and not skip_bad:
         raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing imported "
                                    "(fix them, or use --skip-bad)")
+    if not records:
+        raise click.ClickException(f"{set_path} holds no question records; nothing imported")
     store = open_store(db_path, create=True)
     with store_errors():
         added, duplicates = store.add_questions(records)
@@ -80,8 +82,8 @@ def import_set(set_path, skip_bad, db_path):
 
 
 @click.command()
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1),
-              help="Variants per selected template and question type.")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 10_000),
+              help="Variants per selected template and question type (at most 10,000).")
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--topic", "topics", multiple=True, help="Only templates on this topic (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
@@ -105,10 +107,19 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
     """
     from torchquiz.generator.api import generate_set
 
+    check_db_folder(db_path)  # found before the work; the store itself is made only when there is something to store
+    progress = progress_reporter("Generating")
+    try:
+        with user_errors():
+            result = generate_set(settings, templates=templates, families=families, topics=topics, count=count,
+                                  seed=seed, difficulty=difficulty, types=types, on_progress=progress)
+    finally:
+        progress.close()
+    if result.failures and not result.records and not result.interrupted:
+        for failure in result.failures:
+            click.echo(f"failed: {failure.message}", err=True)
+        raise click.ClickException("every variant failed; nothing stored")
     store = open_store(db_path, create=True)
-    with user_errors():
-        result = generate_set(settings, templates=templates, families=families, topics=topics, count=count,
-                              seed=seed, difficulty=difficulty, types=types, on_progress=progress_reporter("Generating"))
     for failure in result.failures:  # the message names template, seed, level and the reproduce command
         click.echo(f"failed: {failure.message}", err=True)
     with store_errors():
@@ -119,5 +130,3 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
     click.echo(f"Stored {added} new question(s) in {store.path}"
                + (f"; {duplicates} already there" if duplicates else "")
                + (f"; {len(result.failures)} variant(s) failed" if result.failures else "") + ".")
-    if result.failures and not result.records:
-        raise click.ClickException("every variant failed; nothing stored")

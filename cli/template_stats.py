@@ -1,16 +1,17 @@
 """`torchquiz stats --by-template` and `--html`: the per-template report (engine.template_report)."""
 import json
-from pathlib import Path
 
 import click
 
-from torchquiz.cli.options import store_errors
+from torchquiz.cli.options import check_output, store_errors, write_atomically
 
 
 def show_template_report(store, as_json, html_path):
     """Print the per-template report (text or JSON); with html_path also write the page with plots."""
     from torchquiz.engine.template_report import render_text, template_report
 
+    if html_path:
+        check_output(html_path, force=True)  # a missing or read-only folder before the work, not after it
     with store_errors():
         data = template_report(store)
     if html_path:
@@ -18,7 +19,7 @@ def show_template_report(store, as_json, html_path):
 
         with store_errors():
             page = report_page(data)
-        Path(html_path).write_text(page, encoding="utf-8")
+        write_atomically(html_path, page)
     if as_json:
         click.echo(json.dumps(data, indent=2))
     elif not data["templates"]:

@@ -54,7 +54,16 @@ def refit_lock(db_path):
     if fcntl is None:
         yield True
         return
-    with open(f"{db_path}.refit.lock", "w") as handle:
+    try:
+        handle = open(f"{db_path}.refit.lock", "a")
+    except PermissionError:
+        # A shared store: the first user's lock file is theirs. A lock needs no write access.
+        try:
+            handle = open(f"{db_path}.refit.lock", "r")
+        except OSError:  # none there and none can be made: unlocked, a rare second refit only repeats work
+            yield True
+            return
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

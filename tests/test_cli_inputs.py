@@ -40,6 +40,8 @@ def places(tmp_path, db, write_bank):
     (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
     (tmp_path / "good.jsonl").write_text(json.dumps(shape_question(2)) + "\n")
     (tmp_path / "exists.jsonl").write_text("keep me\n")
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "parts-B.html").mkdir()   # a folder where an exam version would go
     bank = write_bank({"shape/broken.yaml": BROKEN_TEMPLATE})
     return {"tmp": tmp_path, "db": db, "bank": bank}
 
@@ -91,6 +93,20 @@ CASES = [
     ("generate-filters-that-meet-nowhere", ["generate", "--family", "metrics", "--topic", "attention",
                                             "-o", "{tmp}/e.jsonl"], 1,
      "no template matches --family metrics and --topic attention together", ["{tmp}/e.jsonl"]),
+    ("export-over-its-own-set", ["export", "moodle", "{tmp}/good.jsonl", "-o", "{tmp}/good.jsonl"], 1,
+     "is the set being exported", []),
+    ("export-parts-all-or-none", ["export", "html", "{tmp}/good.jsonl", "-o", "{tmp}/parts.html", "--mode", "exam",
+                                  "--versions", "3"], 1,
+     "{tmp}/parts-B.html is a folder: nothing written", ["{tmp}/parts-A.html", "{tmp}/parts-C.html"]),
+    ("import-empty-set", ["bank", "import", "{tmp}/empty.jsonl", "--db", "{tmp}/new.db"], 1,
+     "holds no question records; nothing imported", ["{tmp}/new.db"]),
+    ("verify-empty-set", ["bank", "verify", "{tmp}/empty.jsonl"], 1, "holds no question records", []),
+    ("build-that-fails-makes-no-store", ["bank", "build", "--template", "shape.no_such", "--db", "{tmp}/built.db"],
+     1, "unknown template", ["{tmp}/built.db"]),
+    ("generate-count-too-large", ["generate", "--count", "100000000", "-o", "{tmp}/c.jsonl"], 2,
+     "100000000 is not in the range 1<=x<=10000", ["{tmp}/c.jsonl"]),
+    ("stats-html-folder-missing", ["stats", "--by-template", "--html", "{tmp}/nowhere/r.html", "--db", "{db}"], 1,
+     "folder {tmp}/nowhere does not exist", ["{tmp}/nowhere"]),
     ("broken-template-named-with-file-and-line", ["generate", "--bank", "{bank}", "--template", "broken.thing",
                                                   "--count", "1", "-o", "{tmp}/b.jsonl"], 1,
      "broken.yaml:", ["{tmp}/b.jsonl"]),
@@ -160,3 +176,22 @@ def test_a_second_live_quiz_for_the_same_learner_is_refused(tmp_path, db):
         first.expect(pexpect.EOF)
     with Store.open(db) as store:  # the first quiz's session is still its own, open to resume
         assert progress.open_session(store, progress.learner_id(store, "ada", create=False)) is not None
+
+
+def test_a_store_sqlite_cannot_use_is_one_line_not_a_traceback(db, tmp_path):
+    """A damaged store (here: a column gone from the attempts table's schema) is an SQLite error deep in a
+    command; every command reports it as one line and exit code 1."""
+    import sqlite3
+
+    with Store.open(db) as store:
+        progress.learner_id(store, "ada")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = replace(sql, 'question_id', 'qid') WHERE name = 'attempts'")
+    conn.commit()
+    conn.close()
+    for args in (["report", "--learner", "ada"], ["stats"], ["calibrate"]):
+        result, _ = run([*args, "--db", str(db)], cwd=tmp_path)
+        output = result.stdout + result.stderr
+        assert result.returncode == 1 and "Traceback" not in output, output
+        assert "Error: the quiz store: no such column" in output, output

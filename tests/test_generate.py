@@ -193,8 +193,10 @@ def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     import json as _json
     import signal
 
-    out = tmp_path / "partial.jsonl"
-    process = subprocess.Popen([sys.executable, "-m", "torchquiz.cli", "generate", "--count", "300", "-o", str(out)],
+    out = tmp_path / "set.jsonl"
+    out.write_text("the complete set of an earlier run\n")
+    process = subprocess.Popen([sys.executable, "-m", "torchquiz.cli", "generate", "--count", "300", "-o", str(out),
+                                "--force"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_worker_cpu(process.pid, seconds=8.0)  # torch imported, questions being built, whatever the load
@@ -202,6 +204,9 @@ def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "interrupted: wrote the" in stderr and "Traceback" not in stderr
-    lines = out.read_text().splitlines()
+    assert f"to {out}.partial; {out} is untouched" in stderr
+    assert out.read_text() == "the complete set of an earlier run\n"   # a part never takes the set's name
+    assert "\x1b[?25h" in stderr or "\x1b[?25l" not in stderr            # a hidden cursor is shown again
+    lines = (tmp_path / "set.jsonl.partial").read_text().splitlines()
     assert lines and "questions ->" not in stderr  # a part, not the finished set
     assert all(_json.loads(line)["schema"] == "torchquiz/question@1" for line in lines)

@@ -75,3 +75,35 @@ def test_the_terminal_quiz_refits_in_the_background(db):
         while progress.refit_due(store) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert int(store.meta("refit_attempts", 0)) == 2
+
+
+def test_a_lock_file_another_user_made_still_locks():
+    """A shared store: the first user's refit made the lock file (0644, theirs); another user's refit must
+    still take the lock rather than fail with PermissionError (its stderr goes nowhere: refits just stopped)."""
+    import os
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp()
+    try:
+        os.chmod(folder, 0o755)
+        lock = os.path.join(folder, "q.db.refit.lock")
+        open(lock, "w").close()
+        os.chmod(lock, 0o444)
+        if os.geteuid() != 0:   # this user cannot write the file: the case itself
+            with refit_lock(os.path.join(folder, "q.db")) as held:
+                assert held
+            return
+        pid = os.fork()          # root writes anything: be somebody else
+        if pid == 0:
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                with refit_lock(os.path.join(folder, "q.db")) as held:
+                    os._exit(0 if held else 3)
+            except BaseException:
+                os._exit(4)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        shutil.rmtree(folder)
