@@ -210,3 +210,16 @@ def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     lines = (tmp_path / "set.jsonl.partial").read_text().splitlines()
     assert lines and "questions ->" not in stderr  # a part, not the finished set
     assert all(_json.loads(line)["schema"] == "torchquiz/question@1" for line in lines)
+
+
+def test_a_backends_notice_about_itself_is_not_part_of_the_run():
+    """On CPU an LSTM with proj_size makes oneDNN warn that it cannot run it; on CUDA nothing is said. A record
+    must read the same on every device, so the notice is left out while a warning the code itself causes stays."""
+    from torchquiz.generator.snippets import run_snippet
+
+    projected = run_snippet("import torch, warnings\nlstm = torch.nn.LSTM(4, 6, proj_size=3)\n"
+                            "warnings.warn('oneDNN cannot do this', UserWarning)\n"
+                            "print(lstm(torch.zeros(2, 1, 4))[0].shape)")
+    assert projected.exception is None and projected.warnings == ()
+    dropout = run_snippet("import torch\ntorch.nn.GRU(4, 6, dropout=0.5)")
+    assert [category for category, _ in dropout.warnings] == ["UserWarning"]
