@@ -145,7 +145,12 @@ def check_pins(specs, pins):
 
 def check_pin(name, spec, value):
     if not isinstance(spec, dict):
+        if value != spec:  # a constant: drawing never changes it, only a misconception's picture does
+            raise SampleError(f"{name} is {spec!r} in every variant at this level; it cannot be pinned to {value!r}")
         return
+    if "derive" in spec:  # recomputed from the others for every option: a pin would hold for the key alone
+        raise SampleError(f"{name} is worked out from the other parameters ({spec['derive']}): "
+                          "pin the parameters it comes from")
     if "choice" in spec and value not in spec["choice"]:
         choices = ", ".join(repr(c) for c in spec["choice"])
         raise SampleError(f"{name}={value!r} is not one of the template's choices ({choices})"
