@@ -3,12 +3,13 @@
 A spec is a constant, or a mapping with exactly one sampler key:
   {choice: [..], weights: [..]}   {int: [lo, hi]}   {float: [lo, hi], decimals: 2}
   {bool: p}   {list: <spec>, length: n | [lo, hi], sort: asc | desc}   {derive: "<jinja expr>"}
-and optional constraints: differs_from: name | [names].
+and optional constraints: differs_from: name | [names]; distinct: true (a list without repeats, e.g.
+lengths whose sort order must not depend on how torch breaks ties).
 """
 from .render import evaluate
 
 SAMPLERS = ("choice", "int", "float", "bool", "list", "derive")
-MODIFIERS = {"choice": {"weights"}, "float": {"decimals"}, "list": {"length", "sort"}}
+MODIFIERS = {"choice": {"weights"}, "float": {"decimals"}, "list": {"length", "sort", "distinct"}}
 CONSTRAINTS = {"differs_from"}
 MAX_TRIES = 200
 
@@ -67,6 +68,8 @@ def spec_problems(spec, known_names=()):
             problems.append(("length", "needs a length: n or [low, high]"))
         if spec.get("sort") not in (None, "asc", "desc"):
             problems.append(("sort", "must be asc or desc"))
+        if spec.get("distinct") not in (None, True, False):
+            problems.append(("distinct", "must be true or false"))
     elif kind == "derive" and not isinstance(value, str):
         problems.append(("", "derive needs a jinja expression string"))
     others = spec.get("differs_from")
@@ -100,7 +103,10 @@ def _draw(spec, rng, context):
     return evaluate(spec["derive"], context)
 
 
-def _differs(spec, value, params):
+def _satisfies(spec, value, params):
+    """The value meets the spec's constraints: distinct (a list without repeats) and differs_from."""
+    if isinstance(spec, dict) and spec.get("distinct") and len(set(map(repr, value))) != len(value):
+        return False  # redrawn whole: a draw without repeats comes out as it always did
     others = spec.get("differs_from") if isinstance(spec, dict) else None
     if others is None:
         return True
@@ -117,10 +123,10 @@ def sample_params(specs, rng, pins=None):
             continue
         for _ in range(MAX_TRIES):
             value = _draw(spec, rng, params)
-            if _differs(spec, value, params):
+            if _satisfies(spec, value, params):
                 break
         else:
-            raise SampleError(f"params.{name}={spec!r}: no value satisfies differs_from after {MAX_TRIES} tries")
+            raise SampleError(f"params.{name}={spec!r}: no value satisfies its constraints after {MAX_TRIES} tries")
         params[name] = value
     return params
 

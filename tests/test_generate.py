@@ -223,3 +223,28 @@ def test_a_backends_notice_about_itself_is_not_part_of_the_run():
     assert projected.exception is None and projected.warnings == ()
     dropout = run_snippet("import torch\ntorch.nn.GRU(4, 6, dropout=0.5)")
     assert [category for category, _ in dropout.warnings] == ["UserWarning"]
+
+
+def test_a_distinct_list_has_no_repeats_and_other_draws_are_unchanged():
+    import random
+
+    from torchquiz.generator.params import sample_params, spec_problems
+
+    plain = {"lengths": {"list": {"int": [1, 3]}, "length": 3}}
+    distinct = {"lengths": {**plain["lengths"], "distinct": True}}
+    draws = [(sample_params(plain, random.Random(s))["lengths"], sample_params(distinct, random.Random(s))["lengths"])
+             for s in range(200)]
+    assert all(len(set(d)) == 3 for _, d in draws)
+    # A draw that had no repeats comes out as before: the templates' other variants keep their questions.
+    assert all(p == d for p, d in draws if len(set(p)) == 3) and any(len(set(p)) < 3 for p, _ in draws)
+    assert spec_problems({**plain["lengths"], "distinct": "yes"}) == [("distinct", "must be true or false")]
+
+
+def test_sorted_indices_never_ask_about_tied_lengths():
+    from torchquiz.generator.api import run_jobs
+    from torchquiz.generator.settings import GenerationSettings
+
+    jobs = [{"id": k, "template": "packing.enforce_sorted", "difficulty": "hard", "seed": k} for k in range(12)]
+    records = run_jobs(jobs, GenerationSettings(workers=1)).records
+    assert len(records) >= 10
+    assert all(len(set(r["params"]["lengths"])) == len(r["params"]["lengths"]) for r in records)
