@@ -1,5 +1,6 @@
 """`torchquiz bank ...`: validate and list templates; stats, verify, build and import load lazily."""
 import json
+from pathlib import Path
 
 import click
 
@@ -44,16 +45,18 @@ def validate(path, settings):
     """
     from torchquiz.generator.api import bank_problems
     from torchquiz.generator.catalogue import catalogue_overrides
+    from torchquiz.generator.templates import unread_files
 
     with user_errors():
         problems = bank_problems(settings, path)
-        notes = [] if problems else catalogue_overrides(settings.bank_dirs + ((path,) if path else ()))
+        extra = settings.bank_dirs + ((path,) if path and Path(path).is_dir() else ())
+        notes = unread_files(extra, settings.include_builtin) + ([] if problems else catalogue_overrides(extra))
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
     click.echo("ok: no problems found")
 
 

@@ -7,7 +7,7 @@ import click
 from torchquiz.record.schema import LEVELS, TYPES
 from torchquiz.record.suggest import did_you_mean
 
-from .options import check_output, generation_options, progress_reporter, user_errors, write_atomically
+from .options import check_output, count_option, generation_options, progress_reporter, user_errors, write_atomically
 
 
 @click.command()
@@ -17,8 +17,7 @@ from .options import check_output, generation_options, progress_reporter, user_e
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
 @click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 10_000),
-              help="Variants per selected template and question type (at most 10,000).")
+@count_option("Variants per selected template and question type")
 @click.option("--seed", default=0, show_default=True, type=int, help="Set seed: same bank + seed + torch = same file.")
 @click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
               help="Only questions of this type (repeatable); a template that makes several types makes each.")
@@ -70,8 +69,9 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
         elif result.records:
             write_atomically(partial, jsonl_text(result.records))
         kept = f"; {output} is untouched" if output != "-" else ""
-        click.echo(f"interrupted: wrote the {len(result.records)} questions finished so far to {partial}{kept}. "
-                   "Run the same command again for the complete, identical set", err=True)
+        done = (f"wrote the {len(result.records)} questions finished so far to {partial}{kept}" if result.records
+                else f"no question was finished, nothing written{kept}")
+        click.echo(f"interrupted: {done}. Run the same command again for the complete, identical set", err=True)
         sys.exit(130)
     if output == "-":
         sys.stdout.write(jsonl_text(result.records))

@@ -40,19 +40,28 @@ SHORT_HELP = {
 
 
 def store_problem(exc):
-    """An SQLite error as one line that says what the user can do about it."""
-    text = str(exc)
-    advice = next((why for mark, why in STORE_PROBLEMS if mark in text), "")
-    return f"the quiz store: {text}{advice}"
+    """An SQLite error about the store file itself as one line that says what the user can do, or None
+    for any other (a wrong query is a bug and keeps its traceback)."""
+    name = getattr(exc, "sqlite_errorname", None)   # Python 3.11+: SQLite's own code
+    for codes, marks, advice in STORE_PROBLEMS:
+        if (any(name == c or name.startswith(c + "_") for c in codes) if name
+                else any(m in str(exc) for m in marks)):  # extended codes: SQLITE_IOERR_WRITE, ...
+            return f"the quiz store: {exc}{advice}"
+    return None
 
 
+_DAMAGED = ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)"
+# (SQLite result codes, the messages that carry them, advice)
 STORE_PROBLEMS = (
-    ("locked", " (another command, such as a large import or a refit, is writing to it): run this again when it "
-               "ends; a quiz keeps every answer it had saved and resumes with --resume"),
-    ("readonly", ": the store file or its folder may not be written by you; use a copy, or ask for write access"),
-    ("full", ": the disk is full; free some space and run this again"),
-    ("malformed", ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)"),
-    ("decode", ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)"),
+    (("SQLITE_BUSY",), ("database is locked",),
+     " (another command, such as a large import or a refit, is writing to it): run this again when it "
+     "ends; a quiz keeps every answer it had saved and resumes with --resume"),
+    (("SQLITE_READONLY",), ("readonly database",),
+     ": the store file or its folder may not be written by you; use a copy, or ask for write access"),
+    (("SQLITE_FULL",), ("database or disk is full",), ": the disk is full; free some space and run this again"),
+    (("SQLITE_CORRUPT", "SQLITE_NOTADB"), ("malformed", "file is not a database"), _DAMAGED),
+    (("SQLITE_IOERR", "SQLITE_CANTOPEN"), ("disk I/O error", "unable to open database file"),
+     ": the store file could not be read or written; check the disk and the file's folder"),
 )
 
 
@@ -75,8 +84,11 @@ class LazyGroup(click.Group):
             except OSError as exc:
                 where = f"{exc.filename}: " if exc.filename else ""
                 raise click.ClickException(f"{where}{exc.strerror or exc}") from None
-            except sqlite3.Error as exc:  # the store file: busy, read-only, full or damaged
-                raise click.ClickException(store_problem(exc)) from None
+            except sqlite3.DatabaseError as exc:  # the store file: busy, read-only, full or damaged
+                problem = store_problem(exc)
+                if problem is None:  # a query of ours that is wrong: a bug, shown as one
+                    raise
+                raise click.ClickException(problem) from None
         except click.ClickException as exc:
             if not ctx.meta.get("torchquiz.json"):
                 raise

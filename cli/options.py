@@ -158,6 +158,16 @@ def json_errors(as_json):
         sys.exit(exc.exit_code)
 
 
+def count_option(help_text):
+    """--count, one rule for generate and bank build: variants per template and type, at most MAX_COUNT
+    (a set holds them all in memory: 10,000 x the bank is ~2 GB)."""
+    return click.option("--count", default=5, show_default=True, type=click.IntRange(1, MAX_COUNT),
+                        help=f"{help_text} (at most {MAX_COUNT:,}).")
+
+
+MAX_COUNT = 10_000
+
+
 def write_atomically(path, text):
     """Write `text` (str, or bytes for a zip package) to `path` via a temporary file in the same
     directory: a crash or Ctrl-C leaves the old file or none, never half of one. The file gets the
@@ -167,8 +177,10 @@ def write_atomically(path, text):
 
 def write_all_atomically(files):
     """Write every (path, text) of one export, or none of them: each goes to a temporary file beside
-    its target first, and only when all are written are they renamed into place. A full disk or a
-    folder in the way is a one-line error naming the target, and leaves no part behind."""
+    its target first, and only when all are written are they renamed into place (renames that do
+    not fail on a disk that took the data). A full disk, a folder in the way or a folder that may
+    not be written is a one-line error naming the target, and leaves no part behind. A file that
+    is replaced keeps its permissions; a new one gets 0666 & ~umask."""
     import tempfile
     from pathlib import Path
 
@@ -183,7 +195,10 @@ def write_all_atomically(files):
                 raise click.ClickException(f"{path}: directory {directory} does not exist")
             if path.is_dir():
                 raise click.ClickException(f"{path} is a folder: nothing written")
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+            try:
+                handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+            except OSError as exc:
+                raise click.ClickException(f"{path}: cannot write in {directory}: {exc.strerror or exc}") from None
             written.append((temporary, path))
             binary = isinstance(text, bytes)
             try:
@@ -192,7 +207,7 @@ def write_all_atomically(files):
                     out.write(text)
             except OSError as exc:
                 raise click.ClickException(f"{path}: {exc.strerror or exc}; nothing written") from None
-            os.chmod(temporary, 0o666 & ~umask)
+            os.chmod(temporary, path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~umask)
         for temporary, path in written:
             os.replace(temporary, path)
     except BaseException:

@@ -9,7 +9,7 @@ import click
 
 from torchquiz.record.schema import LEVELS, TYPES
 
-from torchquiz.cli.options import (db_option, generation_options, progress_reporter, record_errors, store_errors,
+from torchquiz.cli.options import (count_option, db_option, generation_options, progress_reporter, record_errors, store_errors,
                                    user_errors)
 
 
@@ -72,7 +72,9 @@ def import_set(set_path, skip_bad, db_path):
         raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing imported "
                                    "(fix them, or use --skip-bad)")
     if not records:
-        raise click.ClickException(f"{set_path} holds no question records; nothing imported")
+        raise click.ClickException(f"{set_path}: no good question record in it ({len(problems)} bad line(s) skipped); "
+                                   "nothing imported" if problems else f"{set_path} holds no question records; "
+                                   "nothing imported")
     store = open_store(db_path, create=True)
     with store_errors():
         added, duplicates = store.add_questions(records)
@@ -82,8 +84,7 @@ def import_set(set_path, skip_bad, db_path):
 
 
 @click.command()
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 10_000),
-              help="Variants per selected template and question type (at most 10,000).")
+@count_option("Variants per selected template and question type")
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--topic", "topics", multiple=True, help="Only templates on this topic (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
@@ -105,9 +106,17 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
       torchquiz bank build --count 10 --seed 3 --db class.db
       torchquiz bank build --bank my_bank --no-builtin --count 5
     """
+    from torchquiz.engine.store import NoStore, Store
     from torchquiz.generator.api import generate_set
 
-    check_db_folder(db_path)  # found before the work; the store itself is made only when there is something to store
+    # A store that is there is opened before the work (a file that is not one is said at once); a new
+    # one is made only when there is something to put in it.
+    check_db_folder(db_path)
+    with store_errors():
+        try:
+            store = Store.open(db_path, create=False)
+        except NoStore:
+            store = None
     progress = progress_reporter("Generating")
     try:
         with user_errors():
@@ -115,13 +124,15 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
                                   seed=seed, difficulty=difficulty, types=types, on_progress=progress)
     finally:
         progress.close()
-    if result.failures and not result.records and not result.interrupted:
-        for failure in result.failures:
-            click.echo(f"failed: {failure.message}", err=True)
-        raise click.ClickException("every variant failed; nothing stored")
-    store = open_store(db_path, create=True)
     for failure in result.failures:  # the message names template, seed, level and the reproduce command
         click.echo(f"failed: {failure.message}", err=True)
+    if not result.records and result.interrupted:
+        click.echo("Interrupted before any question was finished; nothing stored.", err=True)
+        sys.exit(130)
+    if not result.records:
+        raise click.ClickException("every variant failed; nothing stored")
+    if store is None:
+        store = open_store(db_path, create=True)
     with store_errors():
         added, duplicates = store.add_questions(result.records)
     if result.interrupted:

@@ -56,8 +56,8 @@ def refit_lock(db_path):
         return
     try:
         handle = open(f"{db_path}.refit.lock", "a")
-    except PermissionError:
-        # A shared store: the first user's lock file is theirs. A lock needs no write access.
+    except OSError:
+        # A shared store: the first user's lock file is theirs (or the disk is read-only). A lock needs no write access.
         try:
             handle = open(f"{db_path}.refit.lock", "r")
         except OSError:  # none there and none can be made: unlocked, a rare second refit only repeats work

@@ -45,7 +45,9 @@ def form_data(data, kind):
     `params` overrides merge by name (a type may pin or re-sample one parameter and keep the others
     in their declared order); every other field is replaced whole.
     """
-    overrides = (data.get("per_type") or {}).get(kind) or {}
+    per_type = data.get("per_type")
+    overrides = per_type.get(kind) if isinstance(per_type, dict) else None
+    overrides = overrides if isinstance(overrides, dict) else {}  # any other kind: a structure problem
     form = {k: v for k, v in data.items() if k not in ("types", "per_type")}
     for key, value in overrides.items():
         if key == "params" and isinstance(value, dict) and isinstance(form.get("params"), dict):

@@ -34,7 +34,7 @@ class Template:
     distractors: tuple = ()
     round: int | None = None
     rule: str | None = None
-    feedback: str = "Correct: running it gives {{ key }}."
+    feedback: str = ""         # for the right option; empty: default_feedback(answer)
     path: str = ""
     version: str = ""
     text_uses_difficulty: bool = False  # the level shows in the text, so it is part of the content
@@ -89,10 +89,7 @@ def _template_from(data, raw, path, kinds, forms=None):
     fields = {f.name for f in dataclasses.fields(Template)} - {"types", "forms"}
     values = {k: v for k, v in data.items() if k in fields}
     values["params"] = data.get("params") or {}
-    if "feedback" not in data and data.get("answer") in ("exception", "probe", "curated"):
-        # "running it gives" fits a printed value; an exception, a probe's expression or a
-        # curated sentence is the answer itself ("Correct: It raises RuntimeError.")
-        values["feedback"] = "Correct: {{ key }}{% if key[-1:] not in '.!?' %}.{% endif %}"
+    values["feedback"] = data.get("feedback") or default_feedback(data.get("answer"))
     values["difficulty"] = {level: (data.get("difficulty") or {}).get(level) or {}
                             for level in DIFFICULTIES
                             if level in (data.get("difficulty") or {level: {} for level in DIFFICULTIES})}
@@ -104,6 +101,14 @@ def _template_from(data, raw, path, kinds, forms=None):
         isinstance(o, dict) and "levels" in o for o in data.get("options") or [])
     values["path"] = str(path)
     return Template(**values, types=kinds, forms=forms if forms is not None else {})
+
+
+def default_feedback(answer):
+    """The right option's feedback when a template gives none: "running it gives" fits a printed or
+    computed value; an exception, a probe's expression or a curated sentence is the answer itself."""
+    if answer in ("exception", "probe", "curated"):
+        return "Correct: {{ key }}{% if key[-1:] not in '.!?' %}.{% endif %}"
+    return "Correct: running it gives {{ key }}."
 
 
 def uses_name(data, name):
@@ -126,22 +131,24 @@ def template_files(bank_dirs=(), include_builtin=True):
     return files
 
 
-def stray_files(bank_dirs=(), include_builtin=True):
-    """Problems for YAML files a bank holds but never reads: `.yml`, or not one folder deep."""
-    problems = []
+def unread_files(bank_dirs=(), include_builtin=True):
+    """Notes on YAML files that look meant for the bank but that `template_files` never reads: a
+    `.yml` template, a `.yaml` file at the top (besides the catalogue) or two folders down."""
+    notes = []
     for root in bank_roots(bank_dirs, include_builtin):
-        for path in sorted(p for p in {*root.rglob("*.yml"), *root.rglob("*.yaml")}
-                           if not any(part.startswith(".") for part in p.relative_to(root).parts)):
-            depth = len(path.relative_to(root).parts)
+        near = [*root.glob("*.yaml"), *root.glob("*/*.yml"), *root.glob("*/*/*.yaml")]
+        for path in sorted(p for p in near if not any(part.startswith(".") for part in p.relative_to(root).parts)):
+            parts = path.relative_to(root).parts
             if path.suffix == ".yml":
-                problems.append(Problem(path, None, "", "not read: a template file ends in .yaml (rename it)"))
-            elif depth == 1 and path.name != CATALOGUE_FILE:
-                problems.append(Problem(path, None, "", f"not read: templates go one folder down "
-                                        f"({root}/<folder>/{path.name}); only {CATALOGUE_FILE} sits at the top"))
-            elif depth > 2:
-                problems.append(Problem(path, None, "", f"not read: templates go exactly one folder down "
-                                        f"({root}/{path.relative_to(root).parts[0]}/{path.name})"))
-    return problems
+                why = f"a template file ends in .yaml ({path.with_suffix('.yaml').name})"
+            elif len(parts) == 1:
+                if path.name == CATALOGUE_FILE:
+                    continue
+                why = f"templates go one folder down ({root}/<folder>/{path.name})"
+            else:
+                why = f"templates go exactly one folder down ({root}/{parts[0]}/{path.name})"
+            notes.append(f"{path}: not read: {why}")
+    return notes
 
 
 def load_bank(bank_dirs=(), include_builtin=True, validate=True):
@@ -150,7 +157,7 @@ def load_bank(bank_dirs=(), include_builtin=True, validate=True):
         catalogue = load_misconceptions(bank_dirs, include_builtin)
     except TemplateError as exc:
         return {}, exc.problems
-    templates, problems = {}, stray_files(bank_dirs, include_builtin) if validate else []
+    templates, problems = {}, []
     for path in template_files(bank_dirs, include_builtin):
         try:
             template = load_template(path, catalogue, validate)

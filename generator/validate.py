@@ -56,11 +56,12 @@ def _defined_tests(ast):
             if node.name == "defined" and isinstance(node.node, nodes.Name)}
 
 
-def _feedback_problems(mid, misconception, names):
-    """Names a misconception's feedback needs that this template does not define."""
+def _feedback_problems(mid, misconception, names, given=("wrong", "their")):
+    """Names a misconception's feedback needs that this template does not define (`given`: what the
+    generator adds for it: a distractor gets `wrong` and `their`, a curated option `wrong` alone)."""
     ast = ENV.parse(misconception.feedback)
     needed = meta.find_undeclared_variables(ast) - _defined_tests(ast) - set(ENV.globals)
-    return sorted(needed - names - {"wrong", "their"})
+    return sorted(needed - names - set(given))
 
 
 def _requires_problems(misconception, params):
@@ -74,7 +75,7 @@ def _requires_problems(misconception, params):
 # checks, so `topics: gru` is one problem, not the letters g, r and u taken as three topics.
 TEXT, TEXTS, MAPPING = "text", "a list of texts", "a mapping"
 FIELD_KINDS = {**{f: TEXT for f in ("id", "title", "family", "type", "stem", "answer", "code", "compute", "probe",
-                                     "option", "hint", "feedback", "rule", "version")},
+                                     "option", "hint", "feedback", "rule")},
                **{f: TEXTS for f in ("topics", "solution", "common_mistakes", "distractors")},
                "params": MAPPING, "difficulty": MAPPING, "options": "a list of options", "round": "a whole number"}
 OPTION_KEYS = {"text": TEXT, "correct": "true or false", "misconception": TEXT, "feedback": TEXT,
@@ -171,11 +172,11 @@ def _form_problems(data, lines, path, catalogue):
     for line, field, message in wrong_kind:
         add(line, field, message)
     bad = {field.split("=")[0] for _, field, _ in wrong_kind if "." not in field.split("=")[0]}
+    # options keep their places (problems name options[i] at its line); one of the wrong kind is not checked further
+    bad_options = {int(field[len("options["):field.index("]")]) for _, field, _ in wrong_kind
+                   if field.startswith("options[")}
     present = set(data)
     data = {k: v for k, v in data.items() if k not in bad}
-    if any(field.startswith("options[") for _, field, _ in wrong_kind):
-        data["options"] = [o for o in data.get("options") or [] if isinstance(o, dict)
-                           and all(k in OPTION_KEYS and (v is None or _is_kind(v, OPTION_KEYS[k])) for k, v in o.items())]
     levels = data.get("difficulty")
     if isinstance(levels, dict):
         data["difficulty"] = {k: v for k, v in levels.items() if v is None or isinstance(v, dict)}
@@ -199,10 +200,7 @@ def _form_problems(data, lines, path, catalogue):
     if data.get("rule") is not None and data["rule"] not in RULES:
         add(line_of(lines, ("rule",)), f"rule={data['rule']!r}", f"unknown rule{_did_you_mean(data['rule'], RULES)}")
 
-    params = data.get("params") or {}
-    if not isinstance(params, dict):
-        add(line_of(lines, ("params",)), "params", "must be a mapping of name -> spec")
-        params = {}
+    params = data.get("params") or {}  # a mapping: any other kind was reported above and left out
     earlier = []
     for name, spec in params.items():
         for sub, message in spec_problems(spec, earlier):
@@ -211,9 +209,6 @@ def _form_problems(data, lines, path, catalogue):
         earlier.append(name)
 
     levels = data.get("difficulty") or {}
-    if not isinstance(levels, dict):
-        add(line_of(lines, ("difficulty",)), "difficulty", "must map easy/medium/hard to parameter overrides")
-        levels = {}
     for level, overrides in levels.items():
         if level not in LEVELS:
             add(line_of(lines, ("difficulty", level)), f"difficulty.{level}", f"unknown level{_did_you_mean(level, LEVELS)}")
@@ -242,6 +237,8 @@ def _form_problems(data, lines, path, catalogue):
                 add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
                     f"its requires uses {name!r}, which is not a parameter of this template")
     for index, option in enumerate(data.get("options") or []):
+        if index in bad_options:
+            continue
         mid = option.get("misconception") if isinstance(option, dict) else None
         if not isinstance(option, dict) or not option.get("text"):
             add(line_of(lines, ("options", index)), f"options[{index}]", "needs text (and correct: true or a misconception)")
@@ -249,7 +246,7 @@ def _form_problems(data, lines, path, catalogue):
             add(line_of(lines, ("options", index)), f"options[{index}].misconception={mid!r}",
                 f"a wrong option needs a known misconception{_did_you_mean(mid, catalogue)}")
         elif not option.get("correct") and not option.get("feedback") and not open_names:
-            for name in _feedback_problems(mid, catalogue[mid], names):  # the option shows this feedback
+            for name in _feedback_problems(mid, catalogue[mid], names, given=("wrong",)):  # shown with the option
                 add(line_of(lines, ("options", index, "misconception")), f"options[{index}].misconception={mid!r}",
                     f"its feedback uses {name!r}, which this template does not define")
 

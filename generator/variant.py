@@ -253,9 +253,8 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
     if key.text is None:
         raise Resample("the snippet did not produce an answer" +
                        (f" (it raised {key.run.exception}: {key.run.message})" if key.run and key.run.exception else ""))
-    if template.type == "truefalse" and key.text not in ("True", "False"):  # no other draw can mend this
-        raise _error(template, difficulty, seed, f"a truefalse question's key must be True or False, but this one "
-                     f"is {key.text!r}: print or compute a bool, or pick another type")
+    if template.type == "truefalse" and key.text not in ("True", "False"):
+        raise Resample(f"a truefalse question's key must be True or False, not {key.text!r}: print or compute a bool")
     if template.round is not None and isinstance(key.value, float) and on_rounding_boundary(key.value, template.round):
         raise Resample(f"{key.value!r} sits on a rounding boundary: its rounded key would be ambiguous")
     if template.rule:

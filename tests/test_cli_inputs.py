@@ -183,20 +183,28 @@ def test_a_second_live_quiz_for_the_same_learner_is_refused(tmp_path, db):
         assert progress.open_session(store, progress.learner_id(store, "ada", create=False)) is not None
 
 
-def test_a_store_sqlite_cannot_use_is_one_line_not_a_traceback(db, tmp_path):
-    """A damaged store (here: a column gone from the attempts table's schema) is an SQLite error deep in a
-    command; every command reports it as one line and exit code 1."""
+def test_a_damaged_store_is_one_line_and_a_wrong_query_stays_a_bug(db, tmp_path):
+    """A store whose items table is damaged (its b-tree page type overwritten) fails deep in a command:
+    one line, with what to do. An SQLite error that is not about the file (a wrong query) is not dressed
+    up as the user's problem."""
     import sqlite3
+
+    from torchquiz.cli.main import store_problem
 
     with Store.open(db) as store:
         progress.learner_id(store, "ada")
     conn = sqlite3.connect(db)
-    conn.execute("PRAGMA writable_schema = ON")
-    conn.execute("UPDATE sqlite_master SET sql = replace(sql, 'question_id', 'qid') WHERE name = 'attempts'")
-    conn.commit()
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'items'").fetchone()[0]
     conn.close()
-    for args in (["report", "--learner", "ada"], ["stats"], ["calibrate"]):
-        result, _ = run([*args, "--db", str(db)], cwd=tmp_path)
-        output = result.stdout + result.stderr
-        assert result.returncode == 1 and "Traceback" not in output, output
-        assert "Error: the quiz store: no such column" in output, output
+    data = bytearray(db.read_bytes())
+    data[(root - 1) * page_size] = 0x55   # not a b-tree page type
+    db.write_bytes(bytes(data))
+    result, _ = run(["quiz", "--learner", "ada", "--no-generate", "--db", str(db)], cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in output, output
+    assert "Error: the quiz store: database disk image is malformed: the store file is damaged" in output
+    try:
+        sqlite3.connect(":memory:").execute("SELECT nope FROM nowhere")
+    except sqlite3.OperationalError as exc:
+        assert store_problem(exc) is None

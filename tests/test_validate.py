@@ -94,15 +94,18 @@ def test_an_empty_file_is_a_problem_and_does_not_break_its_neighbours(write_bank
     assert list(unchecked) == ["shape.fixture"]
 
 
-def test_yaml_files_the_bank_never_reads_are_named(write_bank):
+def test_yaml_files_the_bank_never_reads_are_noted_by_validate_only(write_bank):
     root, problems = problems_of(write_bank, {"shape/good.yaml": GOOD, "metrics/other.yml": GOOD, "top.yaml": GOOD,
-                                              "extra/deeper/p.yaml": GOOD, ".github/ci.yml": "x: 1"})
-    assert sorted(problems) == sorted([
-        f"{root / 'extra' / 'deeper' / 'p.yaml'}: not read: templates go exactly one folder down "
+                                              "extra/deeper/p.yaml": GOOD, ".github/ci.yml": "x: 1",
+                                              "mkdocs.yml": "x: 1", "venv/lib/site/conf.yaml": "x: 1"})
+    assert problems == []   # generate, list and verify go on: a bank folder may hold other YAML
+    result = torchquiz("bank", "validate", str(root))
+    notes = sorted(line for line in result.stderr.splitlines() if line.startswith("note: "))
+    assert notes == [
+        f"note: {root / 'extra' / 'deeper' / 'p.yaml'}: not read: templates go exactly one folder down "
         f"({root}/extra/p.yaml)",
-        f"{root / 'metrics' / 'other.yml'}: not read: a template file ends in .yaml (rename it)",
-        f"{root / 'top.yaml'}: not read: templates go one folder down ({root}/<folder>/top.yaml); only "
-        "misconceptions.yaml sits at the top"])
+        f"note: {root / 'metrics' / 'other.yml'}: not read: a template file ends in .yaml (other.yaml)",
+        f"note: {root / 'top.yaml'}: not read: templates go one folder down ({root}/<folder>/top.yaml)"]
 
 
 def test_a_curated_options_misconception_feedback_must_find_its_names(write_bank):
@@ -164,3 +167,31 @@ def test_a_catalogue_entry_given_again_is_noted_and_the_catalogue_is_listed(writ
     assert "my_own: Mine alone." in listed
     assert any(line.startswith("forget_bidirectional_doubling: ") and "[only where bidirectional=True]" in line
                for line in listed)
+
+
+def test_options_keep_their_places_when_one_is_of_the_wrong_kind(write_bank):
+    text = (CONCEPT.replace("    correct: true", "    correct: \"yes\"")
+            .replace("misconception: hn_is_initial_state", "misconception: hn_is_initial_stat")
+            + "version: 2\n")
+    text = text.replace("options:\n", "options:\n  - just a string\n", 1)
+    root, problems = problems_of(write_bank, {"concept/why.yaml": text})
+    path = root / "concept" / "why.yaml"
+    assert f"{path}:9: options[0]: needs text (and correct: true or a misconception)" in problems
+    assert f"{path}:11: options[1].correct='yes': must be true or false" in problems
+    assert any(p.startswith(f"{path}:16: options[4].misconception='hn_is_initial_stat'") for p in problems), problems
+    assert not any("version" in p for p in problems)   # accepted and ignored, as bank/README.md says
+
+
+def test_a_curated_option_cannot_use_their(write_bank):
+    catalogue = "mine:\n  description: x\n  feedback: \"{{ wrong }} pictures {{ their.layer }}\"\n  set: {a: 1}\n"
+    text = CONCEPT.replace("misconception: packing_always_needs_sorting", "misconception: mine")
+    root, problems = problems_of(write_bank, {"concept/why.yaml": text}, catalogue=catalogue)
+    assert problems == [f"{root / 'concept' / 'why.yaml'}:12: options[1].misconception='mine': "
+                        "its feedback uses 'their', which this template does not define"]
+
+
+@pytest.mark.parametrize("per_type", ["[shortanswer]", "{shortanswer: oops}"])
+def test_a_per_type_block_of_the_wrong_kind_is_a_problem_not_a_crash(write_bank, per_type):
+    text = GOOD.replace("type: multichoice", "types: [multichoice, shortanswer]") + f"per_type: {per_type}\n"
+    root, problems = problems_of(write_bank, {"shape/pt.yaml": text})
+    assert len(problems) == 1 and ": per_type" in problems[0] and "must " in problems[0], problems
