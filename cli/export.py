@@ -30,11 +30,11 @@ class SuggestingChoice(click.Choice):
 def _load(set_path):
     """The set's records. Bad lines are listed one per line, then one `Error:`, in the words and
     the order `bank import` uses, so a broken set reads the same to both (issue 12)."""
-    from torchquiz.record.jsonl import load_records, read_set
+    from torchquiz.record.jsonl import load_records, read_set, shown
 
     entries, problems = read_set(set_path)
-    for problem in problems:
-        click.echo(problem, err=True)
+    for line in shown(problems):
+        click.echo(line, err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing exported (fix them first)")
     return load_records(set_path) if not entries else [record for _, record in entries]

@@ -60,14 +60,14 @@ def import_set(set_path, skip_bad, db_path):
       torchquiz bank import set.jsonl --db class.db
       torchquiz bank import partly-broken.jsonl --skip-bad
     """
-    from torchquiz.record.jsonl import read_set  # the one reader of set files
+    from torchquiz.record.jsonl import read_set, shown  # the one reader of set files
 
     check_db_folder(db_path)  # a --db that cannot be is found before the set is read
     with record_errors():
         entries, problems = read_set(set_path)
     records = [record for _, record in entries]
-    for problem in problems:
-        click.echo(problem, err=True)
+    for line in shown(problems):
+        click.echo(line, err=True)
     if problems and not skip_bad:
         raise click.ClickException(f"{len(problems)} bad line(s) in {set_path}; nothing imported "
                                    "(fix them, or use --skip-bad)")

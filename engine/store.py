@@ -122,6 +122,9 @@ class Store:
         elif not create and not path.exists():
             raise NoStore(f"no torchquiz database at {path}: `torchquiz bank build` or `torchquiz bank import` "
                           "makes one (nothing was created)")
+        elif not create:  # an empty file: a command that only reads must not write a schema into it
+            raise NoStore(f"{path} is an empty file, not a torchquiz database: `torchquiz bank build` or "
+                          "`torchquiz bank import` fills it (nothing was changed)")
         else:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +135,13 @@ class Store:
             conn = sqlite3.connect(str(path), timeout=15, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 15000")
+            # Another application's database is refused before anything is written to it (WAL mode
+            # rewrites the file's header).
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "torchquiz_meta" not in tables:
+                conn.close()
+                shown = ", ".join(sorted(tables)[:5])
+                raise NotATorchquizDatabase(f"{path} is an SQLite database of another application (tables: {shown})")
             conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode survives a process crash or Ctrl-C; only a power cut can lose the last commit.
             conn.execute("PRAGMA synchronous = NORMAL")

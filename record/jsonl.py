@@ -42,7 +42,7 @@ def parse_lines(lines):
 
 def _read_text(path):
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")  # a BOM (a file saved on Windows) is no line's content
     except OSError as exc:
         raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -65,6 +65,14 @@ def read_set(path):
         else:
             entries.append((number, record))
     return entries, sorted(problems, key=lambda bad: bad.line)
+
+
+def shown(problems, limit=20):
+    """The bad lines to print: all of a few, the first `limit` of many and a count of the rest (a file
+    that is not a set at all, such as an export given by mistake, is thousands of bad lines)."""
+    if len(problems) <= limit:
+        return [str(p) for p in problems]
+    return [str(p) for p in problems[:limit]] + [f"... and {len(problems) - limit} more bad lines"]
 
 
 def load_records(path):

@@ -215,3 +215,17 @@ def test_every_part_an_export_names_is_one_a_later_export_recognises(tmp_path):
         assert earlier_outputs(out, []) == sorted(paths)
         assert earlier_outputs(out, paths) == []
     assert [p.name for p in output_paths("paper.html", exam)][::13] == ["paper-A.html", "paper-N.html", "paper-27.html"]
+
+
+def test_a_set_saved_with_a_bom_reads_and_a_file_that_is_no_set_is_not_listed_whole(set_path, tmp_path):
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + set_path.read_bytes())   # as an editor on Windows saves it
+    assert run("export", "gift", bom, "-o", tmp_path / "q.gift.txt").exit_code == 0
+    xml = tmp_path / "quiz.xml"
+    assert run("export", "moodle", set_path, "-o", xml).exit_code == 0
+    wrong = subprocess.run([sys.executable, "-m", "torchquiz.cli", "export", "gift", str(xml), "-o", "x.txt"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    lines = wrong.stderr.splitlines()
+    total = sum(1 for line in xml.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert wrong.returncode == 1 and total > 40
+    assert len(lines) == 22 and lines[20] == f"... and {total - 20} more bad lines", lines[-3:]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from torchquiz.engine import progress
-from torchquiz.engine.store import (SCHEMA_VERSION, NewerSchemaError, NotATorchquizDatabase, Store, UnknownQuestion,
+from torchquiz.engine.store import (SCHEMA_VERSION, NewerSchemaError, NoStore, NotATorchquizDatabase, Store, UnknownQuestion,
                           default_db_path)
 from quiz_fixtures import bank, shape_question, typed_shape_question
 
@@ -60,11 +60,20 @@ def test_other_apps_sqlite_file_is_refused(tmp_path):
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    before = path.read_bytes()
     with pytest.raises(NotATorchquizDatabase, match="another application.*invoices"):
         Store.open(path)
-    with sqlite3.connect(path) as conn:  # no torchquiz tables were added
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"invoices"}
+    assert path.read_bytes() == before   # not a byte changed: no torchquiz tables, no switch to WAL
+
+
+def test_an_empty_file_is_not_filled_by_a_command_that_only_reads(tmp_path):
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    with pytest.raises(NoStore, match="empty file"):
+        Store.open(path, create=False)
+    assert path.read_bytes() == b""
+    with Store.open(path, create=True) as store:   # bank build and bank import may fill it
+        assert store.schema_version() > 0
 
 
 def test_newer_schema_is_refused(tmp_path):
