@@ -40,8 +40,9 @@ class NothingSelected(GeneratorError):
     """The filters of a set (template, family, topic, type, difficulty) leave nothing to generate."""
 
 
-def reproduce_command(template, seed, difficulty, pins=None, bank_dirs=(), kind=None):
-    """The one command that rebuilds a variant as it was asked for: every --param pin and --bank kept."""
+def reproduce_command(template, seed, difficulty, pins=None, bank_dirs=(), kind=None, options=()):
+    """The one command that rebuilds a variant as it was asked for: every --param pin and --bank kept,
+    and `options`, the run's own settings that can decide a failure (--device, --time-limit, --no-builtin)."""
     import json
     import shlex
 
@@ -52,7 +53,7 @@ def reproduce_command(template, seed, difficulty, pins=None, bank_dirs=(), kind=
         words += ["--param", f"{name}={json.dumps(value)}"]
     for directory in bank_dirs:
         words += ["--bank", str(directory)]
-    return shlex.join(words)
+    return shlex.join(words + list(options))
 
 
 class VariantError(GeneratorError):
@@ -65,11 +66,13 @@ class VariantError(GeneratorError):
         self.template, self.difficulty, self.seed, self.message = template, difficulty, seed, message
         self.kind = kind  # the question type, for a template that makes several
         self.pins, self.bank_dirs = dict(pins or {}), tuple(bank_dirs)
+        self.options = ()  # the run's settings as command-line words (filled in by the worker)
         super().__init__(message)
 
     @property
     def reproduce(self):
-        return reproduce_command(self.template, self.seed, self.difficulty, self.pins, self.bank_dirs, self.kind)
+        return reproduce_command(self.template, self.seed, self.difficulty, self.pins, self.bank_dirs, self.kind,
+                                 self.options)
 
     def __str__(self):
         return f"{self.template} (seed {self.seed}, {self.difficulty}): {self.message}\n  reproduce: {self.reproduce}"

@@ -54,6 +54,14 @@ class GenerationSettings:
             args.append("--no-builtin")
         return args
 
+    def command_words(self):
+        """The settings that can decide whether a variant builds, as `torchquiz preview` options; only those
+        that differ from the defaults (a reproduce command names them; --bank is named with the pins)."""
+        defaults = GenerationSettings(workers=1)
+        words = [] if self.device == defaults.device else ["--device", self.device]
+        words += [] if self.time_limit == defaults.time_limit else ["--time-limit", f"{self.time_limit:g}"]
+        return tuple(words + ([] if self.include_builtin else ["--no-builtin"]))
+
     @staticmethod
     def add_arguments(parser):
         """The options of command_line() on an argparse parser (subprocess side)."""

@@ -72,6 +72,7 @@ def _with_job(error, job, settings):
     """The error with the job's pins and banks, so its reproduce command rebuilds this very variant."""
     error.pins, error.bank_dirs = dict(job.get("pins") or {}), settings.bank_dirs
     error.kind = error.kind or job.get("type")
+    error.options = settings.command_words()
     return error
 
 

@@ -248,3 +248,17 @@ def test_sorted_indices_never_ask_about_tied_lengths():
     records = run_jobs(jobs, GenerationSettings(workers=1)).records
     assert len(records) >= 10
     assert all(len(set(r["params"]["lengths"])) == len(r["params"]["lengths"]) for r in records)
+
+
+def test_a_failures_reproduce_command_keeps_the_runs_own_settings(write_bank, tmp_path):
+    """A snippet that times out under --time-limit 0.5 only fails with that limit: the command says it."""
+    from test_templates import GOOD
+
+    slow = GOOD.replace("  import torch\n", "  import time\n  time.sleep(3)\n  import torch\n", 1)
+    root = write_bank({"shape/slow.yaml": slow})
+    out = subprocess.run([sys.executable, "-m", "torchquiz.cli", "generate", "--bank", str(root), "--no-builtin",
+                          "--count", "1", "--difficulty", "easy", "--time-limit", "0.5", "-o", str(tmp_path / "s.jsonl")],
+                         capture_output=True, text=True, cwd=ROOT)
+    reproduce = [line for line in out.stderr.splitlines() if "reproduce:" in line]
+    assert out.returncode == 1 and reproduce, out.stderr
+    assert reproduce[0].endswith(f"--bank {root} --time-limit 0.5 --no-builtin"), reproduce[0]
