@@ -35,7 +35,8 @@ def validate(path, settings):
     """Check templates and the misconception catalogue; report every problem at once.
 
     PATH is a template file or a bank directory; without it, the whole bank is checked.
-    Each problem reads `file:line: field=value: message`. Exit code 1 if there are any.
+    Each problem reads `file:line: field=value: message` (the value where one is at fault). Exit code 1 if
+    there are any. Notes name YAML files the bank never reads and catalogue entries a bank replaces.
 
     \b
     Examples:

@@ -73,7 +73,7 @@ def report(learner, as_json, db_path):
 def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
     """How each question and template performs: attempts, facility, discrimination, label check.
 
-    Facility is the share answered correctly. Discrimination is the point-biserial
+    Facility is the mean mark (Moodle's partial credit where Moodle marked it). Discrimination is the point-biserial
     correlation of right/wrong with the learners' ability estimate (adaptive quizzes
     give learners different questions, so raw totals are not comparable). b is the
     calibrated difficulty; a label is flagged when b lies nearer another label's prior.

@@ -35,7 +35,8 @@ FORMATS = {f.name: f for f in (
                    "(the same --seed gives the same page).", False, kind=bool),
             Option("seed", "--seed", "Seed of --shuffle and of exam versions.", 0, kind=int),
             Option("versions", "--versions", "Exam versions to write, each with its own order of questions and "
-                   "options (paper-A.html, paper-B.html, ...), plus one compact key for all (paper-key.html).",
+                   "options, named after -o (paper.html: paper-A.html, paper-B.html, ...), plus one compact key for all "
+                   "(paper-key.html).",
                    1, kind=int, bounds=(1, 26)),
             Option("answer_grid", "--answer-grid/--no-answer-grid", "Add an answer-grid page to an exam.",
                    False, kind=bool)),
