@@ -48,6 +48,40 @@ def _jinja_problems(path, lines, field_path, source, names, open_names):
     return problems
 
 
+def computed_names(source):
+    """The names a `compute` snippet puts in `result`, when its text says them all (`result = {"a": ..}`,
+    `result["b"] = ..`); None when they are known only by running it (`**spread`, `update`, a loop)."""
+    import ast as pyast
+    import re
+
+    code = re.sub(r"\{\{.*?\}\}", "0", re.sub(r"\{[%#].*?[%#]\}", "", source, flags=re.S), flags=re.S)
+    try:
+        tree = pyast.parse(code)
+    except SyntaxError:
+        return None
+    names = set()
+    for node in pyast.walk(tree):
+        if isinstance(node, pyast.Call) and getattr(node.func, "attr", None) in ("update", "setdefault") \
+                and getattr(node.func.value, "id", None) == "result":
+            return None
+        targets = node.targets if isinstance(node, pyast.Assign) else \
+            [node.target] if isinstance(node, (pyast.AugAssign, pyast.AnnAssign)) else []
+        for target in targets:
+            if isinstance(target, pyast.Name) and target.id == "result":
+                if not isinstance(node.value, pyast.Dict):
+                    return None
+                keys = node.value.keys
+                if not all(isinstance(k, pyast.Constant) and isinstance(k.value, str) for k in keys):
+                    return None  # a **spread or a computed key
+                names |= {k.value for k in keys}
+            elif isinstance(target, pyast.Subscript) and getattr(target.value, "id", None) == "result":
+                key = target.slice
+                if not (isinstance(key, pyast.Constant) and isinstance(key.value, str)):
+                    return None
+                names.add(key.value)
+    return names or None
+
+
 def _defined_tests(ast):
     """Names a template guards with `x is defined`: they may be missing."""
     from jinja2 import nodes
@@ -221,8 +255,9 @@ def _form_problems(data, lines, path, catalogue):
             for sub, message in spec_problems(spec, list(params)):
                 add(line_of(lines, ("difficulty", level, name)), f"difficulty.{level}.{name}={spec!r}", message)
 
-    names = set(params) | CONTEXT_NAMES
-    open_names = bool(data.get("compute"))  # computed names are known only after torch runs
+    computed = computed_names(data["compute"]) if data.get("compute") else set()
+    names = set(params) | CONTEXT_NAMES | (computed or set())
+    open_names = computed is None  # names a compute snippet makes only as it runs: not checked
     for index, mid in enumerate(data.get("distractors") or []):
         if mid not in catalogue:
             add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",

@@ -195,3 +195,19 @@ def test_a_per_type_block_of_the_wrong_kind_is_a_problem_not_a_crash(write_bank,
     text = GOOD.replace("type: multichoice", "types: [multichoice, shortanswer]") + f"per_type: {per_type}\n"
     root, problems = problems_of(write_bank, {"shape/pt.yaml": text})
     assert len(problems) == 1 and ": per_type" in problems[0] and "must " in problems[0], problems
+
+
+def test_names_a_compute_snippet_states_are_checked_and_others_left_open(write_bank):
+    from torchquiz.generator.validate import computed_names
+
+    assert computed_names('result = {"tp": tp}\nresult["value"] = {{ x }}') == {"tp", "value"}
+    assert computed_names('result = {**values, "ready": True}') is None      # known only by running it
+    assert computed_names('result = {}\nresult.update(v)') is None
+    text = (GOOD.replace("answer: stdout", "answer: computed.value")
+            .replace("stem: What does this print?", "stem: What is {{ valeu }}?")
+            .replace("hint: Look at hidden_size.", "hint: Look at hidden_size.\nround: 2\n"
+                     "compute: |\n  result = {\"value\": {{ input_size }} / 3}")
+            .replace("type: multichoice", "type: numerical").replace("distractors: [swap_batch_seq, swap_input_hidden, "
+                                                                     "confuse_hn_output]\n", ""))
+    root, problems = problems_of(write_bank, {"shape/c.yaml": text})
+    assert problems == [f"{root / 'shape' / 'c.yaml'}:19: stem: unknown name 'valeu'. Did you mean 'value'?"]
