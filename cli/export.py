@@ -13,7 +13,7 @@ from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.registry import FORMATS
 from torchquiz.record.suggest import did_you_mean
 
-from .options import write_all_atomically
+from .options import target_folder, write_all_atomically
 
 
 class SuggestingChoice(click.Choice):
@@ -69,8 +69,8 @@ def make_command(fmt):
     """The `torchquiz export NAME` command for one registry Format."""
     def command(set_path, output, **options):
         try:
-            if not output.parent.is_dir():  # before any work
-                raise click.ClickException(f"{output}: directory {output.parent} does not exist")
+            if str(output) != "-":  # before any work
+                target_folder(output)
             if str(output) != "-" and output.resolve() == set_path.resolve():
                 raise click.ClickException(f"-o {output} is the set being exported: name another file")
             records = _load(set_path)

@@ -121,6 +121,20 @@ def progress_reporter(label, enabled=None):
     return on_progress
 
 
+def target_folder(path):
+    """The folder a file `path` is written in: a missing folder, or a folder where the file should be,
+    is a one-line error (nothing is written)."""
+    from pathlib import Path
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.ClickException(f"{path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise click.ClickException(f"{path} is a folder, not a file: nothing written")
+    return folder
+
+
 def check_output(path, force=False):
     """Check before any work that `path` can be written: its folder exists and takes a new file,
     and an existing file is replaced only with --force. A set can take minutes to generate, and
@@ -129,11 +143,7 @@ def check_output(path, force=False):
     from pathlib import Path
 
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise click.ClickException(f"{path}: folder {folder} does not exist")
-    if path.is_dir():
-        raise click.ClickException(f"{path} is a folder: name a file to write")
+    folder = target_folder(path)
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
             pass
@@ -190,11 +200,7 @@ def write_all_atomically(files):
     try:
         for path, text in files:
             path = Path(path)
-            directory = path.parent if str(path.parent) else Path(".")
-            if not directory.is_dir():
-                raise click.ClickException(f"{path}: directory {directory} does not exist")
-            if path.is_dir():
-                raise click.ClickException(f"{path} is a folder: nothing written")
+            directory = target_folder(path)
             try:
                 handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
             except OSError as exc:

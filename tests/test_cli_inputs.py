@@ -102,7 +102,7 @@ CASES = [
      "is the set being exported", []),
     ("export-parts-all-or-none", ["export", "html", "{tmp}/good.jsonl", "-o", "{tmp}/parts.html", "--mode", "exam",
                                   "--versions", "3"], 1,
-     "{tmp}/parts-B.html is a folder: nothing written", ["{tmp}/parts-A.html", "{tmp}/parts-C.html"]),
+     "{tmp}/parts-B.html is a folder, not a file: nothing written", ["{tmp}/parts-A.html", "{tmp}/parts-C.html"]),
     ("import-empty-set", ["bank", "import", "{tmp}/empty.jsonl", "--db", "{tmp}/new.db"], 1,
      "holds no question records; nothing imported", ["{tmp}/new.db"]),
     ("verify-empty-set", ["bank", "verify", "{tmp}/empty.jsonl"], 1, "holds no question records", []),

@@ -108,12 +108,15 @@ def test_yaml_files_the_bank_never_reads_are_noted_by_validate_only(write_bank):
         f"note: {root / 'top.yaml'}: not read: templates go one folder down ({root}/<folder>/top.yaml)"]
 
 
-def test_a_curated_options_misconception_feedback_must_find_its_names(write_bank):
-    catalogue = "needs_lengths:\n  description: x\n  feedback: \"{{ wrong }} ignores {{ lengths }}\"\n  set: {a: 1}\n"
-    text = CONCEPT.replace("misconception: packing_always_needs_sorting", "misconception: needs_lengths")
+@pytest.mark.parametrize("feedback, name", [("{{ wrong }} ignores {{ lengths }}", "lengths"),
+                                            ("{{ wrong }} pictures {{ their.layer }}", "their")])
+def test_a_curated_options_misconception_feedback_must_find_its_names(write_bank, feedback, name):
+    """A curated option shows its misconception's feedback with `wrong` alone: no parameter it lacks, no `their`."""
+    catalogue = f"mine:\n  description: x\n  feedback: \"{feedback}\"\n  set: {{a: 1}}\n"
+    text = CONCEPT.replace("misconception: packing_always_needs_sorting", "misconception: mine")
     root, problems = problems_of(write_bank, {"concept/why.yaml": text}, catalogue=catalogue)
-    assert problems == [f"{root / 'concept' / 'why.yaml'}:12: options[1].misconception='needs_lengths': "
-                        "its feedback uses 'lengths', which this template does not define"]
+    assert problems == [f"{root / 'concept' / 'why.yaml'}:12: options[1].misconception='mine': "
+                        f"its feedback uses {name!r}, which this template does not define"]
 
 
 def test_a_catalogue_feedback_with_a_jinja_error_is_caught(write_bank):
@@ -180,14 +183,6 @@ def test_options_keep_their_places_when_one_is_of_the_wrong_kind(write_bank):
     assert f"{path}:11: options[1].correct='yes': must be true or false" in problems
     assert any(p.startswith(f"{path}:16: options[4].misconception='hn_is_initial_stat'") for p in problems), problems
     assert not any("version" in p for p in problems)   # accepted and ignored, as bank/README.md says
-
-
-def test_a_curated_option_cannot_use_their(write_bank):
-    catalogue = "mine:\n  description: x\n  feedback: \"{{ wrong }} pictures {{ their.layer }}\"\n  set: {a: 1}\n"
-    text = CONCEPT.replace("misconception: packing_always_needs_sorting", "misconception: mine")
-    root, problems = problems_of(write_bank, {"concept/why.yaml": text}, catalogue=catalogue)
-    assert problems == [f"{root / 'concept' / 'why.yaml'}:12: options[1].misconception='mine': "
-                        "its feedback uses 'their', which this template does not define"]
 
 
 @pytest.mark.parametrize("per_type", ["[shortanswer]", "{shortanswer: oops}"])
