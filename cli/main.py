@@ -59,7 +59,7 @@ STORE_PROBLEMS = (
     (("SQLITE_READONLY",), ("readonly database",),
      ": the store file or its folder may not be written by you; use a copy, or ask for write access"),
     (("SQLITE_FULL",), ("database or disk is full",), ": the disk is full; free some space and run this again"),
-    (("SQLITE_CORRUPT", "SQLITE_NOTADB"), ("malformed", "file is not a database"), _DAMAGED),
+    (("SQLITE_CORRUPT", "SQLITE_NOTADB"), ("database disk image is malformed", "file is not a database"), _DAMAGED),
     (("SQLITE_IOERR", "SQLITE_CANTOPEN"), ("disk I/O error", "unable to open database file"),
      ": the store file could not be read or written; check the disk and the file's folder"),
 )

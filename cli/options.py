@@ -129,7 +129,8 @@ def target_folder(path):
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise click.ClickException(f"{path}: folder {folder} does not exist")
+        raise click.ClickException(f"{path}: {folder} is a file, not a folder" if folder.exists()
+                                   else f"{path}: folder {folder} does not exist")
     if path.is_dir():
         raise click.ClickException(f"{path} is a folder, not a file: nothing written")
     return folder
@@ -180,17 +181,17 @@ MAX_COUNT = 10_000
 
 def write_atomically(path, text):
     """Write `text` (str, or bytes for a zip package) to `path` via a temporary file in the same
-    directory: a crash or Ctrl-C leaves the old file or none, never half of one. The file gets the
-    usual permissions (0666 & ~umask)."""
+    directory: a crash or Ctrl-C leaves the old file or none, never half of one (see write_all_atomically)."""
     write_all_atomically([(path, text)])
 
 
 def write_all_atomically(files):
     """Write every (path, text) of one export, or none of them: each goes to a temporary file beside
-    its target first, and only when all are written are they renamed into place (renames that do
-    not fail on a disk that took the data). A full disk, a folder in the way or a folder that may
-    not be written is a one-line error naming the target, and leaves no part behind. A file that
-    is replaced keeps its permissions; a new one gets 0666 & ~umask."""
+    its target first, and only when all are written are they renamed into place. A full disk, a
+    folder in the way or a folder that may not be written is a one-line error naming the target,
+    and leaves no part behind; only a rename refused after others succeeded (another user's file in
+    a shared folder) can leave the earlier parts replaced. A file that is replaced keeps its
+    permissions (through a symlink, the file it names); a new one gets 0666 & ~umask."""
     import tempfile
     from pathlib import Path
 
@@ -199,7 +200,7 @@ def write_all_atomically(files):
     written = []  # (temporary, target)
     try:
         for path, text in files:
-            path = Path(path)
+            path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)  # the file a link names
             directory = target_folder(path)
             try:
                 handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")

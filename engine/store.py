@@ -147,6 +147,11 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
+            name = getattr(exc, "sqlite_errorname", None)  # Python 3.11+
+            damaged = name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) if name else any(
+                words in str(exc) for words in ("file is not a database", "database disk image is malformed"))
+            if not damaged:  # busy, read-only, a folder that may not be read: the file itself may be fine
+                raise
             raise NotATorchquizDatabase(f"{path} is not a usable SQLite database: {exc}") from exc
         store = cls(conn, path)
         store._migrate()

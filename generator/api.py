@@ -1,7 +1,7 @@
 """The generator's public entry points: generate a question set, or one variant for preview."""
 import dataclasses
 
-from .errors import NothingSelected, VariantError, reproduce_command
+from .errors import NothingSelected, VariantError
 from .settings import GenerationSettings
 from .templates import load_bank, select_templates, TemplateError
 from .workers import WorkerPool
@@ -18,10 +18,6 @@ class Failure:
 
     pins: dict = dataclasses.field(default_factory=dict)
     kind: str | None = None  # the question type, for a template that makes several
-
-    @property
-    def reproduce(self):
-        return reproduce_command(self.template, self.seed, self.difficulty, self.pins, kind=self.kind)
 
 
 @dataclasses.dataclass
@@ -147,9 +143,11 @@ def collect(pool, jobs, on_progress=None, trace=False):
             continue
         if "record" not in reply:
             message = reply["error"]
-            if reply.get("crashed"):
-                message = str(VariantError(job["template"], job["difficulty"], job["seed"], message, job.get("pins"),
-                                           kind=job.get("type")))
+            if reply.get("crashed"):  # the worker died: its reproduce command is made here, with the run's settings
+                error = VariantError(job["template"], job["difficulty"], job["seed"], message, job.get("pins"),
+                                     pool.settings.bank_dirs, kind=job.get("type"))
+                error.options = pool.settings.command_words()
+                message = str(error)
             result.failures.append(Failure(job["template"], job["difficulty"], job["seed"], message,
                                            dict(job.get("pins") or {}), job.get("type")))
             result.outcomes.append(message)

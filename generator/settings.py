@@ -55,11 +55,11 @@ class GenerationSettings:
         return args
 
     def command_words(self):
-        """The settings that can decide whether a variant builds, as `torchquiz preview` options; only those
-        that differ from the defaults (a reproduce command names them; --bank is named with the pins)."""
+        """The settings that can decide whether a variant builds, as `torchquiz preview` options: the device,
+        and the time limit and --no-builtin where they differ from the defaults (--bank goes with the pins)."""
         defaults = GenerationSettings(workers=1)
-        words = [] if self.device == defaults.device else ["--device", self.device]
-        words += [] if self.time_limit == defaults.time_limit else ["--time-limit", f"{self.time_limit:g}"]
+        words = ["--device", self.device]  # always: TORCHQUIZ_DEVICE in the shell that reruns it may differ
+        words += [] if self.time_limit == defaults.time_limit else ["--time-limit", repr(self.time_limit)]
         return tuple(words + ([] if self.include_builtin else ["--no-builtin"]))
 
     @staticmethod

@@ -49,36 +49,38 @@ def _jinja_problems(path, lines, field_path, source, names, open_names):
 
 
 def computed_names(source):
-    """The names a `compute` snippet puts in `result`, when its text says them all (`result = {"a": ..}`,
-    `result["b"] = ..`); None when they are known only by running it (`**spread`, `update`, a loop)."""
+    """The names a `compute` snippet puts in `result`, when its text says them all: `result = {"a": ...}`
+    and `result["b"] = ...` with plain string keys. None when they are known only by running it: a key
+    made by jinja or by code, a `{% %}` block, `**spread`, or `result` handed on, re-bound or aliased."""
     import ast as pyast
-    import re
 
-    code = re.sub(r"\{\{.*?\}\}", "0", re.sub(r"\{[%#].*?[%#]\}", "", source, flags=re.S), flags=re.S)
+    if "{%" in source:
+        return None
+    code = source.replace("{{", " _jinja_(").replace("}}", ") ")   # an expression; in a key, not a name
     try:
         tree = pyast.parse(code)
     except SyntaxError:
         return None
-    names = set()
+    names, allowed = set(), set()   # allowed: the ids of the Name nodes of the plain forms above
     for node in pyast.walk(tree):
-        if isinstance(node, pyast.Call) and getattr(node.func, "attr", None) in ("update", "setdefault") \
-                and getattr(node.func.value, "id", None) == "result":
-            return None
-        targets = node.targets if isinstance(node, pyast.Assign) else \
-            [node.target] if isinstance(node, (pyast.AugAssign, pyast.AnnAssign)) else []
-        for target in targets:
-            if isinstance(target, pyast.Name) and target.id == "result":
-                if not isinstance(node.value, pyast.Dict):
+        if isinstance(node, pyast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, pyast.Name) and target.id == "result" and isinstance(node.value, pyast.Dict):
+                if not all(isinstance(k, pyast.Constant) and str(k.value).isidentifier() for k in node.value.keys):
                     return None
-                keys = node.value.keys
-                if not all(isinstance(k, pyast.Constant) and isinstance(k.value, str) for k in keys):
-                    return None  # a **spread or a computed key
-                names |= {k.value for k in keys}
-            elif isinstance(target, pyast.Subscript) and getattr(target.value, "id", None) == "result":
-                key = target.slice
-                if not (isinstance(key, pyast.Constant) and isinstance(key.value, str)):
+                names |= {k.value for k in node.value.keys}
+                allowed.add(id(target))
+            elif (isinstance(target, pyast.Subscript) and isinstance(target.value, pyast.Name)
+                  and target.value.id == "result"):
+                if not (isinstance(target.slice, pyast.Constant) and str(target.slice.value).isidentifier()):
                     return None
-                names.add(key.value)
+                names.add(target.slice.value)
+                allowed.add(id(target.value))
+        elif isinstance(node, pyast.Subscript) and isinstance(node.ctx, pyast.Load) \
+                and isinstance(node.value, pyast.Name) and node.value.id == "result":
+            allowed.add(id(node.value))  # reading an entry changes nothing
+    if any(isinstance(n, pyast.Name) and n.id == "result" and id(n) not in allowed for n in pyast.walk(tree)):
+        return None
     return names or None
 
 

@@ -2,7 +2,7 @@
 
 Every consumer (export, bank import, bank verify, attempt imports) reads sets here, so a
 bad line is described the same way everywhere: `SET.jsonl:LINE (id): what is wrong`, and
-every bad line of a file is listed, not only the first.
+every bad line of a file is found, not only the first (`shown` lists the first 20 of more).
 """
 import dataclasses
 import json
@@ -45,8 +45,9 @@ def _read_text(path):
         return Path(path).read_text(encoding="utf-8-sig")  # a BOM (a file saved on Windows) is no line's content
     except OSError as exc:
         raise RecordError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except UnicodeDecodeError as exc:  # counted in the file's bytes: a BOM the decoder dropped counts too
+        bom = 3 if Path(path).read_bytes()[:3] == b"\xef\xbb\xbf" else 0
+        raise RecordError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start + bom})") from None
 
 
 def read_set(path):
@@ -70,7 +71,7 @@ def read_set(path):
 def shown(problems, limit=20):
     """The bad lines to print: all of a few, the first `limit` of many and a count of the rest (a file
     that is not a set at all, such as an export given by mistake, is thousands of bad lines)."""
-    if len(problems) <= limit:
+    if len(problems) <= limit + 1:  # "... and 1 more" would take the line the last one needs
         return [str(p) for p in problems]
     return [str(p) for p in problems[:limit]] + [f"... and {len(problems) - limit} more bad lines"]
 

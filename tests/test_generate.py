@@ -261,4 +261,4 @@ def test_a_failures_reproduce_command_keeps_the_runs_own_settings(write_bank, tm
                          capture_output=True, text=True, cwd=ROOT)
     reproduce = [line for line in out.stderr.splitlines() if "reproduce:" in line]
     assert out.returncode == 1 and reproduce, out.stderr
-    assert reproduce[0].endswith(f"--bank {root} --time-limit 0.5 --no-builtin"), reproduce[0]
+    assert reproduce[0].endswith(f"--bank {root} --device cpu --time-limit 0.5 --no-builtin"), reproduce[0]

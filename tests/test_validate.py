@@ -198,6 +198,9 @@ def test_names_a_compute_snippet_states_are_checked_and_others_left_open(write_b
     assert computed_names('result = {"tp": tp}\nresult["value"] = {{ x }}') == {"tp", "value"}
     assert computed_names('result = {**values, "ready": True}') is None      # known only by running it
     assert computed_names('result = {}\nresult.update(v)') is None
+    for unknowable in ('result = {"{{ name }}": 1}', 'result = {"a": 1}\nfill(result)',
+                       'result = {"a": 1}\nalias = result\nalias["b"] = 2', '{% for m in ms %}\nresult = {"a": 1}\n{% endfor %}'):
+        assert computed_names(unknowable) is None, unknowable
     text = (GOOD.replace("answer: stdout", "answer: computed.value")
             .replace("stem: What does this print?", "stem: What is {{ valeu }}?")
             .replace("hint: Look at hidden_size.", "hint: Look at hidden_size.\nround: 2\n"
