@@ -30,16 +30,17 @@ def verify(set_file, settings):
     progress = progress_reporter("Verifying")
     try:
         with user_errors(), record_errors():
-            checked, problems, (torch, device) = verify_set(set_file, settings, progress)
+            checked, problems, bad, (torch, device) = verify_set(set_file, settings, progress)
     finally:
         progress.close()
     for number, record_id, changes in problems:
         for change in changes:
             click.echo(f"{set_file}:{number}: {record_id}: {change}")
-    if not checked and not problems:
+    if not checked and not bad:
         raise click.ClickException(f"{set_file} holds no question records: nothing to verify")
     where = f" with torch {torch} on {device}" if torch else ""
     click.echo(f"{checked} records checked{where} in {time.monotonic() - started:.1f} s: "
-               f"{len(problems)} changed or failed to reproduce", err=True)
+               f"{len(problems) - bad} changed or failed to reproduce"
+               + (f"; {bad} bad line(s), not records, not checked" if bad else ""), err=True)
     if problems:
         sys.exit(1)

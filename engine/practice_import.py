@@ -69,7 +69,8 @@ def read_practice(path):
         if not isinstance(answer.get("correct"), bool):
             _fail(path, f"{where}.correct={answer.get('correct')!r}: expected true or false")
         seconds = answer.get("seconds")
-        if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0):
+        if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(seconds, bool)
+                                    or not 0 <= seconds < 10**7):  # NaN and 1e999 (infinity) fail this too
             _fail(path, f"{where}.seconds={seconds!r}: expected a number of seconds")
     return data
 
@@ -87,6 +88,8 @@ def learner_from_path(path):
 
 def plan_practice_import(store, path, learner=None):
     data = read_practice(path)
+    if data.get("learner") is not None and not isinstance(data.get("learner"), str):
+        _fail(path, f"learner={data['learner']!r}: expected the learner's name as text")
     name = learner or data.get("learner") or learner_from_path(path)
     result = PracticeImport(Path(path).name, name)
     answers, unknown = [], []

@@ -61,8 +61,8 @@ def _rebuild(entries, pinned, settings, on_progress):
 
 
 def verify_set(path, settings=None, on_progress=None):
-    """(checked, problems, (torch, device)): problems are (line, id, [phrases]) for every record that
-    drifted, fails to reproduce, or is not a valid record."""
+    """(checked, problems, bad, (torch, device)): problems are (line, id, [phrases]) for every record that
+    drifted or fails to reproduce, and for each of the `bad` lines that are not a valid record (not checked)."""
     settings = settings or GenerationSettings()
     entries, bad_lines = read_set(path)
     templates = load_templates(settings)
@@ -95,4 +95,4 @@ def verify_set(path, settings=None, on_progress=None):
             if pinned:
                 changes.append("(the template changed since the set was made: compared with its parameters pinned)")
             problems.append((number, record["id"], changes))
-    return len(entries) + len(bad_lines), sorted(problems), (torch or torch2, device or device2)
+    return len(entries), sorted(problems), len(bad_lines), (torch or torch2, device or device2)

@@ -80,6 +80,8 @@ def test_bad_lines_and_unknown_templates_no_longer_reproduce(small_set, tmp_path
     assert ":1: ?: invalid JSON: Expecting property name enclosed in double quotes" in out[0]
     assert out[1].endswith(f":2: {ghost['id']}: no longer reproduces: template 'shape.removed_long_ago' is not in the bank")
     assert len(out) == 2
+    assert ": 1 changed or failed to reproduce; 1 bad line(s), not records, not checked" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("3 records checked")
 
 
 def test_a_set_made_before_the_twin_templates_merged_still_verifies_and_imports(tmp_path):

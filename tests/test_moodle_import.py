@@ -252,6 +252,20 @@ def test_bad_practice_files(store, tmp_path, records, changes, message):
     assert counts(store)["attempts"] == 0
 
 
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), -1])
+def test_a_practice_file_with_impossible_times_or_a_numeric_learner_is_refused(store, tmp_path, records, seconds):
+    path, _, _ = practice_file(tmp_path, records)
+    data = json.loads(path.read_text())
+    data["answers"][0]["seconds"] = seconds          # json writes NaN and Infinity; Python reads them back
+    path.write_text(json.dumps(data))
+    with pytest.raises(ReportError, match="expected a number of seconds"):
+        import_practice(store, [path])
+    named, _, _ = practice_file(tmp_path, records, name="bob", learner=5)
+    with pytest.raises(ReportError, match="learner=5: expected the learner's name as text"):
+        import_practice(store, [named])
+    assert counts(store)["attempts"] == 0
+
+
 def test_cli_imports_then_calibrates_and_reports_errors_in_one_line(tmp_path, records):
     db = tmp_path / "cli.db"
     torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", str(db))
