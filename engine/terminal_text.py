@@ -104,7 +104,7 @@ def fold_points(line, width):
 
 def code_block(code, width, color):
     """The snippet as Text, indented by CODE_INDENT, long lines folded at token starts with a marker."""
-    room = max(width - CODE_INDENT, 20)
+    room = max(width - CODE_INDENT, 10)  # a 20-column terminal: 16 of code, not 20 that it wraps again
     out = Text(no_wrap=True, overflow="ignore")
     for line in _highlighted_lines(code, color):
         points, indent = fold_points(line.plain, room)
