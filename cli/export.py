@@ -56,11 +56,13 @@ def _click_option(option):
 
 
 def _summary(records, options, paths):
-    what = f"Wrote {len(records)} questions"
+    from torchquiz.record.wording import counted
+
+    what = f"Wrote {counted(len(records), 'question')}"
     if "mode" in options:
         what += f" ({options['mode']})"
     if "category_by" in options:
-        what += f" in {count_categories(records, options['category_by'])} categories"
+        what += f" in {counted(count_categories(records, options['category_by']), 'category', 'categories')}"
     where = str(paths[0]) if len(paths) == 1 else f"{len(paths)} files: " + ", ".join(map(str, paths))
     return f"{what} to {where}"
 

@@ -6,6 +6,7 @@ import click
 
 from torchquiz.record.schema import LEVELS, TYPES
 from torchquiz.record.suggest import did_you_mean
+from torchquiz.record.wording import counted
 
 from .options import check_output, count_option, generation_options, progress_reporter, user_errors, write_atomically
 
@@ -69,7 +70,7 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
         elif result.records:
             write_atomically(partial, jsonl_text(result.records))
         kept = f"; {output} is untouched" if output != "-" else ""
-        done = (f"wrote the {len(result.records)} questions finished so far to {partial}{kept}" if result.records
+        done = (f"wrote the {counted(len(result.records), 'question')} finished so far to {partial}{kept}" if result.records
                 else f"no question was finished, nothing written{kept}")
         click.echo(f"interrupted: {done}. Run the same command again for the complete, identical set", err=True)
         sys.exit(130)
@@ -78,7 +79,7 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
     else:
         write_atomically(output, jsonl_text(result.records))
     elapsed = time.monotonic() - started
-    click.echo(f"{len(result.records)} questions -> {output} ({result.duplicates} duplicates dropped, "
+    click.echo(f"{counted(len(result.records), 'question')} -> {output} ({result.duplicates} duplicates dropped, "
                f"{len(result.failures)} failed) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
                err=True)
 

@@ -5,10 +5,7 @@ import click
 
 from torchquiz.cli.options import db_option, json_errors, store_errors
 from torchquiz.cli.store import default_learner, open_store
-
-
-def _count(n, one, many):
-    return f"{n} {one if n == 1 else many}"
+from torchquiz.record.wording import counted
 
 
 @click.command()
@@ -41,7 +38,7 @@ def report(learner, as_json, db_path):
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"Learner {data['learner']}: {data['correct']}/{data['answered']} answers correct "
-               f"in {_count(data['sessions'], 'quiz', 'quizzes')}, {data['skipped']} skipped.")
+               f"in {counted(data['sessions'], 'quiz', 'quizzes')}, {data['skipped']} skipped.")
     if data["unfinished_quiz"]:
         u = data["unfinished_quiz"]
         click.echo(f"Unfinished quiz: {u['done']} of {u['length']} done. Continue with: {u['resume']}")
@@ -50,7 +47,7 @@ def report(learner, as_json, db_path):
     width = max(len(r.topic) for r in rows)
     for r in rows:
         click.echo(f"  {r.topic:<{width}}  {r.mean:+.2f} ± {r.sd:.2f}  {mastery_bar(r.mastery)} "
-                   f"{r.mastery:4.0%}  ({_count(r.n, 'answer', 'answers')})")
+                   f"{r.mastery:4.0%}  ({counted(r.n, 'answer')})")
     if data["misconceptions"]:
         click.echo("\nTop misconceptions:")
         for m in data["misconceptions"][:5]:
@@ -100,10 +97,10 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
         click.echo(json.dumps(data, indent=2))
         return
     if not data["attempts"] and not flagged:
-        click.echo(f"No answers stored yet ({data['questions_stored']} questions): nothing to measure.")
+        click.echo(f"No answers stored yet ({counted(data['questions_stored'], 'question')}): nothing to measure.")
         return
     click.echo(f"{data['attempted']} of {data['questions_stored']} stored questions attempted "
-               f"({data['attempts']} answers).\n")
+               f"({counted(data['attempts'], 'answer')}).\n")
     for title, rows, key in (("Per template", data["templates"], "template"),
                              ("Per question", data["questions"], "id")):
         click.echo(title + ":")
@@ -139,6 +136,6 @@ def calibrate(db_path):
     if not attempts:
         click.echo("No answers stored yet: difficulties stay at their label priors.")
         return
-    click.echo(f"Refit from {attempts} answers: {changed} difficulties changed.")
+    click.echo(f"Refit from {counted(attempts, 'answer')}: {counted(changed, 'difficulty', 'difficulties')} changed.")
     for label, count, mean_b in store.difficulty_by_label():
         click.echo(f"  {label:<6} {count:>6} questions, mean b {mean_b:+.2f}")

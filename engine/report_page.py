@@ -91,8 +91,8 @@ def report_page(data, title="torchquiz: how the templates perform"):
     plt = _pyplot()
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
-             f"<p>{data['answers']} answers over {len(data['templates'])} templates. Facility is the share "
-             "answered right; discrimination is Moodle's index (below "
+             f"<p>{data['answers']} answers over {len(data['templates'])} templates. Facility is the mean mark "
+             "(Moodle's partial credit where Moodle marked); discrimination is Moodle's index (below "
              f"{data['low_discrimination']:.0f} needs a look); an effect's interval that crosses 0 means the "
              "data cannot tell.</p>"]
     for t in data["templates"]:

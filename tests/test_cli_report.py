@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from torchquiz.engine import progress
 from torchquiz.cli.main import main
 from torchquiz.cli.quiz import quiz
+from torchquiz.record.wording import counted
 from torchquiz.cli.report import calibrate, report, stats
 from torchquiz.cli.store import build, import_set
 from torchquiz.engine.irt import p_correct
@@ -96,7 +97,7 @@ def test_calibrate_then_stats_flags_wrong_labels(db, runner):
     with Store.open(db) as store:
         after = dict(((q, (b, a)) for q, b, a in store.conn.execute("SELECT question_id, b, a FROM items")))
     moved = sum(1 for q in after if max(abs(after[q][0] - before[q][0]), abs(after[q][1] - before[q][1])) >= 0.001)
-    assert f"answers: {moved} difficulties changed" in again     # not every 1e-6 nudge of an unanswered item
+    assert f"answers: {counted(moved, 'difficulty', 'difficulties')} changed" in again  # not every 1e-6 nudge
     with Store.open(db) as store:  # discriminations are fitted too, not left at 1
         a_values = [a for (a,) in store.conn.execute("SELECT a FROM items")]
     assert len({round(a, 6) for a in a_values}) > 1

@@ -229,3 +229,10 @@ def test_a_set_saved_with_a_bom_reads_and_a_file_that_is_no_set_is_not_listed_wh
     total = sum(1 for line in xml.read_text(encoding="utf-8").splitlines() if line.strip())
     assert wrong.returncode == 1 and total > 40
     assert len(lines) == 22 and lines[20] == f"... and {total - 20} more bad lines", lines[-3:]
+
+
+def test_one_question_is_one_question(set_path, tmp_path):
+    one = tmp_path / "one.jsonl"
+    one.write_text(set_path.read_text().splitlines()[0] + "\n")
+    result = run("export", "moodle", one, "-o", tmp_path / "one.xml")
+    assert result.output.strip() == f"Wrote 1 question in 1 category to {tmp_path / 'one.xml'}"
