@@ -208,7 +208,7 @@ def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     assert out.read_text() == "the complete set of an earlier run\n"   # a part never takes the set's name
     assert "\x1b[?25h" in stderr or "\x1b[?25l" not in stderr            # a hidden cursor is shown again
     lines = (tmp_path / "set.jsonl.partial").read_text().splitlines()
-    assert lines and "questions ->" not in stderr  # a part, not the finished set
+    assert lines and " -> " not in stderr  # a part, not the finished set
     assert all(_json.loads(line)["schema"] == "torchquiz/question@1" for line in lines)
 
 

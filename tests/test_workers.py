@@ -42,7 +42,7 @@ def test_cli_reports_failures_and_keeps_the_rest(write_bank, tmp_path):
     result = torchquiz("generate", "--bank", str(root), "--no-builtin", "--count", "1", "--time-limit", "1",
                        "-o", str(out))
     assert "failed: shape.hang (seed 0, easy)" in result.stderr
-    assert "1 questions" in result.stderr and "1 failed" in result.stderr
+    assert "1 question ->" in result.stderr and "1 failed" in result.stderr
     assert len(out.read_text().splitlines()) == 1
 
 
