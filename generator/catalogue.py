@@ -24,7 +24,7 @@ from torchquiz.record.suggest import did_you_mean
 from .errors import Problem, TemplateError
 from .params import rederive
 from .render import evaluate
-from .yamlsource import line_of, load_yaml
+from .yamlsource import line_of, load_yaml_file
 
 CATALOGUE_FILE = "misconceptions.yaml"
 ENTRY_KEYS = {"description", "feedback", "when", "requires", "set", "swap", "map", "replace", "isolate"}
@@ -175,8 +175,7 @@ def _expression_problem(source):
 
 def load_catalogue_file(path):
     """Parse one catalogue file; raises TemplateError listing every problem."""
-    text = Path(path).read_text(encoding="utf-8")
-    data, lines = load_yaml(text, str(path))
+    data, lines, _ = load_yaml_file(path)
     if not isinstance(data, dict):
         raise TemplateError([Problem(path, 1, "", "a misconception catalogue is a mapping of id -> entry")])
     problems, entries = [], {}
@@ -203,7 +202,7 @@ def catalogue_overrides(bank_dirs=()):
         path = root / CATALOGUE_FILE
         if not path.is_file():
             continue
-        data, lines = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        data, lines, _ = load_yaml_file(path)
         for mid in data if isinstance(data, dict) else ():
             if mid in first:
                 notes.append(f"{path}:{line_of(lines, (mid,))}: {mid}: replaces the entry in {first[mid]} for every "

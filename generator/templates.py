@@ -9,7 +9,7 @@ from .catalogue import CATALOGUE_FILE, bank_roots, load_misconceptions
 from .errors import GeneratorError, NothingSelected, Problem, TemplateError, UnknownTemplate
 from .question_types import current_template_id, declared_types, form_data
 from .validate import template_problems
-from .yamlsource import load_yaml
+from .yamlsource import load_yaml_file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,13 +60,7 @@ def load_template(path, catalogue=None, validate=True):
     validate=False is for worker processes, which load a bank the parent has just validated.
     """
     path = Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TemplateError([Problem(path, raw[:exc.start].count(b"\n") + 1, "",
-                                     f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
-    data, lines = load_yaml(text, str(path))
+    data, lines, raw = load_yaml_file(path)
     if not isinstance(data, dict):  # even unvalidated: a worker must not trip over an empty file
         raise TemplateError([Problem(path, 1, "", "a template is a YAML mapping of fields")])
     if validate:

@@ -1,4 +1,6 @@
 """YAML loading that remembers the line of every key, so errors can say `file:line`."""
+from pathlib import Path
+
 import yaml
 
 from .errors import Problem, TemplateError
@@ -37,6 +39,18 @@ def load_yaml(text, filename):
     if node is not None:
         _walk(node, (), lines)
     return data, lines
+
+
+def load_yaml_file(path):
+    """(data, lines, raw bytes) of a YAML file, as `load_yaml`; a file that is not UTF-8 is a
+    TemplateError naming its line, for templates and catalogues alike."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError([Problem(path, raw[:exc.start].count(b"\n") + 1, "",
+                                     f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
+    return (*load_yaml(text, str(path)), raw)
 
 
 def line_of(lines, path):

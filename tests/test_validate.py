@@ -209,3 +209,10 @@ def test_names_a_compute_snippet_states_are_checked_and_others_left_open(write_b
                                                                      "confuse_hn_output]\n", ""))
     root, problems = problems_of(write_bank, {"shape/c.yaml": text})
     assert problems == [f"{root / 'shape' / 'c.yaml'}:19: stem: unknown name 'valeu'. Did you mean 'value'?"]
+
+
+def test_a_catalogue_that_is_not_utf8_says_so_with_its_line_like_a_template(write_bank):
+    root = write_bank({"shape/good.yaml": GOOD})
+    (root / "misconceptions.yaml").write_bytes("mine:\n  description: Précis\n".encode("latin-1"))
+    problems = [str(p) for p in load_bank([root], include_builtin=False)[1]]
+    assert problems == [f"{root / 'misconceptions.yaml'}:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
