@@ -41,28 +41,22 @@ SHORT_HELP = {
 
 def store_problem(exc):
     """An SQLite error about the store file itself as one line that says what the user can do, or None
-    for any other (a wrong query is a bug and keeps its traceback)."""
-    name = getattr(exc, "sqlite_errorname", None)   # Python 3.11+: SQLite's own code
-    for codes, marks, advice in STORE_PROBLEMS:
-        if (any(name == c or name.startswith(c + "_") for c in codes) if name
-                else any(m in str(exc) for m in marks)):  # extended codes: SQLITE_IOERR_WRITE, ...
-            return f"the quiz store: {exc}{advice}"
-    return None
+    for any other (a wrong query is a bug and keeps its traceback). Which is which: engine.sqlite_errors."""
+    from torchquiz.engine.sqlite_errors import sqlite_problem
+
+    kind = sqlite_problem(exc)
+    return None if kind is None else f"the quiz store: {exc}{STORE_ADVICE[kind]}"
 
 
-_DAMAGED = ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)"
-# (SQLite result codes, the messages that carry them, advice)
-STORE_PROBLEMS = (
-    (("SQLITE_BUSY",), ("database is locked",),
-     " (another command, such as a large import or a refit, is writing to it): run this again when it "
-     "ends; a quiz keeps every answer it had saved and resumes with --resume"),
-    (("SQLITE_READONLY",), ("readonly database",),
-     ": the store file or its folder may not be written by you; use a copy, or ask for write access"),
-    (("SQLITE_FULL",), ("database or disk is full",), ": the disk is full; free some space and run this again"),
-    (("SQLITE_CORRUPT", "SQLITE_NOTADB"), ("database disk image is malformed", "file is not a database"), _DAMAGED),
-    (("SQLITE_IOERR", "SQLITE_CANTOPEN"), ("disk I/O error", "unable to open database file"),
-     ": the store file could not be read or written; check the disk and the file's folder"),
-)
+# What to do about each kind of trouble with the store file (engine.sqlite_errors.SQLITE_PROBLEMS).
+STORE_ADVICE = {
+    "busy": " (another command, such as a large import or a refit, is writing to it): run this again when it "
+            "ends; a quiz keeps every answer it had saved and resumes with --resume",
+    "readonly": ": the store file or its folder may not be written by you; use a copy, or ask for write access",
+    "full": ": the disk is full; free some space and run this again",
+    "damaged": ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)",
+    "io": ": the store file could not be read or written; check the disk and the file's folder",
+}
 
 
 class LazyGroup(click.Group):

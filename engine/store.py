@@ -15,10 +15,20 @@ from pathlib import Path
 
 import sqlite_utils
 
+from torchquiz.engine.sqlite_errors import sqlite_problem
+
 SCHEMA_VERSION = 1
 APP_NAME = "torchquiz"
 OVERALL = "*"  # the abilities row for all topics together; topic ids never contain '*'
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _foreign(path, tables):
+    """The error for a database whose tables are another application's (None for a torchquiz store or an empty one)."""
+    if not tables or "torchquiz_meta" in tables:
+        return None
+    shown = ", ".join(sorted(tables)[:5])
+    return NotATorchquizDatabase(f"{path} is an SQLite database of another application (tables: {shown})")
 
 
 class StoreError(Exception):
@@ -137,20 +147,17 @@ class Store:
             conn.execute("PRAGMA busy_timeout = 15000")
             # Another application's database is refused before anything is written to it (WAL mode
             # rewrites the file's header).
-            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables and "torchquiz_meta" not in tables:
+            foreign = _foreign(path, {name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")})
+            if foreign:
                 conn.close()
-                shown = ", ".join(sorted(tables)[:5])
-                raise NotATorchquizDatabase(f"{path} is an SQLite database of another application (tables: {shown})")
+                raise foreign
             conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode survives a process crash or Ctrl-C; only a power cut can lose the last commit.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
-            name = getattr(exc, "sqlite_errorname", None)  # Python 3.11+
-            damaged = name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) if name else any(
-                words in str(exc) for words in ("file is not a database", "database disk image is malformed"))
-            if not damaged:  # busy, read-only, a folder that may not be read: the file itself may be fine
+            if sqlite_problem(exc) != "damaged":  # busy, read-only, a folder that may not be read: the file may be fine
                 raise
             raise NotATorchquizDatabase(f"{path} is not a usable SQLite database: {exc}") from exc
         store = cls(conn, path)
@@ -183,9 +190,7 @@ class Store:
         tables = set(self.db.table_names())
         if "torchquiz_meta" not in tables:
             if tables:
-                shown = ", ".join(sorted(tables)[:5])
-                raise NotATorchquizDatabase(
-                    f"{self.path} is an SQLite database of another application (tables: {shown})")
+                raise _foreign(self.path, tables)
             return 0
         rows = dict(self.conn.execute("SELECT key, value FROM torchquiz_meta").fetchall())
         if rows.get("app") != APP_NAME:

@@ -189,3 +189,12 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
             "SELECT l.name, count(*) FROM attempts a JOIN learners l ON l.id = a.learner_id GROUP BY l.name"))
         assert counts == {"ada": 300, "bob": 300, "cy": 300}
         assert store.conn.execute("SELECT sum(n_seen) FROM items").fetchone()[0] == 900
+
+
+def test_every_kind_of_store_trouble_has_its_advice():
+    """The store decides what an SQLite error means (engine/sqlite_errors.py), the command line what to do
+    about it (cli/main.py): one kind each, no kind without advice."""
+    from torchquiz.cli.main import STORE_ADVICE
+    from torchquiz.engine.sqlite_errors import SQLITE_PROBLEMS
+
+    assert [kind for kind, _, _ in SQLITE_PROBLEMS] == list(STORE_ADVICE)
