@@ -7,7 +7,7 @@ import click
 
 from torchquiz.record.schema import LEVELS
 
-from .options import generation_options, progress_reporter, user_errors
+from .options import generation_options, progress_bar, user_errors
 
 
 @click.command(short_help="Stress-test every template over many seeds; flag poor variety or bias.")
@@ -49,8 +49,9 @@ def stats(seeds, seed, families, templates, difficulty, as_json, show_failures, 
         chosen = load_selected(settings, templates, families)
         if difficulty != "mixed":
             chosen = [t for t in chosen if difficulty in t.levels]
-        result = generate_set(settings, templates=[t.id for t in chosen], difficulty=difficulty, count=seeds,
-                              seed=seed, on_progress=progress_reporter("Stress test"))
+        with progress_bar("Stress test") as progress:
+            result = generate_set(settings, templates=[t.id for t in chosen], difficulty=difficulty, count=seeds,
+                                  seed=seed, on_progress=progress)
         catalogue = load_misconceptions(settings.bank_dirs, settings.include_builtin)
     table = bank_stats(chosen, result.records, result.failures, seeds, catalogue)
     if as_json:

@@ -4,7 +4,7 @@ import time
 
 import click
 
-from .options import generation_options, progress_reporter, record_errors, user_errors
+from .options import generation_options, progress_bar, record_errors, user_errors
 
 
 @click.command(short_help="Re-run a stored set with this torch and report keys that changed.")
@@ -27,12 +27,8 @@ def verify(set_file, settings):
     from torchquiz.generator.verify import verify_set
 
     started = time.monotonic()
-    progress = progress_reporter("Verifying")
-    try:
-        with user_errors(), record_errors():
-            checked, problems, bad, (torch, device) = verify_set(set_file, settings, progress)
-    finally:
-        progress.close()
+    with progress_bar("Verifying") as progress, user_errors(), record_errors():
+        checked, problems, bad, (torch, device) = verify_set(set_file, settings, progress)
     for number, record_id, changes in problems:
         for change in changes:
             click.echo(f"{set_file}:{number}: {record_id}: {change}")

@@ -73,8 +73,8 @@ def make_command(fmt):
         try:
             if str(output) != "-":  # before any work
                 target_folder(output)
-            if str(output) != "-" and output.resolve() == set_path.resolve():
-                raise click.ClickException(f"-o {output} is the set being exported: name another file")
+                if output.resolve() == set_path.resolve():
+                    raise click.ClickException(f"-o {output} is the set being exported: name another file")
             records = _load(set_path)
             files = fmt.builder()(records, **options)
             files = files if isinstance(files, list) else [files]

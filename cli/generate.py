@@ -8,7 +8,7 @@ from torchquiz.record.schema import LEVELS, TYPES
 from torchquiz.record.suggest import did_you_mean
 from torchquiz.record.wording import counted
 
-from .options import check_output, count_option, generation_options, progress_reporter, user_errors, write_atomically
+from .options import check_output, count_option, generation_options, progress_bar, user_errors, write_atomically
 
 
 @click.command()
@@ -49,13 +49,9 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
     if output != "-":
         check_output(output, force)  # before the work, not after it
     started = time.monotonic()
-    progress = progress_reporter("Generating")
-    try:
-        with user_errors():
-            result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
-                                  count=count, seed=seed, types=types, topics=topics, on_progress=progress)
-    finally:
-        progress.close()
+    with progress_bar("Generating") as progress, user_errors():
+        result = generate_set(settings, templates=templates, families=families, difficulty=difficulty,
+                              count=count, seed=seed, types=types, topics=topics, on_progress=progress)
     for failure in result.failures:
         click.echo(f"failed: {failure.message}", err=True)
     # An earlier set under that name stays as it was.

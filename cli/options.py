@@ -95,30 +95,32 @@ def store_errors():
     return _reported(StoreError)
 
 
-def progress_reporter(label, enabled=None):
-    """An on_progress(done, total) callback drawing a bar on stderr when it is a terminal."""
-    stream = sys.stderr
-    enabled = stream.isatty() if enabled is None else enabled
+@contextlib.contextmanager
+def progress_bar(label):
+    """An on_progress(done, total) callback for the length of a `with`, drawing a bar on stderr when it is
+    a terminal. However the work ends (an interruption too), the bar is closed: the cursor comes back,
+    and the next message gets a line of its own."""
     state = {}
 
+    def close():
+        bar = state.pop("bar", None)
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
     def on_progress(done, total):
-        if not enabled:
+        if not sys.stderr.isatty():
             return
         if "bar" not in state:
-            state["bar"] = click.progressbar(length=total, label=label, file=stream, show_pos=True, show_eta=True)
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True)
             state["bar"].__enter__()
         state["bar"].update(1)
         if done == total:
             close()
 
-    def close():
-        """End the bar where it stands (an interrupted run): the cursor back, and the next message on a line of its own."""
-        bar = state.pop("bar", None)
-        if bar is not None:
-            bar.__exit__(None, None, None)
-
-    on_progress.close = close
-    return on_progress
+    try:
+        yield on_progress
+    finally:
+        close()
 
 
 def target_folder(path):

@@ -9,7 +9,7 @@ import click
 
 from torchquiz.record.schema import LEVELS, TYPES
 
-from torchquiz.cli.options import (count_option, db_option, generation_options, progress_reporter, record_errors, store_errors,
+from torchquiz.cli.options import (count_option, db_option, generation_options, progress_bar, record_errors, store_errors,
                                    user_errors)
 
 
@@ -117,13 +117,9 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
             store = Store.open(db_path, create=False)
         except NoStore:
             store = None
-    progress = progress_reporter("Generating")
-    try:
-        with user_errors():
-            result = generate_set(settings, templates=templates, families=families, topics=topics, count=count,
-                                  seed=seed, difficulty=difficulty, types=types, on_progress=progress)
-    finally:
-        progress.close()
+    with progress_bar("Generating") as progress, user_errors():
+        result = generate_set(settings, templates=templates, families=families, topics=topics, count=count,
+                              seed=seed, difficulty=difficulty, types=types, on_progress=progress)
     for failure in result.failures:  # the message names template, seed, level and the reproduce command
         click.echo(f"failed: {failure.message}", err=True)
     if not result.records and result.interrupted:
