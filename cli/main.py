@@ -4,8 +4,10 @@ Each command lives in its own `engine/cli_*.py` module and is imported only
 when it runs, so `torchquiz --help` and the quiz never pay for torch or for
 modules they do not use.
 """
+import codecs
 import importlib
 import sqlite3
+import sys
 
 import click
 
@@ -146,3 +148,14 @@ def main():
       torchquiz export html set.jsonl -o quiz.html --mode practice
       torchquiz quiz --learner ada --length 10
     """
+    tolerate_narrow_encodings()
+
+
+def tolerate_narrow_encodings(streams=None):
+    """A terminal or pipe whose encoding is not UTF-8 (LANG=en_US.ISO-8859-1, PYTHONIOENCODING=ascii, a
+    Windows console) shows a '?' for a character it lacks (θ, •, box lines) instead of a crash halfway
+    through a quiz or a report; typed text it cannot decode becomes U+FFFD instead of an exception."""
+    for stream in streams or (sys.stdin, sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if encoding and codecs.lookup(encoding).name != "utf-8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")

@@ -48,3 +48,24 @@ def test_unknown_command_gets_a_suggestion_and_usage_exit_code():
     result = CliRunner().invoke(main, ["genrate"])
     assert result.exit_code == 2
     assert "Did you mean 'generate'?" in result.output
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_narrow_output_encoding_shows_question_marks_instead_of_crashing(db, encoding):
+    """A terminal that is not UTF-8 (here a pipe told PYTHONIOENCODING) gets '?' for what it lacks:
+    the quiz's end screen and the report run to the end instead of a UnicodeEncodeError halfway."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    base = [sys.executable, "-m", "torchquiz.cli", "--db", str(db), "--learner", "ada"]
+    quiz = subprocess.run([*base[:3], "quiz", *base[3:], "--length", "2", "--topic", "batch_first",
+                           "--no-generate"], input="A\n\nA\n\n\n", capture_output=True, text=True,
+                          encoding=encoding, errors="replace", env=env, timeout=120)
+    assert quiz.returncode == 0 and "Traceback" not in quiz.stderr, quiz.stderr
+    assert "?" in quiz.stdout and "torchquiz report --learner ada" in quiz.stdout  # '?' for what it lacks
+    report = subprocess.run([*base[:3], "report", *base[3:]], capture_output=True, text=True,
+                            encoding=encoding, errors="replace", env=env, timeout=120)
+    assert report.returncode == 0 and "Traceback" not in report.stderr, report.stderr
+    assert "answers correct" in report.stdout
