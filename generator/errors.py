@@ -29,11 +29,14 @@ class TemplateError(GeneratorError):
 
 
 class UnknownTemplate(GeneratorError):
-    def __init__(self, name, known, kind="template", hint=""):
+    """An unknown template, family or topic; `listed` names every known one (a short list: families)."""
+
+    def __init__(self, name, known, kind="template", hint="", listed=False):
         from torchquiz.record.suggest import did_you_mean
 
         self.name = name
-        super().__init__(f"unknown {kind} '{name}'.{hint or did_you_mean(name, known)}")
+        choices = f" A {kind} is one of: {', '.join(known)}." if listed else ""
+        super().__init__(f"unknown {kind} '{name}'.{hint or did_you_mean(name, known)}{choices}")
 
 
 class NothingSelected(GeneratorError):

@@ -183,7 +183,7 @@ def select_templates(templates, ids=(), families=(), topics=()):
     for family in families:
         if family not in known_families:
             hint = f" It is a topic: use --topic {family}." if family in known_topics else ""
-            raise UnknownTemplate(family, sorted(known_families), kind="family", hint=hint)
+            raise UnknownTemplate(family, sorted(known_families), kind="family", hint=hint, listed=True)
     for topic in topics:
         if topic not in known_topics:
             hint = f" It is a family: use --family {topic}." if topic in known_families else ""

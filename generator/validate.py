@@ -224,7 +224,8 @@ def _form_problems(data, lines, path, catalogue):
         if key not in bad and data.get(key) in (None, "", []):
             add(line_of(lines, (key,)) if key in present else 1, key, "is required")
     if data.get("family") is not None and data["family"] not in FAMILIES:
-        add(line_of(lines, ("family",)), f"family={data['family']!r}", f"unknown family{_did_you_mean(data['family'], FAMILIES)}")
+        add(line_of(lines, ("family",)), f"family={data['family']!r}", f"unknown family"
+            f"{_did_you_mean(data['family'], FAMILIES) or '.'} A family is one of: {', '.join(FAMILIES)}.")
     if data.get("type") is not None and data["type"] not in TYPES:
         add(line_of(lines, ("type",)), f"type={data['type']!r}", f"unknown type{_did_you_mean(data['type'], TYPES)}")
     if "answer" in data:

@@ -62,7 +62,8 @@ def test_broken_template_reports_every_problem_with_file_and_line(write_bank):
     messages = [str(p) for p in problems]
     path = str(root / "shape" / "broken.yaml")
     expected = [
-        f"{path}:3: family='shpe': unknown family. Did you mean 'shape'?",
+        f"{path}:3: family='shpe': unknown family. Did you mean 'shape'? A family is one of: concept, constructor, "
+        "shape, error, packing, metrics, params, pipeline, equivalence.",
         f"{path}:8: params.hidden_size={{'choice': []}}: cannot sample from an empty list",
         f"{path}:9: params.seq={{'int': [5, 2]}}: empty range: low 5 > high 2",
         f"{path}:11: difficulty.easy.layr: not a parameter. Did you mean 'layer'?",
@@ -120,6 +121,22 @@ def test_unknown_template_and_family_get_did_you_mean():
         select_templates(templates, ["shape.recurent_output"])
     with pytest.raises(UnknownTemplate, match="unknown family 'shpe'. Did you mean 'shape'"):
         select_templates(templates, (), ["shpe"])
+
+
+def test_unknown_family_lists_the_valid_families(write_bank):
+    """A family filter or a template's `family:` that is unknown names every valid one, not only the closest."""
+    templates, _ = load_bank()
+    families = sorted({t.family for t in templates.values()})
+    with pytest.raises(UnknownTemplate) as raised:
+        select_templates(templates, (), ["shpe"])
+    assert str(raised.value) == f"unknown family 'shpe'. Did you mean 'shape'? A family is one of: {', '.join(families)}."
+    with pytest.raises(UnknownTemplate) as raised:  # nothing close: the list alone
+        select_templates(templates, (), ["zzz"])
+    assert str(raised.value) == f"unknown family 'zzz'. A family is one of: {', '.join(families)}."
+    root = write_bank({"shape/far.yaml": GOOD.replace("family: shape", "family: recurrent")})
+    problems = [str(p) for p in load_bank([root], include_builtin=False)[1]]
+    assert problems == [f"{root / 'shape' / 'far.yaml'}:3: family='recurrent': unknown family. A family is one of: "
+                        "concept, constructor, shape, error, packing, metrics, params, pipeline, equivalence."]
 
 
 def test_templates_selected_by_topic_and_a_family_that_is_a_topic_says_so():
