@@ -6,6 +6,7 @@ modules they do not use.
 """
 import codecs
 import importlib
+import signal
 import sqlite3
 import sys
 
@@ -149,6 +150,18 @@ def main():
       torchquiz quiz --learner ada --length 10
     """
     tolerate_narrow_encodings()
+    stop_on_termination()
+
+
+def stop_on_termination():
+    """`kill`, a closed terminal (SIGHUP) or a scheduler's SIGTERM stops a command the way Ctrl-C does:
+    generate writes its finished part, bank build stores what it built, a quiz says how to resume."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):  # Windows has no SIGHUP
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def tolerate_narrow_encodings(streams=None):

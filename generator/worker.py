@@ -134,8 +134,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m torchquiz.generator.worker")
     GenerationSettings.add_arguments(parser)
     settings = GenerationSettings.from_arguments(parser.parse_args(argv))
-    # Ctrl-C in the terminal reaches the whole process group: the parent decides, the worker carries on.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C, a closed terminal or a SIGTERM to the process group reaches every worker too: the parent
+    # decides and stops them; a worker whose parent is gone sees its stdin end and exits.
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     # Keep the protocol on a private copy of stdout: C code or snippets writing to fd 1 can't corrupt it.
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)

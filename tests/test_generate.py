@@ -2,6 +2,7 @@
 import collections
 import concurrent.futures
 import json
+import os
 import random
 import subprocess
 import sys
@@ -189,7 +190,10 @@ def _wait_for_worker_cpu(pid, seconds, timeout=180):
         time.sleep(0.2)
 
 
-def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path, stop):
+    """Ctrl-C, `kill` and a closed terminal all keep the finished part (sent to the whole process group,
+    as a terminal or a scheduler does, so the workers get it too)."""
     import json as _json
     import signal
 
@@ -198,9 +202,10 @@ def test_ctrl_c_writes_the_finished_questions_and_exits_130(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "torchquiz.cli", "generate", "--count", "300", "-o", str(out),
                                 "--force"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                               start_new_session=True)
     _wait_for_worker_cpu(process.pid, seconds=8.0)  # torch imported, questions being built, whatever the load
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, getattr(signal, stop))
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "interrupted: wrote the" in stderr and "Traceback" not in stderr
