@@ -1,4 +1,5 @@
 """YAML loading that remembers the line of every key, so errors can say `file:line`."""
+import re
 from pathlib import Path
 
 import yaml
@@ -32,13 +33,33 @@ def load_yaml(text, filename):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise TemplateError([Problem(filename, line, "", f"invalid YAML: {exc.problem}")]) from None
+        message = _tab_problem(text, mark, str(exc.problem)) or f"invalid YAML: {exc.problem}"
+        raise TemplateError([Problem(filename, line, "", message)]) from None
     finally:
         loader.dispose()
     lines = {}
     if node is not None:
         _walk(node, (), lines)
     return data, lines
+
+
+def _tab_problem(text, mark, problem):
+    """A plain account of the error YAML gives for a tab where it needs spaces ("found character '\\t'
+    that cannot start any token", or libyaml's "found character that cannot start any token", which
+    does not even name the tab), or None when the error is about something else."""
+    if mark is None or not ("tab" in problem or "cannot start any token" in problem):
+        return None
+    rows = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)  # the line breaks YAML counts
+    row = rows[mark.line] if mark.line < len(rows) else ""
+    indent = row[:len(row) - len(row.lstrip(" \t"))]
+    if "\t" in indent:
+        column = indent.index("\t") + 1
+        return (f"a tab character in the indentation (column {column}): YAML indents with spaces only, "
+                "code blocks included; replace the tab with spaces")
+    if row[mark.column:mark.column + 1] == "\t":
+        return (f"a tab character at column {mark.column + 1}, where YAML needs spaces; "
+                "replace the tab with spaces")
+    return None
 
 
 def load_yaml_file(path):

@@ -83,6 +83,28 @@ def test_yaml_syntax_error_carries_the_line(write_bank):
     assert "invalid YAML" in str(problems[0])
 
 
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+@pytest.mark.parametrize("where, old, new, line, column", [
+    ("a parameter", "  batch: {int: [2, 5]}", "\tbatch: {int: [2, 5]}", 9, 1),
+    ("after spaces", "  batch: {int: [2, 5]}", "  \tbatch: {int: [2, 5]}", 9, 3),
+    ("a code block", "  layer = nn.RNN(", "\tlayer = nn.RNN(", 16, 1),
+])
+def test_a_tab_in_the_indentation_is_named_at_its_line(write_bank, monkeypatch, loader, where, old, new, line, column):
+    """YAML's own words for a tab ("found character '\\t' that cannot start any token"; libyaml's do not
+    even name the tab) become a plain problem at the tab's line, with libyaml and pure-Python PyYAML alike."""
+    import yaml
+
+    from torchquiz.generator import yamlsource
+
+    if not hasattr(yaml, loader):
+        pytest.skip(f"PyYAML without {loader}")
+    monkeypatch.setattr(yamlsource, "LOADER", getattr(yaml, loader))
+    root = write_bank({"shape/tabs.yaml": GOOD.replace(old, new)})
+    problems = [str(p) for p in load_bank([root], include_builtin=False)[1]]
+    assert problems == [f"{root / 'shape' / 'tabs.yaml'}:{line}: a tab character in the indentation (column {column}): "
+                        "YAML indents with spaces only, code blocks included; replace the tab with spaces"], where
+
+
 def test_jinja_syntax_error_points_into_the_block(write_bank):
     root = write_bank({"shape/j.yaml": GOOD.replace("print({{ ask }}.shape)", "print({{ ask.shape )")})
     _, problems = load_bank([root])
