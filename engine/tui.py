@@ -7,6 +7,7 @@ print, so a resized window is followed) at spaces only; code is folded at token 
 with a marker (terminal_text.code_block). Without color (not a tty, or NO_COLOR) no escape
 sequence is written at all. `play(session, ui)` is the quiz loop.
 """
+import sys
 import time
 
 from rich.console import Console
@@ -19,6 +20,18 @@ from torchquiz.record.grading import LETTERS, Malformed, grade
 QUIT, DONE = "quit", "done"
 
 
+def _line_editing(stdin):
+    """Whether typed answers can be edited in place: a real terminal and Python's readline module
+    (missing on Windows, where the console itself edits the line)."""
+    try:
+        if not stdin.isatty():
+            return False
+        import readline  # noqa: F401  (importing it is what gives input() its line editing)
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return True
+
+
 class QuizUI:
     def __init__(self, stdin, stdout, *, color=False, width=None, db=None, learner=None):
         self.stdin, self.stdout, self.color = stdin, stdout, color
@@ -27,6 +40,7 @@ class QuizUI:
         self.console = Console(file=stdout, width=width, force_terminal=color, no_color=not color,
                                color_system="standard" if color else None, highlight=False,
                                markup=False, emoji=False, soft_wrap=False)
+        self.edits_lines = stdin is sys.stdin and _line_editing(stdin)
 
     # -- primitives -----------------------------------------------------------------------
     def write(self, text="", style=None):
@@ -47,6 +61,8 @@ class QuizUI:
         """One line of input; EOFError when the input ends (treated as quit)."""
         self.console.print(Text(prompt), end="")  # wrapped like everything else
         self.stdout.flush()
+        if self.edits_lines:  # arrows, Home/End, Ctrl-A/E/K/W and the earlier answers on Up
+            return input()    # EOFError at the end of input, as below
         line = self.stdin.readline()
         if not line:
             raise EOFError

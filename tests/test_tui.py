@@ -251,3 +251,22 @@ def test_a_failed_background_generation_is_told_once_and_the_quiz_goes_on(db, tm
     screen = " ".join(out.getvalue().split())
     assert outcome == DONE and screen.count("could not be generated") == 1
     assert "(--device cuda:99: " in screen and "the quiz goes on with the stored questions" in screen
+
+
+def test_a_typed_answer_can_be_edited_in_a_real_terminal(db):
+    """Line editing at the prompt: Ctrl-A goes back to the start of the line, so 'A', Ctrl-A, 'X' reads
+    as 'XA' (without it the terminal passes the control character through and the line is 'A\\x01X')."""
+    child = spawn("quiz", "--learner", "ada", "--length", "1", "--topic", "batch_first", "--seed", "3",
+                  "--no-generate", db=db)
+    child.expect(r"Answer \(A-[A-Z];")
+    child.send("A")
+    child.send("\x01")  # Ctrl-A: beginning of line
+    child.send("X\r")
+    child.expect("'XA' is not one of the options")
+    child.expect(r"Answer \(A-[A-Z];")
+    child.sendline("A")
+    child.expect([r"✓ Right!", r"✗ Wrong\."])
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
