@@ -59,10 +59,12 @@ class QuizUI:
 
     def ask(self, prompt):
         """One line of input; EOFError when the input ends (treated as quit)."""
+        if self.edits_lines:  # arrows, Home/End, Ctrl-A/E/K/W and the earlier answers on Up
+            with self.console.capture() as wrapped:  # readline must write the prompt to know where
+                self.console.print(Text(prompt), end="")  # the line starts (it ends an empty one with
+            return input(wrapped.get())                   # a newline only then); EOFError at the end
         self.console.print(Text(prompt), end="")  # wrapped like everything else
         self.stdout.flush()
-        if self.edits_lines:  # arrows, Home/End, Ctrl-A/E/K/W and the earlier answers on Up
-            return input()    # EOFError at the end of input, as below
         line = self.stdin.readline()
         if not line:
             raise EOFError
