@@ -65,3 +65,36 @@ def test_query_projection_only_at_embed_dim_12_is_the_brief_s_case():
                            "difficulty": "easy", "seed": 0, "pins": {"head_dim": 3, "num_heads": 4}}])
     ((text, _),) = _labelled(record, "mha_query_projection_only")
     assert int(text) == 2 * (12 * 12 + 12)
+
+
+@pytest.fixture(scope="module")
+def stacked_dropout():
+    """recurrent.dropout_warning asked about h_n of a stack (num_layers > 1), where dropout acts between the layers."""
+    jobs = [{"template": "recurrent.dropout_warning", "difficulty": level, "seed": seed,
+             "pins": {"ask": "h_n", "num_layers": layers}}
+            for level in ("medium", "hard") for layers in (2, 3) if (level, layers) != ("medium", 3)
+            for seed in range(5)]
+    return _records(jobs)
+
+
+def test_only_the_always_warns_belief_pictures_a_warning_for_a_stack(stacked_dropout):
+    for record in stacked_dropout:
+        assert record["answer"]["text"].startswith("It runs and prints"), record["params"]  # torch: no warning
+        for option in record["options"]:
+            if "UserWarning" in option["text"]:
+                # Only this belief expects a warning here; ignoring num_layers when sizing h_n does not.
+                assert option["misconception"] == "dropout_always_warns", (record["params"], option)
+
+
+def test_ignoring_num_layers_in_h_n_gives_one_row_per_direction_and_no_warning(stacked_dropout):
+    seen = 0
+    for record in stacked_dropout:
+        p = record["params"]
+        directions = 2 if p["bidirectional"] else 1
+        for text, feedback in _labelled(record, "hn_ignores_num_layers") + _labelled(record, "forget_num_layers"):
+            # The stack is built as written (no warning); only h_n's row count loses its num_layers factor.
+            assert text == f"It runs and prints ({directions}, {p['batch']}, {p['hidden_size']})", p
+            assert f"ignores num_layers={p['num_layers']}" in feedback
+            assert f"{p['num_layers'] * directions} rows" in feedback
+            seen += 1
+    assert seen, "no draw offered the num_layers belief"
