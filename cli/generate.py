@@ -80,6 +80,17 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
                err=True)
 
 
+def _note_others(count, settings):
+    """One line on stderr for the bank's other broken templates, with the command that lists their problems."""
+    import shlex
+
+    if count:
+        words = ["torchquiz", "bank", "validate"] + [w for d in settings.bank_dirs for w in ("--bank", d)]
+        words += [] if settings.include_builtin else ["--no-builtin"]
+        click.echo(f"note: {counted(count, 'other template file')} of the bank {'has' if count == 1 else 'have'} "
+                   f"problems; `{shlex.join(words)}` lists them", err=True)
+
+
 def _parse_pins(pairs):
     import json
 
@@ -139,12 +150,20 @@ def preview(template, seed, difficulty, pairs, as_json, kind, settings):
     """
     import json
 
-    from torchquiz.generator.api import load_selected, run_jobs
+    from torchquiz.generator.api import run_jobs
+    from torchquiz.generator.errors import TemplateError, UnknownTemplate
     from torchquiz.generator.params import SampleError, check_pins, specs_for
+    from torchquiz.generator.templates import load_one
 
     pins = _parse_pins(pairs)
     with user_errors():
-        chosen = load_selected(settings, [template])[0].as_type(kind)
+        try:  # only this template's problems stop it; the others' are counted in a note
+            found, others = load_one(template, settings.bank_dirs, settings.include_builtin)
+        except (TemplateError, UnknownTemplate) as exc:
+            _note_others(getattr(exc, "others", 0), settings)
+            raise
+        _note_others(others, settings)
+        chosen = found.as_type(kind)
         level = difficulty or chosen.levels[0]
         unknown = sorted(set(pins) - set(chosen.params))
         if unknown:

@@ -23,8 +23,9 @@ class Problem:
 class TemplateError(GeneratorError):
     """A template (or the misconception catalogue) failed validation; carries every problem found."""
 
-    def __init__(self, problems):
+    def __init__(self, problems, others=0):
         self.problems = list(problems)
+        self.others = others  # how many other template files have problems, not listed here (preview)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -1,6 +1,7 @@
 """Question templates: load a YAML file into a validated Template, and find the bank's files."""
 import dataclasses
 import hashlib
+import re
 from pathlib import Path
 
 from torchquiz.record.schema import LEVELS as DIFFICULTIES
@@ -164,6 +165,47 @@ def load_bank(bank_dirs=(), include_builtin=True, validate=True):
             continue
         templates[template.id] = template
     return templates, problems
+
+
+def load_one(name, bank_dirs=(), include_builtin=True):
+    """The template `name` (an id, or a twin's old id) and how many other template files have problems.
+
+    Only the asked template's own problems stop it (preview): those of the file that declares its id
+    (read from its `id:` line when the YAML is broken), or of a second file claiming it; when no file
+    declares it, those of a file named like it that declares no id. The TemplateError or UnknownTemplate
+    raised carries `others`."""
+    templates, problems = load_bank(bank_dirs, include_builtin)
+    if problems and not templates:  # the catalogue, or every file, is broken: nothing can run
+        raise TemplateError(problems)
+    wanted = current_template_id(name, templates) or name
+    declared = {path: _declared_id(path) for path in dict.fromkeys(p.path for p in problems)}
+    if wanted in templates:
+        own = [p for p in problems if p.field == f"id={wanted!r}"]
+    else:
+        paths = ([path for path, found in declared.items() if found == name]
+                 or [path for path, found in declared.items() if found is None and Path(path).stem == name.rpartition(".")[2]])
+        own = [p for p in problems if p.path in paths]
+    others = len({p.path for p in problems} - {p.path for p in own})
+    if own:
+        raise TemplateError(own, others=others)
+    if wanted not in templates:  # a broken file's id is a name the author may have meant
+        error = UnknownTemplate(name, [*templates, *sorted({i for i in declared.values() if i})])
+        error.others = others
+        raise error
+    return templates[wanted], others
+
+
+def _declared_id(path):
+    """The `id` a template file declares, from its top-level `id:` line when the YAML does not parse;
+    None when it names none."""
+    try:
+        data = load_yaml_file(path)[0]
+    except TemplateError:
+        line = re.search(r"^id:[ \t]*(['\"]?)([^'\"#\s]+)\1[ \t]*(#.*)?$",
+                         Path(path).read_bytes().decode("utf-8", "replace"), re.MULTILINE)
+        return line and line.group(2)
+    found = data.get("id") if isinstance(data, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def select_templates(templates, ids=(), families=(), topics=()):

@@ -224,3 +224,31 @@ def test_generate_says_when_its_filters_leave_nothing_and_writes_nothing(tmp_pat
     result = torchquiz("generate", "--template", "shape.unbatched", "--type", "truefalse", "-o", str(out), check=False)
     assert result.returncode == 1 and "make no truefalse questions: shape.unbatched makes" in result.stderr
     assert not out.exists()
+
+
+def test_preview_shows_only_the_asked_templates_problems(write_bank):
+    """`preview` of a broken template names its own problems, not the whole bank's; the others are one note
+    with the command that lists them. A sound template still runs beside broken ones, with the same note."""
+    root = write_bank({
+        "shape/mine.yaml": GOOD.replace("id: shape.fixture", "id: my.mine").replace("hint: Look at hidden_size.",
+                                                                                   "hint: Look at {{ hiden }}."),
+        "shape/other.yaml": GOOD.replace("id: shape.fixture", "id: my.other").replace("family: shape", "family: shpe"),
+        "shape/tabbed.yaml": GOOD.replace("id: shape.fixture", "id: my.tabbed").replace("  batch:", "\tbatch:"),
+        "shape/good.yaml": GOOD.replace("id: shape.fixture", "id: my.good"),
+    })
+    note = (f"note: 2 other template files of the bank have problems; "
+            f"`torchquiz bank validate --bank {root} --no-builtin` lists them")
+    mine = torchquiz("preview", "my.mine", "--bank", str(root), "--no-builtin", check=False)
+    assert mine.returncode == 1
+    assert mine.stderr.splitlines() == [note, f"Error: {root / 'shape' / 'mine.yaml'}:23: hint: unknown name 'hiden'. "
+                                              "Did you mean 'hidden_size'?"]
+    tabbed = torchquiz("preview", "my.tabbed", "--bank", str(root), "--no-builtin", check=False)  # YAML that
+    assert tabbed.returncode == 1                                                               # does not parse
+    assert tabbed.stderr.splitlines()[1].startswith(f"Error: {root / 'shape' / 'tabbed.yaml'}:9: a tab character")
+    assert len(tabbed.stderr.splitlines()) == 2 and "mine.yaml" not in tabbed.stderr
+    good = torchquiz("preview", "my.good", "--bank", str(root), "--no-builtin", "--workers", "1", check=False)
+    assert good.returncode == 0 and "my.good" in good.stdout
+    assert good.stderr.splitlines() == [note.replace("2 other template files of the bank have",
+                                                     "3 other template files of the bank have")]
+    typo = torchquiz("preview", "my.mien", "--bank", str(root), "--no-builtin", check=False)
+    assert typo.stderr.splitlines()[-1] == "Error: unknown template 'my.mien'. Did you mean 'my.mine'?"
