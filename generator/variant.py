@@ -10,7 +10,8 @@ import re
 
 import jinja2
 
-from torchquiz.record.answers import canonical_line, format_number, last_line, parse_number, parse_shape, shape_spellings, tolerance_for
+from torchquiz.record.answers import (canonical_line, format_number, last_line, parse_number, parse_shape, printed_number,
+                                      shape_spellings, tolerance_for)
 from torchquiz.record.schema import LEVELS, SCHEMA_ID
 
 from .errors import VariantError
@@ -98,7 +99,7 @@ class Evaluation:
                 return None
             if template.round is not None:
                 self.value = parse_number(printed)
-                return None if self.value is None else format_number(self.value, template.round)
+                return printed_number(printed, template.round)  # as the code printed it, if it fits `round`
             return printed
         if source == "exception":
             if self.run.exception:

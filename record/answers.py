@@ -196,6 +196,21 @@ def format_number(value, decimals):
     return f"{rounded:.{decimals}f}"
 
 
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def printed_number(printed, decimals):
+    """A number a snippet printed, as its key or option shows it: as printed when it has at most `decimals`
+    places (`print(round(x, 3))` prints 1.98, and an option reading 1.980 is not what the code prints), else
+    rounded to `decimals` places by `format_number`. None when the line is not a number."""
+    value = parse_number(printed)
+    if value is None:
+        return None
+    if _PLAIN_DECIMAL.fullmatch(printed) and len(printed.partition(".")[2]) <= decimals:
+        return printed
+    return format_number(value, decimals)
+
+
 def tolerance_for(decimals):
     """Absolute tolerance that accepts any correctly rounded answer: half a unit in the last place."""
     return 0.5 * 10 ** (-decimals)
