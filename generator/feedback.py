@@ -1,0 +1,28 @@
+"""Feedback text: an option or typed answer quoted the one way every output cites it."""
+import re
+
+from .render import render
+
+
+def quote_option(text):
+    """An option's text as feedback cites it: in curly quotes, the one way in every output.
+
+    Spliced in bare, an option reads as part of the sentence ("...between the two directions.
+    gets the cost the wrong way round", "It runs and prints (11, 7, 7) (1, 7, 7) reads the
+    call the Keras way"); quoted, it cannot (issue 11).
+    """
+    return f"“{text}”"
+
+
+def _feedback(source, ctx):
+    """Feedback text, with `wrong` (the option or typed answer it explains) quoted. `key` stays
+    bare: templates compare it (`key == 'h_n[-1]'`) and call with it (`torch.allclose({{ key }}, ...)`)."""
+    if isinstance(ctx.get("wrong"), str):
+        ctx = {**ctx, "wrong": quote_option(ctx["wrong"])}
+    return _CONTINUED_AFTER_STOP.sub("” ", " ".join(render(source, ctx).split()))
+
+
+# A quoted option that ends in a full stop, followed by the sentence it is the subject of
+# ("“…then average.” gets the cost…"), reads as a sentence that ended and went on in lower
+# case. A quotation inside a sentence drops its full stop, as in print (issue 12).
+_CONTINUED_AFTER_STOP = re.compile(r"\.” (?=[a-z])")
