@@ -14,6 +14,8 @@ definition and the terminal quiz, the HTML page and the Moodle export all derive
 The patterns are written in the regex syntax Python and JavaScript share, so the HTML
 page runs these very patterns (exports/html.py hands them to templates/grading.js).
 """
+import decimal
+import math
 import operator
 import re
 import unicodedata
@@ -189,11 +191,24 @@ def last_line(stdout):
 
 
 def format_number(value, decimals):
-    """`value` rounded to `decimals` places with `.` as the decimal point (0.91, 12, 0.5)."""
-    rounded = round(float(value), decimals)
+    """`value` rounded to `decimals` places with `.` as the decimal point (0.91, 12, 0.5): the one rounding rule of
+    every number a question shows.
+
+    Half up, as a learner rounds by hand, on the number as Python writes it: 5/8 = 0.625 shows as 0.63 (round()
+    and '%.2f' give 0.62, half to even), and 0.145, whose float lies a hair below, as 0.15. Grading is not
+    affected: a key is never drawn on a half (variant.on_rounding_boundary), so both roundings of it agree, and a
+    typed answer is accepted within half a unit (`tolerance_for`) of the key.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        return repr(value)
+    with decimal.localcontext() as context:
+        context.prec = 400  # enough digits for any float at any number of places a question asks for
+        rounded = decimal.Decimal(repr(value)).quantize(decimal.Decimal(1).scaleb(-decimals),
+                                                        rounding=decimal.ROUND_HALF_UP)
     if decimals <= 0:
         return str(int(rounded))
-    return f"{rounded:.{decimals}f}"
+    return f"{rounded:f}"
 
 
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")

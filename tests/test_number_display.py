@@ -1,9 +1,13 @@
 """Numbers as a question shows them: as its code prints them, and rounded the way a learner rounds by hand."""
+import math
+from fractions import Fraction
+
 import pytest
+from hypothesis import given, strategies as st
 
 from torchquiz.generator.api import run_jobs
 from torchquiz.generator.settings import GenerationSettings
-from torchquiz.record.answers import canonical_line, last_line, printed_number
+from torchquiz.record.answers import canonical_line, format_number, last_line, printed_number, tolerance_for
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +39,35 @@ def test_regression_error_shows_every_number_as_its_print_of_a_python_float_does
     ("0.6666666865348816", 4, None), ("312.0", 0, None), ("1e-05", 3, None),             # longer: rounded
 ])
 def test_a_printed_number_is_shown_as_printed_when_it_fits_its_places(printed, decimals, shown):
-    from torchquiz.record.answers import format_number
-
     assert printed_number(printed, decimals) == (shown or format_number(float(printed), decimals))
     assert printed_number("tensor(0.5)", 2) is None
+
+
+def _decimal_text(units, places):
+    """`units` hundredths (for places=2) written as a decimal, by integer arithmetic alone: 63, 2 -> '0.63'."""
+    digits = str(units).rjust(places + 1, "0")
+    return digits[:-places] + "." + digits[-places:] if places else digits
+
+
+@given(st.integers(min_value=0, max_value=10 ** 6), st.integers(min_value=1, max_value=4))
+def test_a_half_is_rounded_up_as_by_hand(units, places):
+    # k followed by a 5 in the next place (0.625 for k = 62, places = 2) is shown as k + 1 in the last place.
+    half = float(_decimal_text(10 * units + 5, places + 1))
+    assert format_number(half, places) == _decimal_text(units + 1, places)
+    assert format_number(-half, places) == "-" + _decimal_text(units + 1, places)
+    # Either rounding of the half lies within the tolerance a typed answer gets.
+    for shown in (_decimal_text(units, places), _decimal_text(units + 1, places)):
+        assert abs(float(shown) - half) <= tolerance_for(places) + 1e-9 * max(1.0, half)
+
+
+def test_a_rate_of_five_eighths_is_shown_as_a_learner_rounds_it():
+    # Precision asked; the precision/recall mix-up answers the recall, tp / (tp + fn) = 5/8.
+    pins = {"tp": 5, "fn": 3, "fp": 7, "tn": 20, "metric": "precision"}
+    jobs = [{"id": 0, "template": "metrics.confusion_metric", "type": "numerical", "difficulty": "easy", "seed": 0,
+             "pins": pins}]
+    (record,) = run_jobs(jobs, GenerationSettings(workers=1)).records
+    recall = Fraction(pins["tp"], pins["tp"] + pins["fn"])
+    by_hand = _decimal_text(math.floor(recall * 100 + Fraction(1, 2)), 2)
+    wrong = {e["misconception"]: e["text"] for e in record["misconception_answers"]}
+    assert wrong["confuse_precision_recall"] == by_hand
+    assert f"{float(recall):.2f}" != by_hand   # the half-to-even display this replaces
