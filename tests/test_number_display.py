@@ -71,3 +71,24 @@ def test_a_rate_of_five_eighths_is_shown_as_a_learner_rounds_it():
     wrong = {e["misconception"]: e["text"] for e in record["misconception_answers"]}
     assert wrong["confuse_precision_recall"] == by_hand
     assert f"{float(recall):.2f}" != by_hand   # the half-to-even display this replaces
+
+
+def test_the_accuracy_paradox_pages_show_their_rates_by_the_same_rule():
+    # 40 fraud cases at a 12% catch rate: round(4.8) = 5 caught, a recall of 5/40 = 0.125 (12.5%).
+    pins = {"setting": "fraud", "positives": 40, "negatives": 1120, "recall_pct": 12, "false_alarms": 14,
+            "required": 80}
+    jobs = [{"id": k, "template": template, "difficulty": "easy", "seed": 0, "pins": pins}
+            for k, template in enumerate(["metrics.accuracy_paradox", "metrics.accuracy_paradox_verdict"])]
+    records = run_jobs(jobs, GenerationSettings(workers=1)).records
+    caught = round(pins["positives"] * pins["recall_pct"] / 100)
+    recall = Fraction(caught, pins["positives"])
+    rate = _decimal_text(math.floor(recall * 100 + Fraction(1, 2)), 2)
+    percent = str(math.floor(recall * 100 + Fraction(1, 2)))
+    assert len(records) == 2
+    for record in records:
+        assert f"{percent}% recall" in record["stem"]
+        right = next(o for o in record["options"] if o["correct"])
+        assert f"a recall of {rate}," in right["feedback"]
+        assert f"= {caught} / {pins['positives']} = {rate}." in record["solution"][0]
+    verdict = next(r for r in records if r["template"] == "metrics.accuracy_paradox_verdict")
+    assert f"its recall ({rate})" in verdict["answer"]["text"]
