@@ -112,6 +112,8 @@ MIGRATIONS = {1: _migration_1}  # version -> function that brings version-1 up t
 class Store:
     """A torchquiz database. Use `Store.open(path)`; it creates and migrates as needed."""
 
+    on_busy = None  # called when a write finds the store still locked after busy_timeout (see write())
+
     def __init__(self, conn, path):
         self.path = path
         self.conn = conn
@@ -176,8 +178,20 @@ class Store:
     @contextlib.contextmanager
     def write(self):
         """One short write transaction; IMMEDIATE takes the write lock up front, so a
-        concurrent writer waits on busy_timeout instead of failing on lock upgrade."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        concurrent writer waits on busy_timeout instead of failing on lock upgrade. With
+        `on_busy` set (the terminal quiz), a store still busy after that is waited for again,
+        `on_busy()` having said so once; without it the busy error is raised."""
+        told = False
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")  # the only statement that waits for the lock in WAL mode
+                break
+            except sqlite3.OperationalError as exc:
+                if self.on_busy is None or sqlite_problem(exc) != "busy":
+                    raise
+                if not told:
+                    self.on_busy()
+                    told = True
         try:
             yield self.conn
         except BaseException:

@@ -192,6 +192,9 @@ def play(session, ui, clock=time.monotonic):
     Ctrl-C (KeyboardInterrupt passes through) or the end of input loses none.
     """
     told_failure = False
+    session.store.on_busy = lambda: ui.show_notice(
+        "The store is busy: another command (an import, a refit) is writing to it. Your answer is kept and "
+        "saved as soon as the store is free; waiting… (Ctrl-C stops the quiz without saving this answer.)")
     while True:
         session.collect_arrivals()
         failures = getattr(session.near_variants, "failures", None)

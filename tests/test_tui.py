@@ -270,3 +270,31 @@ def test_a_typed_answer_can_be_edited_in_a_real_terminal(db):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_a_busy_store_keeps_the_answer_and_saves_it_when_free(db):
+    """Another command holds the store's write lock for longer than SQLite waits (here 0.3 s, 15 s in use):
+    the quiz says so once, keeps the answer and saves it when the lock is released, instead of ending."""
+    import sqlite3
+    import threading
+
+    blocker = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+
+    class LockAfterTyping(io.StringIO):
+        def readline(self, *args):
+            line = super().readline(*args)
+            if line == "A\n":  # the answer is typed; another writer takes the store before it is saved
+                blocker.execute("BEGIN IMMEDIATE")
+                threading.Timer(1.5, lambda: blocker.execute("COMMIT")).start()
+            return line
+
+    with Store.open(db) as store:
+        store.conn.execute("PRAGMA busy_timeout = 300")
+        session = QuizSession.start(store, "ada", seed=3, length=1, topics=["batch_first"])
+        out = io.StringIO()
+        outcome = play(session, QuizUI(LockAfterTyping("A\n\n"), out))
+        assert outcome == DONE
+        screen = " ".join(out.getvalue().split())
+        assert screen.count("The store is busy") == 1 and "Quiz complete" in screen
+        assert len(progress.session_attempts(store, session.row.id)) == 1
+    blocker.close()
