@@ -59,6 +59,10 @@ STORE_ADVICE = {
     "full": ": the disk is full; free some space and run this again",
     "damaged": ": the store file is damaged; restore it from a copy (`sqlite3 DB .recover` may save its data)",
     "io": ": the store file could not be read or written; check the disk and the file's folder",
+    "locking": ": SQLite could not lock the store file, as happens on some network file systems; keep the "
+               "store on a local disk (--db or TORCHQUIZ_DB)",
+    "too_big": ": one value is larger than this SQLite allows; check the input for an oversized question "
+               "or answer",
 }
 
 

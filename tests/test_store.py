@@ -198,3 +198,21 @@ def test_every_kind_of_store_trouble_has_its_advice():
     from torchquiz.engine.sqlite_errors import SQLITE_PROBLEMS
 
     assert [kind for kind, _, _ in SQLITE_PROBLEMS] == list(STORE_ADVICE)
+
+
+def test_a_value_too_big_for_sqlite_is_one_line_of_advice():
+    """SQLite's own limits (here its maximum string length, lowered so the test is small) are trouble with
+    the data, not a bug: the command line says so in one line."""
+    import sqlite3
+
+    from torchquiz.cli.main import store_problem
+
+    conn = sqlite3.connect(":memory:")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 100)
+    with pytest.raises(sqlite3.DatabaseError) as caught:
+        conn.execute("SELECT ?", ("x" * 1000,))
+    assert store_problem(caught.value) == ("the quiz store: string or blob too big: one value is larger than "
+                                           "this SQLite allows; check the input for an oversized question or answer")
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        conn.execute("SELECT * FROM no_such_table")
+    assert store_problem(caught.value) is None  # a wrong query stays a bug, with its traceback
