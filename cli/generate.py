@@ -14,7 +14,8 @@ from .options import check_output, count_option, generation_options, progress_ba
 @click.command()
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--topic", "topics", multiple=True,
-              help="Only templates about this topic, e.g. attention or lstm (repeatable; see `torchquiz bank list`).")
+              help="Only questions about this topic, e.g. attention or lstm (repeatable; see `torchquiz bank list`); "
+                   "a template that draws its layer draws only the layers asked for.")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
 @click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
@@ -75,8 +76,9 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
     else:
         write_atomically(output, jsonl_text(result.records))
     elapsed = time.monotonic() - started
+    off_topic = f", {result.off_topic} off topic left out" if result.off_topic else ""
     click.echo(f"{counted(len(result.records), 'question')} -> {output} ({result.duplicates} duplicates dropped, "
-               f"{len(result.failures)} failed) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
+               f"{len(result.failures)} failed{off_topic}) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
                err=True)
 
 

@@ -2,8 +2,10 @@
 import dataclasses
 
 from .errors import NothingSelected, VariantError
+from .params import specs_for
 from .settings import GenerationSettings
 from .templates import load_bank, select_templates, TemplateError
+from .variant import LAYER_TOPICS
 from .workers import WorkerPool
 
 SEED_STRIDE = 1_000_000  # variant seed = set seed * stride + index, so sets with different seeds never share one
@@ -29,13 +31,17 @@ class GenerationResult:
     device: str | None = None
     snippets: list = dataclasses.field(default_factory=list)  # per record, with trace=True
     interrupted: bool = False  # Ctrl-C: records holds the variants finished before it
+    off_topic: int = 0  # variants left out because none of their topics was asked for (see on_topic)
     outcomes: list = dataclasses.field(default_factory=list)  # per job, in job order: record, message or None
 
 
-def variant_jobs(templates, count, seed, difficulty="mixed", pins=None, types=()):
+def variant_jobs(templates, count, seed, difficulty="mixed", pins=None, types=(), topics=()):
     """The (template, type, difficulty, seed) jobs of a set, in output order: `count` per template and type.
 
     `types` keeps only questions of those types; a template that makes several types gets jobs for each.
+    `topics` that name layers (lstm, gru, rnn) pin the layer of a template that draws it, when the template
+    was chosen for that layer alone: `--topic lstm` then makes LSTM questions only, and a level that cannot
+    draw the layer makes none.
     """
     jobs = []
     for template in templates:
@@ -44,14 +50,32 @@ def variant_jobs(templates, count, seed, difficulty="mixed", pins=None, types=()
             levels = form.levels if difficulty == "mixed" else [difficulty]
             if (types and kind not in types) or not set(levels) <= set(form.levels):
                 continue
-            for index in range(count):
-                job = {"id": len(jobs), "template": template.id, "path": template.path,
-                       "difficulty": levels[index % len(levels)],
+            layers = {level: layers_asked(form, level, topics, pins) for level in levels}
+            levels = [level for level in levels if layers[level] != []]
+            for index in range(count if levels else 0):
+                level = levels[index % len(levels)]
+                job = {"id": len(jobs), "template": template.id, "path": template.path, "difficulty": level,
                        "seed": seed * SEED_STRIDE + index, "pins": pins or {}}
+                if layers[level]:  # the asked layers in turn
+                    job["pins"] = {**job["pins"], "layer": layers[level][index // len(levels) % len(layers[level])]}
                 if len(template.types) > 1:  # only then: a single-type template's jobs stay as they were
                     job["type"] = kind
                 jobs.append(job)
     return jobs
+
+
+def layers_asked(form, level, topics, pins=None):
+    """The values of the template's `layer` choice at `level` that `topics` ask for; None when the topics
+    do not restrict the layer (no layer topic asked, the template was chosen for another of its topics,
+    the layer is pinned already, or the template draws no layer), [] when the level draws none asked."""
+    asked = {t for t in topics if t in LAYER_TOPICS}
+    if not asked or set(form.topics) & (set(topics) - asked) or "layer" in (pins or {}):
+        return None
+    spec = specs_for(form.params, form.difficulty[level]).get("layer")
+    choices = spec.get("choice") if isinstance(spec, dict) else [spec]
+    if not choices or not all(isinstance(c, str) and c.lower() in LAYER_TOPICS for c in choices):
+        return None
+    return [c for c in choices if c.lower() in asked]
 
 
 def load_templates(settings=None):
@@ -171,10 +195,23 @@ def generate_set(settings=None, *, templates=None, families=None, difficulty="mi
     with WorkerPool(settings) as pool:
         # The workers import torch meanwhile: loading and validating the bank here costs no wall time.
         chosen = load_selected(settings, templates or (), families or (), topics or ())
-        jobs = variant_jobs(chosen, count, seed, difficulty, pins, types)
+        jobs = variant_jobs(chosen, count, seed, difficulty, pins, types, topics or ())
         if chosen and not jobs:
             raise NothingSelected(_nothing_to_make(chosen, difficulty, types))
-        return collect(pool, jobs, on_progress, trace)
+        return on_topic(collect(pool, jobs, on_progress, trace), topics)
+
+
+def on_topic(result, topics):
+    """Leave out the variants whose own topics miss every asked one: a template chosen for `lstm` whose
+    layer is derived from another parameter (not pinned by variant_jobs) can still draw a GRU."""
+    if not topics or not result.records:
+        return result
+    kept = [record for record in result.records if set(record["topics"]) & set(topics)]
+    result.off_topic = len(result.records) - len(kept)
+    if result.snippets:
+        result.snippets = [s for s, r in zip(result.snippets, result.records) if set(r["topics"]) & set(topics)]
+    result.records = kept
+    return result
 
 
 

@@ -267,3 +267,25 @@ def test_a_failures_reproduce_command_keeps_the_runs_own_settings(write_bank, tm
     reproduce = [line for line in out.stderr.splitlines() if "reproduce:" in line]
     assert out.returncode == 1 and reproduce, out.stderr
     assert reproduce[0].endswith(f"--bank {root} --device cpu --time-limit 0.5 --no-builtin"), reproduce[0]
+
+
+def test_a_layer_topic_makes_questions_about_that_layer_only():
+    """`--topic lstm` pins the layer of a template that draws it (shape.recurrent_output draws RNN, GRU or
+    LSTM) and leaves out a variant whose derived layer is another one (recurrent.constructor_arguments);
+    a template chosen for another asked topic (packing) keeps drawing its layer."""
+    from torchquiz.generator.api import generate_set, load_templates, variant_jobs
+
+    templates = load_templates()
+    drawing = [templates["shape.recurrent_output"]]
+    jobs = variant_jobs(drawing, 6, seed=1, topics=("gru", "lstm"))
+    assert jobs and {job["pins"]["layer"] for job in jobs} == {"GRU", "LSTM"}
+    assert all("layer" not in job["pins"] for job in variant_jobs(drawing, 6, seed=1, topics=("lstm", "bidirectional")))
+    assert all("layer" not in job["pins"] for job in variant_jobs([templates["packing.packed_hn"]], 3, seed=1,
+                                                                  topics=("lstm", "packing")))
+    result = generate_set(templates=["shape.recurrent_output", "recurrent.constructor_arguments"], topics=["lstm"],
+                          count=6, seed=1)
+    assert result.records and all("lstm" in record["topics"] for record in result.records)
+    assert sum(r["template"] == "shape.recurrent_output" for r in result.records) + result.duplicates >= 6
+    everything = generate_set(templates=["recurrent.constructor_arguments"], count=6, seed=1)
+    other_layers = sum("lstm" not in record["topics"] for record in everything.records)
+    assert other_layers and result.off_topic == other_layers  # the same seeds: those are the ones left out
