@@ -19,6 +19,8 @@ class RunResult:
     message: str | None = None
     result: object = None        # the snippet's `result` variable (compute snippets), JSON values only
     warnings: tuple = ()         # ((category, first line of message), ...) that the snippet made Python warn
+    line: int | None = None      # the snippet's line the exception came from (innermost), not in the record
+    own: bool = False            # the snippet's own code raised it (last frame, or a SyntaxError), not code it called
 
     def as_record(self):
         record = {"stdout": self.stdout, "exception": self.exception, "message": self.message}
@@ -56,7 +58,8 @@ def run_snippet(code, time_limit=20.0):
         except SnippetTimeout:
             raise
         except (Exception, SystemExit) as exc:  # the snippet's own error is the answer, not ours
-            return RunResult(buffer.getvalue(), type(exc).__name__, _first_line(exc), warnings=_warned(caught))
+            return RunResult(buffer.getvalue(), type(exc).__name__, _first_line(exc), warnings=_warned(caught),
+                             **_origin(exc))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
@@ -64,6 +67,20 @@ def run_snippet(code, time_limit=20.0):
     if result is not None:
         result = json.loads(json.dumps(result))  # JSON values only: the record must serialise
     return RunResult(buffer.getvalue(), None, None, result, _warned(caught))
+
+
+def _origin(exc):
+    """Where in the snippet an exception came from: its innermost line there, and whether the snippet's
+    own code raised it (a SyntaxError in it, or a last frame that is the snippet's, not torch's)."""
+    if isinstance(exc, SyntaxError) and exc.filename == "<snippet>":
+        return {"line": exc.lineno, "own": True}
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    lines = [f.tb_lineno for f in frames if f.tb_frame.f_code.co_filename == "<snippet>"]
+    own = bool(frames) and frames[-1].tb_frame.f_code.co_filename == "<snippet>"
+    return {"line": lines[-1] if lines else None, "own": own}
 
 
 # A backend's notice about itself ("LSTM with projections is not supported with oneDNN") depends on

@@ -41,6 +41,7 @@ class Template:
     text_uses_difficulty: bool = False  # the level shows in the text, so it is part of the content
     types: tuple = ()          # every type the file makes, primary first; this Template is the `type` form
     forms: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # type -> Template
+    lines: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # snippet field -> file line
 
     @property
     def levels(self):
@@ -71,17 +72,17 @@ def load_template(path, catalogue=None, validate=True):
             raise TemplateError(problems)
     kinds = declared_types(data)
     if len(kinds) <= 1:
-        return _template_from(data, raw, path, tuple(kinds))
+        return _template_from(data, raw, path, tuple(kinds), lines=lines)
     # Each type is a complete template of its own (its `per_type` block applied); the primary one
     # stands for the file and reaches the others through `as_type`.
     forms = {}  # shared by every form, so any of them reaches the others
     for kind in kinds:
-        forms[kind] = _template_from(form_data(data, kind), raw, path, tuple(kinds), forms)
+        forms[kind] = _template_from(form_data(data, kind), raw, path, tuple(kinds), forms, lines)
     return forms[kinds[0]]
 
 
-def _template_from(data, raw, path, kinds, forms=None):
-    fields = {f.name for f in dataclasses.fields(Template)} - {"types", "forms"}
+def _template_from(data, raw, path, kinds, forms=None, lines=None):
+    fields = {f.name for f in dataclasses.fields(Template)} - {"types", "forms", "lines"}
     values = {k: v for k, v in data.items() if k in fields}
     values["params"] = data.get("params") or {}
     values["feedback"] = data.get("feedback") or default_feedback(data.get("answer"))
@@ -95,7 +96,8 @@ def _template_from(data, raw, path, kinds, forms=None):
     values["text_uses_difficulty"] = uses_name(data, "difficulty") or any(
         isinstance(o, dict) and "levels" in o for o in data.get("options") or [])
     values["path"] = str(path)
-    return Template(**values, types=kinds, forms=forms if forms is not None else {})
+    snippets = {f: (lines or {})[(f,)] for f in ("code", "compute", "probe", "option") if (f,) in (lines or {})}
+    return Template(**values, types=kinds, forms=forms if forms is not None else {}, lines=snippets)
 
 
 def default_feedback(answer):

@@ -14,6 +14,7 @@ from torchquiz.record.answers import (canonical_line, format_number, last_line, 
 from torchquiz.record.schema import LEVELS, SCHEMA_ID
 
 from .errors import VariantError
+from .failures import CertainFailure, Draws, Resample, check_certain
 from .feedback import _feedback, quote_option  # noqa: F401 (quote_option: tests and callers import it here)
 from .params import SampleError, sample_params, specs_for
 from .question_types import FORMER_ID
@@ -22,10 +23,6 @@ from .rules import RULES
 
 MAX_ATTEMPTS = 25
 WRONG_OPTIONS = {"multichoice": 3, "multiresponse": 1, "truefalse": 1}
-
-
-class Resample(Exception):
-    """This parameter draw cannot make a good question; draw again."""
 
 
 def variant_id(template, params, difficulty):
@@ -66,7 +63,8 @@ class Evaluation:
     def __init__(self, template, params, run, text_edit=None):
         self.ctx = dict(params)
         if template.compute:
-            computed = run(render(template.compute, self.ctx))
+            computed = run(snippet := render(template.compute, self.ctx))
+            check_certain(template, "compute", snippet, computed)
             if computed.exception or not isinstance(computed.result, dict):
                 raise Resample(f"compute snippet gave {computed.exception or 'no `result` dict'}: {computed.message}")
             self.ctx.update(computed.result)
@@ -228,6 +226,7 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
                                  and _offered(o, {**key.ctx, "difficulty": difficulty})), key.ctx).strip()
         key.text = key.option
     if key.text is None:
+        check_certain(template, "code", key.code, key.run)  # a stdout answer's code that raised
         raise Resample("the snippet did not produce an answer" +
                        (f" (it raised {key.run.exception}: {key.run.message})" if key.run and key.run.exception else ""))
     if template.type == "truefalse" and key.text not in ("True", "False"):
@@ -288,7 +287,7 @@ def build_variant(template, difficulty, seed, run, catalogue, provenance, pins=N
     if difficulty not in template.difficulty:
         raise _error(template, difficulty, seed, f"the template has no {difficulty} level ({', '.join(template.levels)})")
     specs = specs_for(template.params, template.difficulty[difficulty])
-    last = None
+    last, draws = None, Draws(specs, pins)
     for attempt in range(MAX_ATTEMPTS):
         if hasattr(run, "executed"):
             run.executed = []  # trace only the accepted draw's snippets (the benchmark's floor)
@@ -296,10 +295,12 @@ def build_variant(template, difficulty, seed, run, catalogue, provenance, pins=N
         try:
             params = sample_params(specs, rng, pins)
             return _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, provenance)
-        except SampleError as exc:
+        except (SampleError, CertainFailure) as exc:  # no other draw would do better
             raise _error(template, difficulty, seed, str(exc)) from None
         except Resample as exc:
-            last = exc
+            last, hopeless = exc, draws.hopeless(params, exc)
+            if hopeless:
+                raise _error(template, difficulty, seed, hopeless) from None
         except jinja2.TemplateError as exc:
             raise _error(template, difficulty, seed, f"rendering failed: {exc}") from None
     raise _error(template, difficulty, seed, f"no valid variant in {MAX_ATTEMPTS} draws; last: {last}")
