@@ -14,6 +14,7 @@ beside it. Canvas's rules, from text2qti's and R/exams' issue trackers, and wher
   import as one more right answer, so misconception answers of typed questions are left out.
 """
 import zipfile
+from decimal import Decimal
 from io import BytesIO
 
 from torchquiz.exports.core import (category_description, category_title, correct_feedback_html,
@@ -104,7 +105,8 @@ def _numerical_item(record):
     if not canvas_numerical(answer):
         return "short_answer_question", _fib_item(record, list(dict.fromkeys(
             [answer["text"], decimal_text(answer["value"])])))
-    value, tolerance = float(answer["value"]), float(answer.get("tolerance") or 0)
+    # The margin's ends in decimal arithmetic: 0.804 - 0.0005 is 0.8035, not 0.8035000000000001.
+    value, tolerance = Decimal(decimal_text(answer["value"])), Decimal(decimal_text(answer.get("tolerance") or 0))
     presentation = ('<response_str ident="response1" rcardinality="Single"><render_fib fibtype="Decimal">'
                     '<response_label ident="answer1"/></render_fib></response_str>')
     # Canvas's "exact answer with margin": the exact value, or anything within the margin.

@@ -153,7 +153,8 @@ def qti21_item(record, item_id, shuffle=True):
         choice_ids = [f"C{i + 1}" for i in range(len(record["options"]))]
         declaration, choices, processing = _choice(record, choice_ids)
         max_choices = 0 if kind == "multiresponse" else 1
-        interaction = (f'<choiceInteraction responseIdentifier="RESPONSE" shuffle="{"true" if shuffle else "false"}" '
+        shuffles = shuffle and kind != "truefalse"  # True stays above False (exports/order.py)
+        interaction = (f'<choiceInteraction responseIdentifier="RESPONSE" shuffle="{"true" if shuffles else "false"}" '
                        f'maxChoices="{max_choices}">{choices}</choiceInteraction>')
         feedback = [_modal(c, html) for c, o in zip(choice_ids, record["options"]) if (html := option_feedback_html(o))]
     else:
@@ -185,7 +186,9 @@ def _test(title, sections):
         + "</assessmentSection>" for n, (name, item_ids) in enumerate(sections, start=1))
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<assessmentTest {NS} identifier="torchquiz_test" '
             f'title="{xml_text(title)}"><outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"/>'
-            f'<testPart identifier="P1" navigationMode="nonlinear" submissionMode="individual">{body}</testPart>'
+            f'<testPart identifier="P1" navigationMode="nonlinear" submissionMode="individual">'
+            # A test shows no modalFeedback unless it says so (showFeedback defaults to false).
+            f'<itemSessionControl showFeedback="true"/>{body}</testPart>'
             f"<outcomeProcessing>{_set('SCORE', _TEST_SUM)}"
             "</outcomeProcessing></assessmentTest>\n")
 

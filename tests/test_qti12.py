@@ -136,3 +136,15 @@ def test_a_generated_full_bank_set_validates_and_scores_in_every_mode(tmp_path_f
     files = check_package(records, to_qti12(records, category_by=category_by))
     assert sum(name.startswith("banks/") for name in files) == len({r[category_by] for r in records})
     assert idnumber_for(records[0]["id"])  # the ids the package was keyed on came from this set
+
+
+@pytest.mark.parametrize("value,tolerance,low,high", [(0.804, 0.0005, "0.8035", "0.8045"),
+                                                      (1.38, 0.0005, "1.3795", "1.3805")])
+def test_canvas_margins_are_exact_decimals(records, value, tolerance, low, high):
+    """An answer on the margin's edge is right in Canvas as in the terminal and the page: the bounds are
+    worked out in decimals, not floats (0.804 - 0.0005 is 0.8035, not 0.8035000000000001)."""
+    base = next(r for r in records if r["template"] == "metrics.precision")
+    record = dict(base, answer={"text": decimal_text(value), "value": value, "tolerance": tolerance})
+    item = items_by_question(unzip(to_qti12([record])))[record["id"].rpartition(":")[2]]
+    assert item.findtext(f".//{QTI12}vargte") == low and item.findtext(f".//{QTI12}varlte") == high
+    assert qti12_score(item, low)[0] == 100 and qti12_score(item, high)[0] == 100

@@ -75,6 +75,12 @@ def check_package(records, data):
     assert sorted(refs) == sorted(n for n in files if n.startswith("items/"))
     for section in test.iter(f"{QTI21}assessmentSection"):
         assert section.find(f"{QTI21}selection").get("select") == "1"
+    # showFeedback defaults to false in a test: without this a player hides every modalFeedback
+    assert [c.get("showFeedback") for c in test.iter(f"{QTI21}itemSessionControl")] == ["true"]
+    for record in records:  # True stays above False, as in every other export
+        interaction = item_for(files, record).find(f".//{QTI21}choiceInteraction")
+        if record["type"] == "truefalse":
+            assert interaction.get("shuffle") == "false"
     for record in records:
         assert_scores_as_recorded(record, item_for(files, record))
     return files
