@@ -4,7 +4,9 @@ Each entry names the template and the pinned parameters that regenerate the ques
 question has code, the key torch should give is computed here by running the seed's own snippet in a fresh
 interpreter (never typed in); concept questions without code are checked against the seed's own answer and
 options. Where the seed's key is wrong (003 Q4, 002's 2-D distractor, 002's quick-check letters), the test
-asserts that ours differs from the seed's and is what torch does.
+asserts that ours differs from the seed's and is what torch does. Where the seed's right option is incomplete (003 Q5
+packs lengths that are not in decreasing order without enforce_sorted=False), the entry records our corrected option
+and why, and a test shows with torch that the seed's wording fails for those lengths.
 
 Pages 000 and 003/004 are garbled: their questions are reconstructed from their solution text. Page 000's
 practice questions are the same five as page 001's (same solutions, same code).
@@ -44,6 +46,8 @@ class SeedQuestion:
     seed_options: tuple = ()  # the seed's wrong options, where the page kept them
     seed_is_wrong: bool = False
     quick_check_text: str = None  # the option the page's "Quick Check" letter points at, when it disagrees
+    corrected_key: str = None     # our right option where the page's is not true as written (a deliberate correction)
+    correction: str = None        # why the page's right option was corrected
 
 
 GRU_PURPOSE = dict(
@@ -150,9 +154,17 @@ QUESTIONS = [
                  snippet=IMPORTS + "rnn = torch.nn.RNN(input_size=8, hidden_size=4, bidirectional=True)\n"
                                    "input = torch.randn(5, 10, 8)\noutput, hidden = rnn(input)\nprint(output.shape)\n",
                  seed_key="It raises", seed_is_wrong=True),  # "Input tensor shape should have batch_first=True ..."
-    SeedQuestion("003 Q5", "concept.variable_length", "hard", {"layer": "LSTM", "phrasing": "build"},
+    # Q5's right option packs without enforce_sorted=False, which its own solution leaves out too; the hard stem gives the
+    # lengths, and for lengths not in decreasing order that call raises (test_seed_003_q5_...).
+    SeedQuestion("003 Q5", "concept.variable_length", "hard",
+                 {"layer": "LSTM", "phrasing": "build", "lengths": [7, 12, 4]},
                  seed_key="Use pack_padded_sequence before the LSTM and pad_packed_sequence after, with "
-                          "batch_first=True and bidirectional=True set."),
+                          "batch_first=True and bidirectional=True set.",
+                 corrected_key="Use pack_padded_sequence with enforce_sorted=False (the lengths are not in decreasing "
+                               "order) before the LSTM and pad_packed_sequence after, with batch_first=True and "
+                               "bidirectional=True set.",
+                 correction="pack_padded_sequence's default enforce_sorted=True raises RuntimeError for lengths that "
+                            "are not in decreasing order"),
     # 004 (nn.LSTM, garbled).
     SeedQuestion("004 Q1", "concept.layer_purpose", "easy",
                  {"layer": "LSTM", "phrasing": "purpose", "answer_wording": "over_time", "foils": "tasks"},
@@ -180,6 +192,8 @@ QUESTIONS = [
                   "style": "keyword", "describe": "data"},
                  seed_key="nn.LSTM(input_size=8, hidden_size=12)"),
 ]
+
+SEED_003_Q5 = next(q for q in QUESTIONS if q.name == "003 Q5")
 
 # The pages' metric questions: the 50/10/5/35 confusion matrix (000, 002, 003, 004) and the
 # "98% accuracy, 12% recall on fraud: ready for production?" self-check (000, 002, 003, 004).
@@ -292,9 +306,13 @@ def test_seed_002_two_d_input_is_accepted_by_torch(regenerated):
 @pytest.mark.parametrize("question", [q for q in QUESTIONS if q.template.startswith("concept.")], ids=lambda q: q.name)
 def test_concept_questions_match_the_seeds_answer_stem_and_options(regenerated, question):
     record = regenerated[question.name]
-    assert _plain(record["answer"]["text"]) == _plain(question.seed_key)
+    key = question.seed_key
+    if question.corrected_key:  # a deliberate correction of the page: ours is the corrected option, not the page's
+        assert question.correction and _plain(record["answer"]["text"]) != _plain(question.seed_key)
+        key = question.corrected_key
+    assert _plain(record["answer"]["text"]) == _plain(key)
     right = [o for o in record["options"] if o["correct"]]
-    assert len(right) == 1 and _plain(right[0]["text"]) == _plain(question.seed_key)
+    assert len(right) == 1 and _plain(right[0]["text"]) == _plain(key)
     if question.seed_stem:
         assert _plain(record["stem"]) == _plain(question.seed_stem)
     if question.seed_options:
@@ -308,6 +326,38 @@ def test_seed_003_q1_and_q5_wrong_options_are_the_pages_common_mistakes(regenera
                   "bidirectional_is_temporal_convolution"}
     q5 = {o["misconception"] for o in regenerated["003 Q5"]["options"] if not o["correct"]}
     assert q5 == {"padding_without_packing_is_harmless", "packing_needs_unidirectional", "reverse_manually_for_context"}
+
+
+def test_seed_003_q5_packs_its_lengths_only_with_enforce_sorted_false(regenerated):
+    record = regenerated["003 Q5"]
+    lengths = record["params"]["lengths"]
+    pack = (IMPORTS + "from torch.nn.utils.rnn import pack_padded_sequence\n"
+            f"padded = torch.zeros({len(lengths)}, {max(lengths)}, 3)\n"
+            f"packed = pack_padded_sequence(padded, {lengths}, batch_first=True{{}})\nprint(packed.data.shape)\n")
+    # The page's option, as written, packs with the default enforce_sorted=True: torch refuses these lengths.
+    assert run_fresh(pack.format("")) == "It raises RuntimeError"
+    assert not run_fresh(pack.format(", enforce_sorted=False")).startswith("It raises")
+    assert "enforce_sorted=False" in record["answer"]["text"] and "enforce_sorted=False" not in SEED_003_Q5.seed_key
+    assert "enforce_sorted=False" in record["solution"][1]
+
+
+def test_variable_length_names_enforce_sorted_exactly_where_the_stems_lengths_need_it():
+    # Medium and hard stems list the lengths; the right option says enforce_sorted=False exactly where torch's default
+    # packing of those lengths raises. Decided for every drawn variant by one fresh run over all their lengths.
+    jobs = [_job(k, "concept.variable_length", level, pins) for k, (level, pins) in enumerate(
+        [(level, {}) for level in ("medium", "hard") for _ in range(6)] + [("hard", {"lengths": [12, 7, 7, 4]})])]
+    jobs = [{**job, "seed": job["id"]} for job in jobs]
+    result = run_jobs(jobs, GenerationSettings(workers=2))
+    assert result.failures == []
+    records = result.records
+    probe = ("import torch\nfrom torch.nn.utils.rnn import pack_padded_sequence\n"
+             f"for lengths in {[r['params']['lengths'] for r in records]}:\n"
+             "    try:\n        pack_padded_sequence(torch.zeros(len(lengths), max(lengths), 1), lengths, batch_first=True)\n"
+             "        print('packs')\n    except RuntimeError:\n        print('raises')\n")
+    verdicts = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert set(verdicts) == {"packs", "raises"}   # both cases were drawn
+    for record, verdict in zip(records, verdicts):
+        assert ("enforce_sorted=False" in record["answer"]["text"]) == (verdict == "raises"), record["params"]
 
 
 @pytest.mark.parametrize("question", [q for q in QUESTIONS if q.template.startswith("constructor.")], ids=lambda q: q.name)
