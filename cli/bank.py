@@ -5,7 +5,9 @@ from pathlib import Path
 import click
 
 from .main import LazyGroup
-from .options import generation_options, user_errors
+from torchquiz.record.wording import counted
+
+from .options import generation_options, progress_bar, user_errors
 
 BANK_COMMANDS = {
     "stats": "torchquiz.cli.bank_stats:stats",
@@ -30,35 +32,51 @@ def bank():
 
 @bank.command()
 @click.argument("path", required=False, type=click.Path(exists=True))
-@generation_options(runs_torch=False)
-def validate(path, settings):
+@click.option("--run", "run_variants", is_flag=True,
+              help="Also build one variant per template and question type in torch, as generate does.")
+@generation_options()
+def validate(path, run_variants, settings):
     """Check templates and the misconception catalogue; report every problem at once.
 
     PATH is a template file or a bank directory; without it, the whole bank is checked.
     Each problem reads `file:line: field=value: message` (the value where one is at fault). Exit code 1 if
     there are any. Notes name YAML files the bank never reads and catalogue entries a bank replaces.
+    With --run, every template that passes the checks (of PATH, when given) also builds one variant per
+    question type (seed 0, its first level) in torch workers, and a variant that fails is a problem too,
+    at the snippet's line when the failure names one (--device, --workers and --time-limit apply).
 
     \b
     Examples:
       torchquiz bank validate
       torchquiz bank validate my_bank
-      torchquiz bank validate my_bank/shape/lstm_cell.yaml
+      torchquiz bank validate my_bank/shape/lstm_cell.yaml --run
     """
     from torchquiz.generator.api import bank_problems
     from torchquiz.generator.catalogue import catalogue_overrides
     from torchquiz.generator.templates import unread_files
 
+    built = 0
     with user_errors():
         problems = bank_problems(settings, path)
         extra = settings.bank_dirs + ((path,) if path and Path(path).is_dir() else ())
         notes = unread_files(extra, settings.include_builtin) + ([] if problems else catalogue_overrides(extra))
+        if run_variants:
+            from torchquiz.generator.validate_run import run_problems
+
+            with progress_bar("Building") as progress:
+                try:
+                    failed, built = run_problems(settings, path, on_progress=progress)
+                except KeyboardInterrupt:
+                    raise click.ClickException("interrupted before every variant was built: nothing reported") from None
+            problems += failed
     for note in notes:
         click.echo(f"note: {note}", err=True)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
-    click.echo("ok: no problems found")
+    click.echo("ok: no problems found" + (f"; {counted(built, 'variant')} built, one per template and type"
+                                         if run_variants else ""))
 
 
 @bank.command()

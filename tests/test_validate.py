@@ -216,3 +216,29 @@ def test_a_catalogue_that_is_not_utf8_says_so_with_its_line_like_a_template(writ
     (root / "misconceptions.yaml").write_bytes("mine:\n  description: Précis\n".encode("latin-1"))
     problems = [str(p) for p in load_bank([root], include_builtin=False)[1]]
     assert problems == [f"{root / 'misconceptions.yaml'}:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
+
+
+def test_validate_run_builds_one_variant_per_template_and_type_and_reports_failures(write_bank):
+    """`bank validate --run` builds what `generate` would (seed 0, first level, each type) for the templates
+    of PATH that pass the checks; a variant that fails is a problem of its file, at the snippet's line when
+    it names one, with its reproduce command. Without --run nothing is built."""
+    from test_certain_failures import TYPED
+
+    two_types = GOOD.replace("id: shape.fixture", "id: my.two").replace(
+        "type: multichoice", "types: [multichoice, shortanswer]")
+    root = write_bank({"shape/two.yaml": two_types, "shape/typed.yaml": TYPED,
+                       "shape/broken.yaml": GOOD.replace("id: shape.fixture", "id: my.broken").replace("rnn]", "rnn")})
+    plain = torchquiz("bank", "validate", str(root), check=False)
+    assert plain.returncode == 1 and "typed.yaml" not in plain.stderr  # a snippet's bug shows only when run
+    ran = torchquiz("bank", "validate", str(root), "--run", "--workers", "1", check=False)
+    assert ran.returncode == 1
+    lines = ran.stderr.splitlines()
+    typed = root / "shape" / "typed.yaml"
+    assert f"{typed}:10: building a shortanswer variant (easy, seed 0) failed: code raised NameError: name 'vaules' " \
+           "is not defined, in `print(len(vaules))`; no other draw changes that (a bug in the template, not a draw " \
+           "to resample)" in lines
+    assert f"  reproduce: torchquiz preview my.typed --seed 0 --difficulty easy --bank {root} --device cpu" in lines
+    assert any(line.startswith(f"{root / 'shape' / 'broken.yaml'}:") for line in lines)  # the checks' own problem
+    assert lines[-1] == "Error: 2 problem(s) found" and "two.yaml" not in ran.stderr
+    good = torchquiz("bank", "validate", str(root / "shape" / "two.yaml"), "--run", "--workers", "1")
+    assert good.stdout.strip() == "ok: no problems found; 2 variants built, one per template and type"
