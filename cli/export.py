@@ -106,8 +106,10 @@ def make_command(fmt):
     naming = (f"; a split export numbers it: {part_path(quiz, '01')}, {part_path(quiz, '02')}..." if "max_mb" in names else
               f"; exam versions name it {part_path(quiz, 'A')}, {part_path(quiz, 'B')}... and {part_path(quiz, 'key')}"
               if "versions" in names else "")
+    to_stdout = ("" if fmt.suffix == ".zip" else "; - for standard output, when it is one file"
+                 if naming else "; - for standard output")  # a zip package is bytes: never to a terminal
     command = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                           help=f"The file to write ({fmt.suffix}; - for standard output){naming}")(command)
+                           help=f"The file to write ({fmt.suffix}{to_stdout}){naming}")(command)
     for option in reversed(fmt.options):
         command = _click_option(option)(command)
     command = click.argument("set_path", metavar="SET.jsonl",

@@ -43,7 +43,7 @@ def _letter(index):
 
 def on_paper(stem):
     """A stem as a printed paper says it: the screen's "Type the shape" is written there."""
-    return re.sub(r"\bType (the|a|your)\b", r"Write \1", stem)
+    return re.sub(r"\b([Tt])ype (the|a|your)\b", lambda m: ("Write " if m[1] == "T" else "write ") + m[2], stem)
 
 
 def page_question(record, number, mode):

@@ -50,8 +50,13 @@ def exam_key_html(versions, title="torchquiz exam"):
                   total_marks=sum(marks(r) for r in first), count=len(first), css=Markup(_asset("quiz.css")))
 
 
-def html_pages(records, mode="practice", shuffle=False, seed=0, versions=1, answer_grid=False):
-    """The pages of one `export html` run (a list of str): see the module's docstring."""
+def html_pages(records, mode="practice", shuffle=False, seed=None, versions=1, answer_grid=False, title=None):
+    """The pages of one `export html` run (a list of str): see the module's docstring. `title` heads
+    every page (default: TITLES of the mode, and "torchquiz exam" for versions and their key)."""
+    if seed is not None and not shuffle and versions == 1:
+        raise ExportError(f"--seed {seed} orders a shuffled page or exam versions: add --shuffle, or --versions N "
+                          "for an exam (without either the page keeps the set's order)")
+    seed = seed or 0
     if versions > 1 and mode != "exam":
         raise ExportError(f"--versions {versions}: only an exam has versions (use --mode exam)")
     if answer_grid and mode != "exam":
@@ -61,8 +66,8 @@ def html_pages(records, mode="practice", shuffle=False, seed=0, versions=1, answ
         if shuffle:
             originals = {r["id"]: r for r in check_records(records)}
             records = shuffled(list(originals.values()), seed)
-        return [to_html(records, mode=mode, answer_grid=answer_grid, originals=originals)]
+        return [to_html(records, mode=mode, title=title, answer_grid=answer_grid, originals=originals)]
     papers = exam_versions(check_records(records), versions, seed)
-    pages = [Page(to_html(paper, mode="exam", version=label, answer_grid=answer_grid), label)
+    pages = [Page(to_html(paper, mode="exam", title=title, version=label, answer_grid=answer_grid), label)
              for label, paper in papers]
-    return pages + [Page(exam_key_html(papers), "key")]
+    return pages + [Page(exam_key_html(papers, title or "torchquiz exam"), "key")]

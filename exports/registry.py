@@ -31,9 +31,11 @@ FORMATS = {f.name: f for f in (
            "torchquiz.exports.html_papers", "html_pages",
            (Option("mode", "--mode", "practice: graded at once with feedback; exam: a printable paper without "
                    "answers; key: the teacher's answer key with solutions.", "practice", ("practice", "exam", "key")),
+            Option("title", "--title", "Heading of the page (default: torchquiz practice, torchquiz exam or "
+                   "torchquiz answer key).", None),
             Option("shuffle", "--shuffle/--no-shuffle", "Shuffle the order of the questions and of their options "
-                   "(the same --seed gives the same page).", False, kind=bool),
-            Option("seed", "--seed", "Seed of --shuffle and of exam versions.", 0, kind=int),
+                   "(the same --seed gives the same page; exam versions are always shuffled).", False, kind=bool),
+            Option("seed", "--seed", "Seed of --shuffle and of exam versions (default 0).", None, kind=int),
             Option("versions", "--versions", "Exam versions to write, each with its own order of questions and "
                    "options, named after -o (paper.html: paper-A.html, paper-B.html, ...), plus one compact key for all "
                    "(paper-key.html).",
@@ -42,7 +44,7 @@ FORMATS = {f.name: f for f in (
                    False, kind=bool)),
            ("torchquiz export html set.jsonl -o quiz.html",
             "torchquiz export html set.jsonl -o quiz.html --shuffle --seed 3",
-            "torchquiz export html set.jsonl -o paper.html --mode exam",
+            "torchquiz export html set.jsonl -o paper.html --mode exam --title 'RNN week 3: test'",
             "torchquiz export html set.jsonl -o paper.html --mode exam --versions 3 --seed 7 --answer-grid")),
     Format("qti12", "QTI 1.2 package for Canvas (Import Course Content > QTI .zip file).", ".zip",
            "torchquiz.exports.qti12", "qti12_files", (CATEGORY_BY, TITLE, SHUFFLE),

@@ -194,6 +194,26 @@ def test_dash_writes_a_text_export_to_standard_output_and_refuses_a_package(set_
     assert out.stdout.count("::") >= 12 and "to standard output" in out.stderr
     package = run("export", "qti12", set_path, "-o", "-")
     assert package.exit_code == 1 and "a zip package; give a file name" in package.output
+    for zipped in ("qti12", "qti21"):  # and their help does not offer it
+        assert "standard output" not in " ".join(run("export", zipped, "--help").output.split())
+    assert "- for standard output, when it is one file" in " ".join(run("export", "moodle", "--help").output.split())
+
+
+def test_html_title_heads_every_page_and_a_seed_without_a_shuffle_is_refused(set_path, tmp_path):
+    """--title heads the page, every exam version and the key; --seed alone would change nothing, so it
+    is refused with what to add instead of writing the set's order."""
+    result = run("export", "html", set_path, "-o", tmp_path / "paper.html", "--mode", "exam", "--versions", "2",
+                 "--title", "RNN week 3: test")
+    assert result.exit_code == 0, result.output
+    for part in ("A", "B", "key"):
+        page = (tmp_path / f"paper-{part}.html").read_text()
+        assert "<h1>RNN week 3: test" in page and "torchquiz exam" not in page
+    alone = run("export", "html", set_path, "-o", tmp_path / "exam.html", "--mode", "exam", "--seed", "7")
+    assert alone.exit_code == 1 and "--seed 7 orders a shuffled page or exam versions: add --shuffle" in alone.output
+    assert not (tmp_path / "exam.html").exists()
+    shuffled = run("export", "html", set_path, "-o", tmp_path / "exam.html", "--mode", "exam", "--seed", "7",
+                   "--shuffle")
+    assert shuffled.exit_code == 0, shuffled.output
 
 
 def test_every_part_an_export_names_is_one_a_later_export_recognises(tmp_path):

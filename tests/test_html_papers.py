@@ -80,6 +80,9 @@ def test_exam_paper_shows_marks_and_write_in_boxes_but_no_family_or_typing_instr
     assert "Type your answer" not in text and "Type a number" not in text
     assert not re.search(r"\bType (the|a|your)\b", text)            # a stem's "Type the shape" is written on paper
     assert any("Type the" in r["stem"] for r in records) and "Write the" in text
+    lower = dict(records[0], stem="The code prints it; type the shape, e.g. (2, 3).")  # mid-sentence too
+    paper = lxml.html.fromstring(to_html([lower], mode="exam")).body.text_content()
+    assert "write the shape" in paper and "type the" not in paper
     for record in records:
         assert f"({record['family']} · {record['difficulty']})" not in text
     legends = [legend.text_content() for legend in tree.xpath("//legend")]
