@@ -100,8 +100,14 @@ def practice(files, learner, calibrate, db_path):
       torchquiz import practice answers/*/torchquiz-answers-*.json --db class.db
       torchquiz import practice saved.json --learner ada
     """
-    from torchquiz.engine.practice_import import import_practice
+    from torchquiz.engine.practice_import import folder_namesakes, import_practice
 
+    mixed = {} if learner else folder_namesakes(files)
+    for name, shared in mixed.items():  # nothing imported yet: two students never merge into one
+        raise click.ClickException(
+            f"{', '.join(map(str, shared))} have the page's own name in one folder but different answers, so "
+            f"they would all be learner {name!r}: rename each after its learner (ada.json), put each in a "
+            "folder named after its learner, or import them one at a time with --learner NAME")
     store = open_store(db_path)
     imported = 0
     for path in files:

@@ -86,6 +86,28 @@ def learner_from_path(path):
     return stem
 
 
+def folder_namesakes(paths):
+    """{learner: files} for files with the page's own name in one folder that cannot be one student's:
+    they would all become the learner named after the folder. One student's later save holds the first
+    answers of the earlier one (the page keeps first answers, with their times), so those are fine."""
+    by_folder = {}
+    for path in map(Path, paths):
+        stem = re.sub(r" ?\(\d+\)$", "", path.stem)
+        if stem.startswith(DOWNLOAD_PREFIX) or not stem:
+            by_folder.setdefault(learner_from_path(path), []).append(path)
+    mixed = {}
+    for name, files in by_folder.items():
+        saves = sorted((_first_answers(path) for path in files), key=len)
+        if any(not (earlier <= later) for earlier, later in zip(saves, saves[1:])):
+            mixed[name] = files
+    return mixed
+
+
+def _first_answers(path):
+    data = read_practice(path)
+    return {(a.get("id"), a.get("answered_at"), json.dumps(a.get("response"))) for a in data["answers"]}
+
+
 def plan_practice_import(store, path, learner=None):
     data = read_practice(path)
     if data.get("learner") is not None and not isinstance(data.get("learner"), str):

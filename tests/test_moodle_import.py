@@ -394,3 +394,27 @@ def test_typed_numbers_with_a_decimal_comma_are_counted_and_named(store, tmp_pat
     result = import_moodle(store, path)
     assert changed > 0 and result.decimal_commas == changed
     assert any(f"{changed} typed number(s) use a decimal comma" in note for note in result.notes)
+
+
+def test_two_students_files_in_one_folder_are_refused_and_one_students_two_saves_are_not(tmp_path, records):
+    """Files with the page's own name take their learner from the folder: two students' files collected into
+    one folder would merge into one learner, so the import refuses before anything is stored; one student's
+    two saves (the later one keeps the earlier one's first answers) import as that student."""
+    db = tmp_path / "p.db"
+    torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", str(db))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first, _, _ = practice_file(inbox, records, name="torchquiz-answers-0123456789abcdef")
+    data = json.loads(first.read_text())
+    other = dict(data, answers=[dict(a, answered_at=a["answered_at"].replace("09:5", "10:1")) for a in data["answers"]])
+    second = inbox / "torchquiz-answers-0123456789abcdef (1).json"
+    second.write_text(json.dumps(other))
+    refused = torchquiz("import", "practice", str(first), str(second), "--db", str(db), check=False)
+    assert refused.returncode == 1 and "would all be learner 'inbox'" in refused.stderr
+    with Store.open(db) as store:
+        assert counts(store)["attempts"] == 0
+    later = dict(data, saved_at="2026-11-29T11:00:00Z", answers=data["answers"] + [dict(data["answers"][0],
+                                                                                       answered_at="2026-11-29T10:30:00Z")])
+    second.write_text(json.dumps(later))
+    saved_twice = torchquiz("import", "practice", str(first), str(second), "--db", str(db), "--no-calibrate")
+    assert saved_twice.stdout.count("of inbox imported") == 2
