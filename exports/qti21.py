@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, Decimal
 from torchquiz.exports.core import (category_title, correct_feedback_html, general_feedback_html, group_records,
                                     item_idents, misconception_answers, option_feedback_html, question_html,
                                     question_name, xml_text)
-from torchquiz.exports.moodle import decimal_text, shortanswer_spellings
+from torchquiz.exports.moodle import decimal_text, shortanswer_spellings, wrong_fraction
 from torchquiz.exports.qti12 import package
 from torchquiz.exports.templating import gc_paused
 from torchquiz.exports.text import inline_html
@@ -62,12 +62,15 @@ _CHOSEN_FEEDBACK = (f"<responseCondition><responseIf><not>{_NULL}</not>"
 def multiresponse_weights(correct, wrong):
     """(mapped value of a right box, of a wrong box): the right boxes reach 1 (the upper bound),
     and the wrong boxes outweigh them by at least 0.0001 each, so ticking every box is below
-    0 and clamps to exactly 0 (lowerBound), with no float residue as 3 x 0.3333 would leave."""
+    0 and clamps to exactly 0 (lowerBound), with no float residue as 3 x 0.3333 would leave.
+    A wrong box costs what it costs in Moodle (moodle.wrong_fraction, from Moodle's grade list)
+    whenever that is enough, so one answer gets one mark in both (3 wrong boxes: 0.4 each, not
+    0.3335); otherwise (2 wrong boxes and 3 right) the smallest penalty that reaches 0 exactly."""
     right = (Decimal(1) / correct).quantize(_PLACE, rounding=ROUND_CEILING)
     if not wrong:
         return right, Decimal(0)
     penalty = (right * correct / wrong).quantize(_PLACE, rounding=ROUND_CEILING) + _PLACE
-    return right, -penalty
+    return right, -max(penalty, -Decimal(wrong_fraction(wrong)) / 100)
 
 
 def _choice(record, choice_ids):

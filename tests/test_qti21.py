@@ -6,7 +6,7 @@ import pytest
 
 from export_records import edge_case_records, generated_set_or_skip
 from lms_packages import CP, QTI21, assert_valid, qti21_score, schema, unzip
-from torchquiz.exports.moodle import decimal_text, shortanswer_spellings
+from torchquiz.exports.moodle import decimal_text, grade_share, shortanswer_spellings, wrong_fraction
 from torchquiz.exports.qti21 import multiresponse_weights, to_qti21
 from torchquiz.exports.text import plain_text
 from torchquiz.record.jsonl import load_records
@@ -129,6 +129,12 @@ def test_multiresponse_weights_give_full_marks_and_exactly_0_for_every_box(corre
     if wrong:
         assert right * correct + penalty * wrong < 0  # clamped to exactly 0 by lowerBound
         assert right * correct + penalty < 1  # one wrong box costs marks
+    share, cost = Decimal(grade_share(correct)) / 100, -Decimal(wrong_fraction(wrong) if wrong else 0) / 100
+    for ticked_right in range(correct + 1):  # every answer gets the same mark as in Moodle, to 0.2%
+        for ticked_wrong in range(wrong + 1):
+            qti = max(min(right * ticked_right, Decimal(1)) + penalty * ticked_wrong, Decimal(0))
+            moodle = min(max(share * ticked_right - cost * ticked_wrong, Decimal(0)), Decimal(1))
+            assert abs(qti - moodle) <= Decimal("0.002"), (ticked_right, ticked_wrong, qti, moodle)
 
 
 @pytest.mark.parametrize("category_by", ["template", "family", "difficulty"])
