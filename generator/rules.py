@@ -6,6 +6,9 @@ when the rule does not cover this variant.
 """
 from torchquiz.record.answers import format_shape
 
+from .metric_rules import (confusion_metric, meets_requirement, regression_error, threshold_metric,
+                           threshold_tradeoff)
+
 
 def recurrent_shape(ctx):
     """Shape of `output`, `h_n` or `c_n` of nn.RNN/GRU/LSTM from the documented formulas."""
@@ -44,31 +47,6 @@ def packing_result(ctx):
         batch, steps = len(lengths), max(lengths)
         return format_shape((batch, steps, features) if ctx.get("batch_first") else (steps, batch, features))
     return None
-
-
-def _counts(ctx):
-    return ctx["tp"], ctx["fp"], ctx["fn"], ctx["tn"]
-
-
-def _ratio(num, den):
-    return num / den if den else 0.0
-
-
-METRIC_FORMULAS = {
-    "accuracy": lambda tp, fp, fn, tn: _ratio(tp + tn, tp + fp + fn + tn),
-    "precision": lambda tp, fp, fn, tn: _ratio(tp, tp + fp),
-    "recall": lambda tp, fp, fn, tn: _ratio(tp, tp + fn),
-    "specificity": lambda tp, fp, fn, tn: _ratio(tn, tn + fp),
-    "f1": lambda tp, fp, fn, tn: _ratio(2 * tp, 2 * tp + fp + fn),
-}
-
-
-def confusion_metric(ctx):
-    """precision = TP/(TP+FP) and friends, from the counts torch produced."""
-    formula = METRIC_FORMULAS.get(ctx.get("metric"))
-    if formula is None:
-        return None
-    return float(formula(*_counts(ctx)))
 
 
 def recurrent_param_count(ctx):
@@ -162,54 +140,6 @@ def packed_run_shape(ctx):
         return format_shape((batch, steps, directions * hidden) if ctx.get("unpack_batch_first")
                             else (steps, batch, directions * hidden))
     return None
-
-
-def _counts_at(scores, labels, threshold):
-    """TP, FP, FN, TN when a score at or above the threshold predicts positive."""
-    pairs = [(s >= threshold, y == 1) for s, y in zip(scores, labels)]
-    return (sum(p and y for p, y in pairs), sum(p and not y for p, y in pairs),
-            sum(not p and y for p, y in pairs), sum(not p and not y for p, y in pairs))
-
-
-def threshold_metric(ctx):
-    """Precision, recall, ... of `scores >= threshold` against `labels` (scores have two decimals, so the
-    comparison is the same in float32 and in Python)."""
-    formula = METRIC_FORMULAS.get(ctx.get("metric"))
-    if formula is None or "labels" not in ctx:
-        return None
-    return float(formula(*_counts_at(ctx["scores"], ctx["labels"], ctx["threshold"])))
-
-
-def threshold_tradeoff(ctx):
-    """Whether raising the threshold from t_low to t_high moves precision or recall the claimed way."""
-    if "labels" not in ctx:
-        return None
-    low = _counts_at(ctx["scores"], ctx["labels"], ctx["t_low"])
-    high = _counts_at(ctx["scores"], ctx["labels"], ctx["t_high"])
-    metric, direction = ctx["claim"].rsplit("_", 1)
-    before, after = METRIC_FORMULAS[metric](*low), METRIC_FORMULAS[metric](*high)
-    return str(after > before if direction == "up" else after < before)
-
-
-def regression_error(ctx):
-    """F.mse_loss / F.l1_loss (mean reduction) computed exactly from the decimal inputs, then rounded."""
-    from fractions import Fraction
-
-    diffs = [Fraction(str(p)) - Fraction(str(t)) for p, t in zip(ctx["pred"], ctx["target"])]
-    if ctx.get("loss") == "mse":
-        value = sum(d * d for d in diffs) / len(diffs)
-    elif ctx.get("loss") == "mae":
-        value = sum(abs(d) for d in diffs) / len(diffs)
-    else:
-        return None
-    return float(value)
-
-
-def meets_requirement(ctx):
-    """Whether the recall from the counts reaches the required percentage."""
-    if "tp" not in ctx:
-        return None
-    return str(METRIC_FORMULAS["recall"](*_counts(ctx)) >= ctx["required"] / 100)
 
 
 def attention_shape(ctx):
