@@ -7,6 +7,7 @@ changed, the variant is rebuilt with the stored parameters pinned and its key, c
 """
 import json
 
+from torchquiz.record.answers import parse_number
 from torchquiz.record.jsonl import read_set
 
 from .api import load_templates, run_jobs
@@ -26,9 +27,11 @@ def _short(value, limit=80):
 def compare_records(stored, fresh, pinned=False):
     """What differs between a stored record and its rebuild, as short phrases (empty when they agree)."""
     changes = []
-    if stored.get("answer", {}).get("text") != fresh["answer"]["text"]:
-        changes.append(f"key changed: stored {_short(stored.get('answer', {}).get('text'))!r}, "
-                       f"torch now gives {_short(fresh['answer']['text'])!r}")
+    before, now = stored.get("answer", {}).get("text"), fresh["answer"]["text"]
+    if before != now:
+        same = isinstance(before, str) and parse_number(before) is not None and parse_number(before) == parse_number(now)
+        changes.append(f"key shown differently: stored {before!r}, now {now!r} (the same number)" if same else
+                       f"key changed: stored {_short(before)!r}, torch now gives {_short(now)!r}")
     if stored.get("run") != fresh.get("run"):
         changes.append(f"run changed: stored {_short(stored.get('run'))}, now {_short(fresh.get('run'))}")
     if stored.get("code") != fresh.get("code"):
