@@ -14,30 +14,42 @@ STRUGGLING = 0.4      # success below this: aim the next quiz easier
 WEAK = 0.6            # a topic below this mastery is worth practising on its own
 
 
+def shown_weak(ability):
+    """Whether the answers show the topic is weak: below WEAK even at the hopeful end of its estimate
+    (mean + 1 sd). One or two answers move a topic's estimate little from the middle, so a topic answered
+    right once (58%) or wrong once is not called weak; three misses are."""
+    return ability.mastery < WEAK and ability.hopeful_mastery < WEAK
+
+
 def practise_next(abilities, misconceptions, *, answered=0, correct=0, overall=None, weakest=2, where=None):
     """Lines of advice.  abilities: [TopicAbility]; misconceptions: [(id, count, explanation)]
     most frequent first; answered/correct: the counts the advice is about; overall: TopicAbility;
     where: {misconception id: the topic it was shown in most}, for a quiz that practises it."""
-    success = correct / answered if answered else None
+    if not answered:
+        return ["Nothing answered yet, so nothing to judge: answer a few questions (s skips one, h gives a hint): "
+                "torchquiz quiz --length 10"]
+    success = correct / answered
     mastery = overall.mastery if overall is not None else None
     ranked = sorted(abilities, key=lambda a: a.mastery)
-    weak = [a for a in ranked if a.mastery < WEAK][:weakest]
+    weak = [a for a in ranked if shown_weak(a)][:weakest]
     lines = []
-    if success is not None and success >= READY and (mastery is None or mastery >= READY) and not weak:
+    if success >= READY and (mastery is None or mastery >= WEAK) and not weak:
         lines.append(f"Ready for harder: {correct}/{answered} right. Aim at harder questions with "
                      "torchquiz quiz --target 0.55")
-    elif success is not None and answered >= 3 and success < STRUGGLING:
+    elif answered >= 3 and success < STRUGGLING:
         topic = f" --topic {weak[0].topic}" if weak else ""
         lines.append(f"Build up first: {correct}/{answered} right. Easier questions: torchquiz quiz --target 0.85{topic}")
     for ability in weak:
         lines.append(f"Practise {ability.topic} (mastery {ability.mastery:.0%}): torchquiz quiz --topic {ability.topic}")
+    practised = {ability.topic for ability in weak}
     for misconception, count, _ in misconceptions[:2]:
         times = "once" if count == 1 else f"{count} times"
         topic = (where or {}).get(misconception)
-        practice = f", then practise it: torchquiz quiz --topic {topic}" if topic else "."  # a command ends the line
+        practice = (f", then practise it with the {topic} quiz." if topic in practised  # its command is listed
+                    else f", then practise it: torchquiz quiz --topic {topic}" if topic else ".")
         lines.append(f"Review the misconception {misconception!r} (shown {times}){practice}")
     if not lines:
         strongest = ranked[-1].topic if ranked else None
-        more = f" beyond {strongest}" if strongest else ""
-        lines.append(f"Solid, with room to grow: try a longer quiz or topics{more}: torchquiz quiz --length 20")
+        more = f", or topics beyond {strongest}" if strongest else ""
+        lines.append(f"Solid, with room to grow: try a longer quiz{more}: torchquiz quiz --length 20")
     return lines

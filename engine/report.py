@@ -24,6 +24,11 @@ class TopicAbility:
     def mastery(self):
         return irt.p_correct(self.mean, irt.LABEL_PRIOR[MASTERY_REFERENCE])
 
+    @property
+    def hopeful_mastery(self):
+        """The mastery at the hopeful end of the estimate (mean + 1 sd)."""
+        return irt.p_correct(self.mean + self.sd, irt.LABEL_PRIOR[MASTERY_REFERENCE])
+
     def as_dict(self):
         return {"topic": self.topic, "mean": round(self.mean, 3), "sd": round(self.sd, 3), "n": self.n,
                 "mastery": round(self.mastery, 3)}

@@ -36,8 +36,47 @@ def test_all_right_and_all_wrong_learners_get_different_advice(store):
 def test_a_misconception_comes_with_a_quiz_that_practises_it_where_it_was_shown(store):
     weak = finish_quiz(store, "weak", "B", 12)
     lines = [line for line in weak.practise if line.startswith("Review the misconception")]
-    assert lines and all(", then practise it: torchquiz quiz --topic " in line for line in lines)
-    for line in lines:
-        topic = line.rsplit("--topic ", 1)[1]
-        assert topic in store.topics() and not topic.endswith(".")     # the command runs as printed
+    assert lines
+    for line in lines:  # its own command, or the one of a topic listed already (never the same one twice)
+        if ", then practise it: torchquiz quiz --topic " in line:
+            topic = line.rsplit("--topic ", 1)[1]
+            assert topic in store.topics() and not topic.endswith(".")     # the command runs as printed
+        else:
+            topic = line.split("practise it with the ", 1)[1].removesuffix(" quiz.")
+            assert any(other.endswith(f"torchquiz quiz --topic {topic}") for other in weak.practise)
+    commands = [line.split(": torchquiz ", 1)[1] for line in weak.practise if ": torchquiz " in line]
+    assert len(commands) == len(set(commands))
     assert not any("above" in line for line in weak.practise)          # no layout words: report --json shows these too
+
+
+def test_advice_follows_what_the_answers_show(store):
+    """A learner who answered everything right is not told to practise a topic (a topic answered once sits
+    near the middle whatever the answer); one who skipped everything is told nothing was answered."""
+    perfect = QuizSession.start(store, "cy", length=8, seed=5)
+    while (record := perfect.next_question()) is not None:
+        right = "".join("ABCDEFGH"[i] for i, o in enumerate(record["options"]) if o["correct"])
+        perfect.answer(record, grade(record, right))
+    lines = perfect.finish().practise
+    assert lines[0].startswith("Ready for harder: 8/8 right") and not any(l.startswith("Practise") for l in lines)
+    skipper = QuizSession.start(store, "jo", length=3, seed=5)
+    while (record := skipper.next_question()) is not None:
+        skipper.skip(record)
+    assert skipper.finish().practise == ["Nothing answered yet, so nothing to judge: answer a few questions "
+                                         "(s skips one, h gives a hint): torchquiz quiz --length 10"]
+
+
+def test_a_topic_answered_right_once_is_not_called_weak_and_three_misses_are():
+    """The reviewer's 8/8 learner: each topic answered once, right, sits at 58-59% (one answer moves an
+    estimate little from the middle); the old rule told them to practise those topics."""
+    from torchquiz.engine.advice import practise_next
+    from torchquiz.engine.report import TopicAbility
+
+    once_right = [TopicAbility(topic, 0.35, 0.9, 1) for topic in ("gru", "transformer", "lstm")]
+    overall = TopicAbility("overall", 1.4, 0.6, 8)
+    assert once_right[0].mastery < 0.6 < overall.mastery
+    lines = practise_next(once_right, [], answered=8, correct=8, overall=overall)
+    assert lines[0].startswith("Ready for harder: 8/8 right") and not any(l.startswith("Practise") for l in lines)
+    missed = [TopicAbility("lstm", -1.1, 0.65, 3)] + once_right
+    lines = practise_next(missed, [], answered=9, correct=6, overall=TopicAbility("overall", 0.2, 0.5, 9))
+    assert [l for l in lines if l.startswith("Practise")] == [
+        f"Practise lstm (mastery {missed[0].mastery:.0%}): torchquiz quiz --topic lstm"]
