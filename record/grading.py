@@ -63,34 +63,48 @@ def grade(record, response):
     return Malformed(f"Cannot grade a question of type {kind!r}.")
 
 
+class Ambiguous(Exception):
+    """A typed number that is one option's value and another option's position."""
+
+
 def _option_index(record, text):
-    """The option `text` names: a letter, the option's text in any spelling, or a 1-based number."""
+    """The option `text` names: a letter, the option's text in any spelling, or a 1-based number.
+    Ambiguous when a number is one option's value and another's position (options 3/1/4/2, typed 4)."""
     options = record["options"]
     upper = text.upper()
     if len(upper) == 1 and upper in option_letters(record):
         return LETTERS.index(upper)
+    position = int(text) - 1 if text.isdigit() and 1 <= int(text) <= len(options) else None
+    by_value = _option_by_value(options, text)
+    if by_value is not None and position is not None and by_value != position:
+        raise Ambiguous(f"{text!r} is the value of option {LETTERS[by_value]} and the number of option "
+                        f"{LETTERS[position]}: type the letter ({LETTERS[by_value]} or {LETTERS[position]}).")
+    if by_value is not None:
+        return by_value
+    if position is not None:
+        return position
+    if record["type"] == "truefalse" and upper in ("T", "F", "YES", "NO", "Y", "N"):
+        wanted = "true" if upper in ("T", "YES", "Y") else "false"
+        for index, option in enumerate(options):
+            if answers.normalise_text(option["text"]) == wanted:
+                return index
+    return None
+
+
+def _option_by_value(options, text):
+    """The option whose text `text` is, in any spelling: a shape, the same words, or the same value spelt
+    differently (0.5 for 0.500, [0,0,0] for [0.0, 0.0, 0.0]) when only one option reads as it."""
     typed_shape = answers.parse_shape(text)
     for index, option in enumerate(options):
         if typed_shape is not None and answers.parse_shape(option["text"]) == typed_shape:
             return index
         if answers.normalise_text(option["text"].strip("`")) == answers.normalise_text(text.strip("`")):
             return index
-    # The same value spelt differently (0.5 for 0.500, [0,0,0] for [0.0, 0.0, 0.0]) names the one option
-    # that reads as it.
     typed_values = _values(text)
     if typed_values is not None:
         same = [index for index, option in enumerate(options) if _values(option["text"].strip("`")) == typed_values]
         if len(same) == 1:
             return same[0]
-    # A number names an option by position only when no option reads as that number,
-    # so typing the value 4 among options 2/4/8/16 means the option "4", not D.
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return int(text) - 1
-    if record["type"] == "truefalse" and upper in ("T", "F", "YES", "NO", "Y", "N"):
-        wanted = "true" if upper in ("T", "YES", "Y") else "false"
-        for index, option in enumerate(options):
-            if answers.normalise_text(option["text"]) == wanted:
-                return index
     return None
 
 
@@ -115,7 +129,10 @@ def _choice_hint(record):
 
 
 def _grade_choice(record, text):
-    index = _option_index(record, text)
+    try:
+        index = _option_index(record, text)
+    except Ambiguous as exc:
+        return Malformed(str(exc))
     if index is None:
         return Malformed(f"{text!r} is not one of the options. {_choice_hint(record)}")
     option = record["options"][index]
@@ -134,7 +151,10 @@ def _grade_multiresponse(record, text):
         parts = list(parts[0])  # "AC" means A and C
     chosen = []
     for part in parts:
-        index = _option_index(record, part)
+        try:
+            index = _option_index(record, part)
+        except Ambiguous as exc:
+            return Malformed(str(exc))
         if index is None:
             return Malformed(f"{part!r} is not one of the options. Type the letters of every "
                              f"correct option, e.g. A,C.")

@@ -55,15 +55,22 @@ def test_malformed_choice_is_asked_again(response):
     assert result.message
 
 
-def test_number_means_the_option_whose_text_it_is_before_its_position():
+def test_a_number_that_is_one_options_value_and_another_options_position_is_asked_again():
+    """Among options 2/4/8/16, typing 4 may mean the value 4 (B) or option number 4 (D): the learner is
+    asked for the letter (it does not count) instead of being marked on a guess."""
     record = {**shape_question(0), "options": [
         {"text": "2", "correct": False, "feedback": "", "misconception": "x"},
         {"text": "4", "correct": True, "feedback": "", "misconception": None},
         {"text": "8", "correct": False, "feedback": "", "misconception": "y"},
         {"text": "16", "correct": False, "feedback": "", "misconception": "z"}]}
-    assert grade(record, "4").chosen == (1,)   # the value 4, not option D
+    for typed, value, position in (("4", "B", "D"), ("2", "A", "B")):
+        result = grade(record, typed)
+        assert isinstance(result, Malformed) and f"type the letter ({value} or {position})" in result.message
     assert grade(record, "3").chosen == (2,)   # no option reads 3: the third option
-    assert grade(record, "16").correct is False
+    assert grade(record, "16").correct is False and grade(record, "16").chosen == (3,)  # no option number 16
+    assert grade(record, "B").correct is True
+    multiple = {**record, "type": "multiresponse"}
+    assert isinstance(grade(multiple, "B,4"), Malformed) and grade(multiple, "B,3").chosen == (1, 2)
 
 
 def test_a_value_spelt_differently_names_the_option_that_reads_as_it():
