@@ -8,13 +8,23 @@ value) failing the same way again. Those stop at once, naming the snippet's line
 An exception raised inside torch, an AssertionError (templates assert to ask for another draw) or an
 AttributeError of a value (`'tuple' object has no attribute 'shape'`, an LSTM's (h, c)) can depend on
 the draw, and is drawn again as before.
+
+The same bug in a template whose answer is an exception (`answer: exception`) or a probe's outcome would not
+even fail: it would become the key ("It raises NameError"), or make an option right. `check_key` stops such
+a variant too, unless the template's `expects` names the exception: a question about the learner's own code
+(`expects: AttributeError` for an attribute torch lacks).
 """
+import builtins
 import json
 
+from torchquiz.record.suggest import did_you_mean
+
 from .params import space_size
+from .render import render
 
 CERTAIN = {"NameError", "UnboundLocalError", "SyntaxError", "IndentationError", "TabError",
            "ImportError", "ModuleNotFoundError"}
+EXPECTABLE = CERTAIN | {"AttributeError"}  # what `expects` may name: what is_certain may stop
 REPEATS = 3  # failures in a row, with the same parameters, that show a draw that cannot change fails for good
 
 
@@ -34,12 +44,58 @@ def is_certain(run):
     return run.exception in CERTAIN or (run.exception == "AttributeError" and (run.message or "").startswith("module "))
 
 
-def check_certain(template, field, snippet, run):
+def check_certain(template, field, snippet, run, why="no other draw changes that (a bug in the template, not a "
+                                                    "draw to resample)"):
     """Raise CertainFailure, at the template's file:line, when `run` of the `field` snippet failed for good."""
     if is_certain(run):
         raise CertainFailure(f"{template.path}:{where(template, field, snippet, run.line)}: {field} raised "
-                             f"{run.exception}: {run.message}{_quoted(snippet, run.line)}; no other draw changes "
-                             "that (a bug in the template, not a draw to resample)")
+                             f"{run.exception}: {run.message}{_quoted(snippet, run.line)}; {why}")
+
+
+def check_key(template, key):
+    """Raise CertainFailure when the template's own code failed for good in a run that decides the answer:
+    the code of a `stdout` answer (no key), of an `exception` answer (the key would name the bug), or a
+    probe's shown code and its run of the right option, or of an option that would count as right with it
+    (`key` is then that option's evaluation). An exception the template `expects` is its answer."""
+    if template.answer == "stdout":
+        check_certain(template, "code", key.code, key.run)
+    elif template.answer == "exception":
+        _check_answer(template, "code", key.code, key.run)
+    elif template.answer == "probe":
+        _check_answer(template, "code", key.code, key.code_run)  # the shown code: its run is the record's
+        if key.option is not None:
+            probe = render(template.probe, {**key.ctx, "code": key.code, "option": key.option})  # as Evaluation ran it
+            _check_answer(template, "probe", probe, key.run)
+
+
+def _check_answer(template, field, snippet, run):
+    if run is not None and run.exception not in template.expects:
+        check_certain(template, field, snippet, run, "a bug in the template's own code, not PyTorch, would decide "
+                      f"the answer, and no draw changes that (write `expects: {run.exception}` if the question "
+                      "asks about this error)")
+
+
+def _builtin_exception(name):
+    found = getattr(builtins, name, None)
+    return isinstance(found, type) and issubclass(found, BaseException)
+
+
+def expects_problems(data):
+    """Why a template's `expects` (an exception name or a list of them) is wrong: [] when it is right."""
+    value = data.get("expects")
+    names = [value] if isinstance(value, str) else value
+    if value is None:
+        return []
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        return ["must be an exception name or a list of them"]
+    kinds = ", ".join(sorted(EXPECTABLE))
+    problems = [f"{name} needs no `expects`: only {kinds} stop a variant" if _builtin_exception(name) else
+                f"{name} is not an exception that stops a variant.{did_you_mean(name, sorted(EXPECTABLE))} "
+                f"`expects` takes {kinds}" for name in names if name not in EXPECTABLE]
+    if data.get("answer") not in ("exception", "probe"):
+        problems.append("only an answer that is an exception (`answer: exception` or `probe`) can be one the "
+                        "template expects")
+    return problems
 
 
 def where(template, field, snippet, line):

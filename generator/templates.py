@@ -35,6 +35,7 @@ class Template:
     distractors: tuple = ()
     round: int | None = None
     rule: str | None = None
+    expects: tuple = ()        # exceptions of its own code the template asks about (failures.check_key)
     feedback: str = ""         # for the right option; empty: default_feedback(answer)
     path: str = ""
     version: str = ""
@@ -85,6 +86,7 @@ def _template_from(data, raw, path, kinds, forms=None, lines=None):
     fields = {f.name for f in dataclasses.fields(Template)} - {"types", "forms", "lines"}
     values = {k: v for k, v in data.items() if k in fields}
     values["params"] = data.get("params") or {}
+    values["expects"] = tuple([data["expects"]] if isinstance(data.get("expects"), str) else data.get("expects") or ())
     values["feedback"] = data.get("feedback") or default_feedback(data.get("answer"))
     values["difficulty"] = {level: (data.get("difficulty") or {}).get(level) or {}
                             for level in DIFFICULTIES

@@ -3,6 +3,7 @@
 import jinja2
 from jinja2 import meta
 
+from .failures import expects_problems
 from .params import spec_problems
 from .question_types import declared_types, form_data, form_lines, structure_problems
 from .render import ENV
@@ -14,7 +15,7 @@ from torchquiz.record.suggest import did_you_mean
 
 REQUIRED = ("id", "title", "family", "topics", "type", "stem", "answer", "solution", "hint")  # `type` or `types`
 OPTIONAL = ("params", "difficulty", "code", "compute", "probe", "option", "options", "distractors",
-            "round", "rule", "common_mistakes", "feedback", "version", "types", "per_type")
+            "round", "rule", "common_mistakes", "feedback", "version", "types", "per_type", "expects")
 ANSWERS = ("stdout", "exception", "probe", "curated")
 TEXT_FIELDS = ("stem", "code", "compute", "probe", "option", "hint", "feedback")
 # Names the generator adds to every rendering context besides params and computed values.
@@ -236,6 +237,8 @@ def _form_problems(data, lines, path, catalogue):
         add(line_of(lines, ("type",)), "round", "a numerical question needs `round: <decimals>` for its tolerance")
     if data.get("rule") is not None and data["rule"] not in RULES:
         add(line_of(lines, ("rule",)), f"rule={data['rule']!r}", f"unknown rule{_did_you_mean(data['rule'], RULES)}")
+    for message in expects_problems(data):
+        add(line_of(lines, ("expects",)), f"expects={data['expects']!r}", message)
 
     params = data.get("params") or {}  # a mapping: any other kind was reported above and left out
     earlier = []

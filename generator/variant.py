@@ -14,7 +14,7 @@ from torchquiz.record.answers import (canonical_line, format_number, last_line, 
 from torchquiz.record.schema import LEVELS, SCHEMA_ID
 
 from .errors import VariantError
-from .failures import CertainFailure, Draws, Resample, check_certain
+from .failures import CertainFailure, Draws, Resample, check_certain, check_key
 from .feedback import _feedback, quote_option  # noqa: F401 (quote_option: tests and callers import it here)
 from .params import SampleError, sample_params, specs_for
 from .question_types import FORMER_ID
@@ -43,7 +43,7 @@ def _value_text(value, decimals):
     if isinstance(value, float) or (decimals is not None and isinstance(value, int)):
         return format_number(value, decimals if decimals is not None else 4)
     if isinstance(value, list):
-        return format_shape_like(value)
+        return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
 
 
@@ -51,10 +51,6 @@ def on_rounding_boundary(value, decimals):
     """Whether `value` is within float noise of a half unit in the last kept place (0.375 to 2 places)."""
     scaled = abs(value) * 10 ** decimals
     return abs(scaled - int(scaled) - 0.5) < 1e-4
-
-
-def format_shape_like(values):
-    return "[" + ", ".join(str(v) for v in values) + "]"
 
 
 class Evaluation:
@@ -135,6 +131,7 @@ def _wrong_answers(template, params, specs, key, run, catalogue, order, wanted):
         seen.add(shown)
         if template.answer == "probe" and wrong.text == key.text:
             if template.type == "multiresponse":  # torch says this spelling also builds it
+                check_key(template, wrong)  # not when a bug in the template's code decided it
                 found.append((None, shown, True, wrong))
             continue
         found.append((misconception, shown, False, wrong))
@@ -225,8 +222,8 @@ def _attempt(template, difficulty, seed, params, specs, rng, run, catalogue, pro
         key.option = render(next(o["text"] for o in template.options if o.get("correct")
                                  and _offered(o, {**key.ctx, "difficulty": difficulty})), key.ctx).strip()
         key.text = key.option
+    check_key(template, key)  # a key (or no key) that a bug in the template's own code decided
     if key.text is None:
-        check_certain(template, "code", key.code, key.run)  # a stdout answer's code that raised
         raise Resample("the snippet did not produce an answer" +
                        (f" (it raised {key.run.exception}: {key.run.message})" if key.run and key.run.exception else ""))
     if template.type == "truefalse" and key.text not in ("True", "False"):

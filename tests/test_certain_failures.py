@@ -99,3 +99,166 @@ def test_a_draw_that_cannot_change_stops_after_a_few_identical_failures(write_ba
     one_value = text.replace("params:\n  n: {int: [1, 9]}", "params:\n  n: {choice: [1]}")
     failure, runner, _ = build(write_bank, one_value)
     assert runner.calls == 3 and "failed the same way 3 times" in failure.message
+
+
+# Templates whose key is an exception (answer: exception) or a probe's outcome: a bug in the template's own
+# code must not become the key "It raises NameError".
+RAISES = """\
+id: my.raises
+title: Raises
+family: error
+topics: [lstm]
+type: multichoice
+params:
+  hidden: {int: [2, 9]}
+  picture: as_written
+  believed_error: none
+code: |
+  import torch
+  import torch.nn as nn
+  {% if believed_error != 'none' %}raise {{ believed_error }}("pictured"){% endif %}
+  layer = nn.LSTM(4, {{ hidden }})
+  x = torch.randn(3, 2, {{ 4 if picture == 'infer_input_size' else 5 }})
+  output, _ = layer(x)
+  print(tuple(output.shape))
+stem: What happens when this runs?
+answer: exception
+distractors: [expects_value_error, expects_type_error, layer_infers_input_size]
+solution: ["Torch says {{ key }}."]
+hint: Count the features.
+"""
+
+
+def build_raises(write_bank, text, name="error/raises.yaml"):
+    path = write_bank({name: text}) / name
+    runner = Counting()
+    try:
+        return build_variant(load_template(path), "easy", 0, runner, load_misconceptions(), {}), runner, path
+    except VariantError as exc:
+        return exc, runner, path
+
+
+def test_an_exception_key_that_torch_raised_is_still_the_key(write_bank):
+    record, _, _ = build_raises(write_bank, RAISES)
+    assert not isinstance(record, VariantError), record
+    assert record["answer"]["text"] == "It raises RuntimeError"
+
+
+@pytest.mark.parametrize("old, new, line, error", [
+    ("  output, _ = layer(x)", "  output, _ = layr(x)", 16, "NameError: name 'layr' is not defined, in `output, _ = layr(x)`"),
+    ("nn.LSTM(4,", "nn.LSMT(4,", 14, "AttributeError: module 'torch.nn' has no attribute 'LSMT', in `layer = nn.LSMT("),
+    ("  output, _ = layer(x)", "  output, _ = layer(x", 16, "SyntaxError: '(' was never closed"),
+    ("  import torch.nn as nn", "  import torch.nn as nn\n  from torch.nn import LSMT", 13,
+     "ImportError: cannot import name 'LSMT' from 'torch.nn'"),
+])
+def test_an_exception_key_that_a_bug_in_the_code_raised_fails_at_its_line(write_bank, old, new, line, error):
+    failure, runner, path = build_raises(write_bank, RAISES.replace(old, new))
+    assert isinstance(failure, VariantError), f"the key became {failure['answer']['text']!r}"
+    assert runner.calls == 1, "drawn again although no draw can mend it"
+    assert failure.message.startswith(f"{path}:{line}: code raised {error}"), failure.message
+    assert "a bug in the template's own code, not PyTorch" in failure.message
+    assert f"`expects: {error.split(':')[0]}`" in failure.message  # how to say the question means it
+
+
+def test_expects_lets_a_question_ask_about_an_error_of_the_learners_code(write_bank):
+    """A question about a name the learner's code never defined: the misconceptions picture it defined."""
+    text = RAISES.replace("  output, _ = layer(x)", "  output, _ = {{ 'layr' if picture == 'as_written' else 'layer' }}(x)")
+    text = text.replace("answer: exception", "answer: exception\nexpects: NameError")
+    record, _, _ = build_raises(write_bank, text)
+    assert not isinstance(record, VariantError), record
+    assert record["answer"]["text"] == "It raises NameError"
+    # it names the exceptions it allows: another one still stops the variant
+    other = text.replace("nn.LSTM(4,", "nn.LSMT(4,")
+    failure, _, path = build_raises(write_bank, other)
+    assert failure.message.startswith(f"{path}:14: code raised AttributeError: module 'torch.nn'"), failure.message
+
+
+@pytest.mark.parametrize("value, answer, problem", [
+    ("NameError", "exception", None),
+    ("[NameError, AttributeError]", "exception", None),
+    ("ModuleNotFoundError", "probe", None),
+    ("RuntimeError", "exception", "RuntimeError needs no `expects`: only AttributeError, ImportError"),
+    ("NameErorr", "exception", "Did you mean 'NameError'?"),
+    ("NameError", "stdout", "only an answer that is an exception"),
+    ("{a: 1}", "exception", "must be an exception name or a list of them"),
+])
+def test_expects_is_validated(write_bank, value, answer, problem):
+    from torchquiz.generator.errors import TemplateError
+
+    text = RAISES.replace("answer: exception", f"answer: {answer}\nexpects: {value}")
+    if answer == "probe":
+        text += "probe: |\n  {{ option }}\noption: print(1)\n"
+    path = write_bank({"error/raises.yaml": text}) / "error" / "raises.yaml"
+    if problem is None:
+        load_template(path)
+        return
+    with pytest.raises(TemplateError) as caught:
+        load_template(path)
+    assert any(p.field.startswith("expects") and problem in p.message and p.line == 20 for p in caught.value.problems), \
+        caught.value.problems
+
+
+PROBE = """\
+id: my.probe
+title: Probe
+family: constructor
+topics: [lstm]
+type: multiresponse
+params:
+  n: {int: [2, 9]}
+  spelling: as_written
+probe: |
+  import torch.nn as nn
+  layer = {{ option }}
+  print(layer.weight.shape)
+option: "{{ {'as_written': 'None', 'typo': 'nn.Lineer(' ~ n ~ ', 2)', 'good': 'nn.Linear(' ~ n ~ ', 2)'}[spelling] }}"
+stem: Which calls make a layer without weights?
+answer: probe
+distractors: [spelled_wrong, spelled_right]
+solution: ["{{ key }}"]
+hint: Look.
+"""
+PROBE_CATALOGUE = """\
+spelled_wrong:
+  description: a typo, which raises AttributeError as the key does
+  feedback: "{{ wrong }}: {{ key }}"
+  set: {spelling: typo}
+spelled_right:
+  description: a real layer
+  feedback: "{{ wrong }}: {{ key }}"
+  set: {spelling: good}
+"""
+
+
+def build_probe(write_bank, text):
+    root = write_bank({"constructor/probe.yaml": text}, PROBE_CATALOGUE)
+    catalogue = load_misconceptions((root,))
+    path = root / "constructor" / "probe.yaml"
+    try:
+        return build_variant(load_template(path, catalogue), "easy", 0, Counting(), catalogue, {}), path
+    except VariantError as exc:
+        return exc, path
+
+
+def test_a_right_option_whose_outcome_a_typo_made_fails_at_its_line(write_bank):
+    """The key raises a value's AttributeError (None.weight), as torch's rules may; an option that raises
+    AttributeError only because `nn.Lineer` is misspelt must not count as right for it."""
+    failure, path = build_probe(write_bank, PROBE)
+    assert isinstance(failure, VariantError), f"right options: {[o['text'] for o in failure['options'] if o['correct']]}"
+    assert failure.message.startswith(f"{path}:11: probe raised AttributeError: module 'torch.nn' has no attribute "
+                                      "'Lineer', in `layer = nn.Lineer("), failure.message
+    # without the typo the question builds: torch's AttributeError of a value (nn.Identity has no weight)
+    # makes that option right as the key's does
+    record, _ = build_probe(write_bank, PROBE.replace("nn.Lineer(", "nn.Identity("))
+    n = record["params"]["n"]
+    assert {o["text"]: o["correct"] for o in record["options"]} == {
+        "None": True, f"nn.Identity({n}, 2)": True, f"nn.Linear({n}, 2)": False}, record["options"]
+
+
+def test_a_probe_key_that_a_bug_in_the_probe_raised_fails_at_its_line(write_bank):
+    failure, path = build_probe(write_bank, PROBE.replace("'as_written': 'None'", "'as_written': 'nn.Lineer(1, 2)'"))
+    assert failure.message.startswith(f"{path}:11: probe raised AttributeError: module 'torch.nn' has no attribute "
+                                      "'Lineer', in `layer = nn.Lineer(1, 2)`"), failure.message
+    shown = PROBE.replace("probe: |\n", "code: |\n  import torch\n  print(torch.zeros(2).shpe)\nprobe: |\n  {{ code }}\n")
+    failure, path = build_probe(write_bank, shown.replace("print(torch.zeros(2).shpe)", "print(torhc.zeros(2))"))
+    assert failure.message.startswith(f"{path}:11: code raised NameError: name 'torhc' is not defined"), failure.message
