@@ -49,6 +49,14 @@ def quiz(learner, topics, families, length, resume, target, seed, generate, db_p
     from torchquiz.engine.commands import command_line
     from torchquiz.engine.live_quiz import live_quiz
 
+    if resume:  # a resumed quiz keeps what it was started with
+        source = click.get_current_context().get_parameter_source
+        given = [flag for flag, name in (("--topic", "topics"), ("--family", "families"), ("--length", "length"),
+                                          ("--target", "target"), ("--seed", "seed"))
+                 if source(name) is not None and source(name).name in ("COMMANDLINE", "ENVIRONMENT")]
+        if given:
+            raise click.UsageError(f"--resume continues the quiz as it was started, so {', '.join(given)} would "
+                                   "change nothing: leave them out, or start a new quiz without --resume")
     store = open_store(db_path)
     resume_hint = command_line("quiz", "--learner", learner, "--resume", db=db_path)  # runs as printed
     with contextlib.ExitStack() as running:
@@ -83,6 +91,10 @@ def _run_quiz(store, learner, topics, families, length, resume, target, seed, se
             session = QuizSession.start(store, learner, topics=topics, families=families, length=length,
                                         target=target, seed=seed, near_variants=maker,
                                         refit=BackgroundRefit())
+    if session.set_aside:
+        done, total = session.set_aside
+        click.echo(f"Your unfinished quiz ({done} of {total} done) is closed; its answers are kept. "
+                   "To continue an unfinished quiz instead, start with --resume.", err=True)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     ui = QuizUI(sys.stdin, sys.stdout, color=color, db=db_path, learner=learner)
     try:

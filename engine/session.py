@@ -74,6 +74,7 @@ class QuizSession:
         # The calibration's topic spread (0 until enough learners): abilities per topic, bi-factor.
         self.topic_sd = float(store.meta("topic_sd", 0.0) or 0.0)
         self.refitted = int(store.meta("refit_attempts", 0) or 0) > 0  # difficulties beyond the bare labels
+        self.set_aside = None
         self.last_variant_at = -near_schedule.SPACING
         self.variants_scheduled = 0
 
@@ -88,12 +89,16 @@ class QuizSession:
         pool = _load_pool(store, topics, families)
         learner = progress.learner_id(store, learner_name)
         stale = progress.open_session(store, learner)
+        set_aside = None
         if stale is not None:  # a new quiz replaces an unfinished one; its answers stay recorded
             progress.finish_session(store, stale, status="abandoned")
+            set_aside = (len(progress.session_attempts(store, stale.id)), stale.length)
         seed = random.SystemRandom().randrange(2**31) if seed is None else seed
         row = progress.start_session(store, learner, length=length, target=target, seed=seed,
                                      filters={"topics": list(topics), "families": list(families)})
-        return cls(store, learner_name, row, pool, near_variants=near_variants, refit=refit)
+        session = cls(store, learner_name, row, pool, near_variants=near_variants, refit=refit)
+        session.set_aside = set_aside  # (answered, length) of the unfinished quiz this one closed
+        return session
 
     @classmethod
     def resume(cls, store, learner_name, *, near_variants=None, refit=None):

@@ -298,3 +298,19 @@ def test_a_busy_store_keeps_the_answer_and_saves_it_when_free(db):
         assert screen.count("The store is busy") == 1 and "Quiz complete" in screen
         assert len(progress.session_attempts(store, session.row.id)) == 1
     blocker.close()
+
+
+def test_a_new_quiz_says_it_closed_the_unfinished_one_and_resume_refuses_options_it_ignores(db):
+    runner = CliRunner()
+    base = ["quiz", "--db", str(db), "--learner", "fay", "--no-generate"]
+    first = runner.invoke(main, [*base, "--length", "5", "--topic", "batch_first"], input="A\n\nA\n\nq\n")
+    assert first.exit_code == 0 and "Saved: 2 of 5 done" in first.output
+    refused = runner.invoke(main, [*base, "--resume", "--length", "20", "--topic", "packing"])
+    assert refused.exit_code == 2
+    assert "--resume continues the quiz as it was started, so --topic, --length would change nothing" in \
+        " ".join(refused.output.split())
+    second = runner.invoke(main, [*base, "--length", "1"], input="A\n")
+    assert second.exit_code == 0
+    assert "Your unfinished quiz (2 of 5 done) is closed; its answers are kept." in second.output
+    third = runner.invoke(main, [*base, "--length", "1"], input="A\n")
+    assert "unfinished quiz" not in third.output  # the one before ended: nothing was closed
