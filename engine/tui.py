@@ -7,6 +7,8 @@ print, so a resized window is followed) at spaces only; code is folded at token 
 with a marker (terminal_text.code_block). Without color (not a tty, or NO_COLOR) no escape
 sequence is written at all. `play(session, ui)` is the quiz loop.
 """
+import os
+import shutil
 import sys
 import time
 
@@ -35,12 +37,16 @@ def _line_editing(stdin):
 class QuizUI:
     def __init__(self, stdin, stdout, *, color=False, width=None, db=None, learner=None):
         self.stdin, self.stdout, self.color = stdin, stdout, color
+        dumb = os.environ.get("TERM") == "dumb" and stdout.isatty()
+        if dumb and width is None:  # Rich takes a dumb terminal to be 80 columns wide, whatever it is
+            width = shutil.get_terminal_size().columns
         self.db, self.learner = db, learner  # kept in every command the quiz prints
         # "standard": the 16 colours of the terminal's own palette (see terminal_text).
         self.console = Console(file=stdout, width=width, force_terminal=color, no_color=not color,
                                color_system="standard" if color else None, highlight=False,
                                markup=False, emoji=False, soft_wrap=False)
-        self.edits_lines = stdin is sys.stdin and _line_editing(stdin)
+        # readline scrolls a long prompt sideways on a dumb terminal, cutting its start off
+        self.edits_lines = stdin is sys.stdin and not dumb and _line_editing(stdin)
 
     # -- primitives -----------------------------------------------------------------------
     def write(self, text="", style=None):

@@ -102,6 +102,31 @@ def test_no_color_is_honoured(tmp_path, long_db):
     assert "Quiz complete" in screen
 
 
+def test_a_dumb_terminal_gets_plain_text_at_its_own_width_and_whole_prompts(tmp_path, long_db):
+    """TERM=dumb: no escape sequence, lines fitted to the terminal's 50 columns (not Rich's 80 for a dumb
+    terminal), and prompts written whole (readline would scroll a long one sideways, cutting its start)."""
+    (tmp_path / "dumb").mkdir()
+    env = {**os.environ, "TERM": "dumb"}
+    env.pop("NO_COLOR", None)
+    shutil.copy(long_db, tmp_path / "dumb" / "quiz.db")
+    log = io.StringIO()
+    child = pexpect.spawn(TORCHQUIZ, ["quiz", "--db", "quiz.db", "--learner", "tia", "--length", "1", "--seed", "5",
+                                      "--no-generate"], cwd=str(tmp_path / "dumb"), env=env, encoding="utf-8",
+                          timeout=30, dimensions=(40, 50))
+    child.logfile_read = log
+    child.expect(r"q quit\): $")
+    child.sendline("A")
+    child.expect(r"q to quit\): $|Quiz complete")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    screen = log.getvalue()
+    assert "\x1b" not in screen and "Quiz complete" in screen
+    lines = screen.replace("\r", "").split("\n")
+    assert max(map(len, lines)) <= 50 and max(map(len, lines)) > 40
+    assert any(line.startswith("Answer (") for line in lines)  # the prompt from its first word
+
+
 def test_the_quiz_starts_without_importing_torch(db):
     """Rich and the quiz screens load, torch does not: a learner does not wait seconds for it."""
     code = ("import sys\nfrom torchquiz.cli.main import main\n"
