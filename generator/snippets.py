@@ -20,7 +20,8 @@ class RunResult:
     result: object = None        # the snippet's `result` variable (compute snippets), JSON values only
     warnings: tuple = ()         # ((category, first line of message), ...) that the snippet made Python warn
     line: int | None = None      # the snippet's line the exception came from (innermost), not in the record
-    own: bool = False            # the snippet's own code raised it (last frame, or a SyntaxError), not code it called
+    own: bool = False            # the snippet's own code raised it (last frame, a SyntaxError, or a module's
+                                 # __getattr__ refusing a name it asked for), not code it called
 
     def as_record(self):
         record = {"stdout": self.stdout, "exception": self.exception, "message": self.message}
@@ -71,7 +72,9 @@ def run_snippet(code, time_limit=20.0):
 
 def _origin(exc):
     """Where in the snippet an exception came from: its innermost line there, and whether the snippet's
-    own code raised it (a SyntaxError in it, or a last frame that is the snippet's, not torch's)."""
+    own code raised it (a SyntaxError in it, or a last frame that is the snippet's, not torch's). An attribute
+    a module lacks counts as the snippet's even where the module answers it with its own `__getattr__`
+    (PEP 562): `torch.zeross` is raised in torch/__init__.py, as `nn.LSMT` is not."""
     if isinstance(exc, SyntaxError) and exc.filename == "<snippet>":
         return {"line": exc.lineno, "own": True}
     frames, tb = [], exc.__traceback__
@@ -79,8 +82,16 @@ def _origin(exc):
         frames.append(tb)
         tb = tb.tb_next
     lines = [f.tb_lineno for f in frames if f.tb_frame.f_code.co_filename == "<snippet>"]
-    own = bool(frames) and frames[-1].tb_frame.f_code.co_filename == "<snippet>"
+    own = bool(frames) and (frames[-1].tb_frame.f_code.co_filename == "<snippet>" or (
+        isinstance(exc, AttributeError) and len(frames) > 1 and _module_getattr(frames[-1].tb_frame)
+        and frames[-2].tb_frame.f_code.co_filename == "<snippet>"))
     return {"line": lines[-1] if lines else None, "own": own}
+
+
+def _module_getattr(frame):
+    """Whether `frame` runs a module's own `__getattr__` (PEP 562), the function the module's globals name so."""
+    hook = frame.f_globals.get("__getattr__")
+    return frame.f_code.co_name == "__getattr__" and getattr(hook, "__code__", None) is frame.f_code
 
 
 # A backend's notice about itself ("LSTM with projections is not supported with oneDNN") depends on

@@ -55,6 +55,9 @@ def build(write_bank, text, pins=None, level="easy"):
     ("  values = list(range({{ n }}))", "  values = list(range({{ n }})", 9, "code raised SyntaxError"),
     ("  values = list(range({{ n }}))", "  import collections\n  values = collections.Countr(range({{ n }}))", 10,
      "code raised AttributeError: module 'collections' has no attribute 'Countr'"),
+    # torch answers a missing attribute in its own module __getattr__ (PEP 562): still the snippet's typo
+    ("  values = list(range({{ n }}))", "  import torch\n  values = torch.arnage({{ n }}).tolist()", 10,
+     "code raised AttributeError: module 'torch' has no attribute 'arnage'"),
 ])
 def test_a_snippet_that_fails_for_any_draw_fails_at_once_at_its_line(write_bank, old, new, line, error):
     failure, runner, path = build(write_bank, TYPED.replace(old, new))
@@ -147,6 +150,7 @@ def test_an_exception_key_that_torch_raised_is_still_the_key(write_bank):
 @pytest.mark.parametrize("old, new, line, error", [
     ("  output, _ = layer(x)", "  output, _ = layr(x)", 16, "NameError: name 'layr' is not defined, in `output, _ = layr(x)`"),
     ("nn.LSTM(4,", "nn.LSMT(4,", 14, "AttributeError: module 'torch.nn' has no attribute 'LSMT', in `layer = nn.LSMT("),
+    ("torch.randn(3", "torch.randm(3", 15, "AttributeError: module 'torch' has no attribute 'randm', in `x = torch.randm("),
     ("  output, _ = layer(x)", "  output, _ = layer(x", 16, "SyntaxError: '(' was never closed"),
     ("  import torch.nn as nn", "  import torch.nn as nn\n  from torch.nn import LSMT", 13,
      "ImportError: cannot import name 'LSMT' from 'torch.nn'"),
