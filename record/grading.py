@@ -165,6 +165,10 @@ def _grade_multiresponse(record, text):
     wrong = [options[i] for i in chosen if not options[i]["correct"]]
     misconception = wrong[0].get("misconception") if wrong else None
     feedback = "\n".join(f"{LETTERS[i]}: {options[i].get('feedback', '')}" for i in chosen)
+    missed = [LETTERS[i] for i in wanted if i not in chosen]
+    if missed and set(chosen) & set(wanted):  # a partly right answer says what it left out, not only what it ticked
+        which = missed[0] if len(missed) == 1 else ", ".join(missed[:-1]) + " and " + missed[-1]
+        feedback += f"\nYou did not pick {which}, which {'is' if len(missed) == 1 else 'are'} also right."
     return Grade(correct=chosen == wanted, response=",".join(LETTERS[i] for i in chosen), chosen=chosen,
                  misconception=misconception, feedback=feedback)
 

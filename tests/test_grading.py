@@ -150,3 +150,13 @@ def test_any_spelling_of_the_key_is_right(shape, position):
         return
     for spelling in shape_spellings(shape):
         assert grade(record, spelling).correct, (spelling, texts)
+
+
+def test_a_partly_right_multiresponse_answer_names_the_right_options_it_left_out():
+    record = multiresponse_question()
+    partly = grade(record, "A")
+    assert partly.correct is False and partly.feedback.endswith("You did not pick B, which is also right.")
+    with_wrong = grade(record, "A,C")
+    assert "C: A GRU has no cell state." in with_wrong.feedback and "You did not pick B" in with_wrong.feedback
+    assert "did not pick" not in grade(record, "A,B").feedback
+    assert "did not pick" not in grade(record, "C").feedback  # nothing right ticked: the key line says it all
