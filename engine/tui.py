@@ -170,9 +170,11 @@ class QuizUI:
         self.write(self.line(("Ability by topic", "bold"), (" (0 is average; ± is the uncertainty; "
                                                             "the bar is your chance on a medium question):", "")))
         width = max([len(a.topic) for a in summary.abilities + [summary.overall]])
+        room = self.console.width - width - 23  # a row fits a narrow terminal: a shorter bar, or none
+        bar = min(20, room) if room >= 3 else 0
         for ability in summary.abilities + [summary.overall]:
             self.write(f"  {ability.topic:<{width}}  {ability.mean:+.2f} ± {ability.sd:.2f}  "
-                       f"{mastery_bar(ability.mastery)} {ability.mastery:4.0%}")
+                       f"{mastery_bar(ability.mastery, bar)} {ability.mastery:4.0%}")
         self.write()
         if summary.misconceptions:
             self.write("Misconceptions to review:", "bold")

@@ -314,3 +314,15 @@ def test_a_new_quiz_says_it_closed_the_unfinished_one_and_resume_refuses_options
     assert "Your unfinished quiz (2 of 5 done) is closed; its answers are kept." in second.output
     third = runner.invoke(main, [*base, "--length", "1"], input="s\n")
     assert "unfinished quiz" not in third.output  # the one before ended: nothing was closed
+
+
+@pytest.mark.parametrize("width", [40, 80])
+def test_ability_rows_fit_a_narrow_terminal(db, width):
+    """Each 'Ability by topic' row stays one line: the bar shortens (or goes) instead of wrapping."""
+    with Store.open(db) as store:
+        session = QuizSession.start(store, "ada", seed=4, length=4, topics=["batch_first"])
+        out = io.StringIO()
+        play(session, QuizUI(io.StringIO("D\n\nC\n\nB\n\nA\n\n"), out, width=width), clock=iter(range(1000)).__next__)
+        rows = [line for line in out.getvalue().splitlines() if "±" in line and "%" in line]
+        assert rows and all(len(row) <= width for row in rows)
+        assert all(row.rstrip().endswith("%") for row in rows)  # bar and mastery on the row, not wrapped below
