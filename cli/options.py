@@ -113,7 +113,7 @@ def progress_bar(label):
         if "bar" not in state:
             state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True)
             state["bar"].__enter__()
-        state["bar"].update(1)
+        state["bar"].update(done - state["bar"].pos)  # a call at 0 draws the bar before the first result
         if done == total:
             close()
 

@@ -152,6 +152,8 @@ def collect(pool, jobs, on_progress=None, trace=False):
     interrupted = False
     hello = {"torch": None, "device": None}
     try:
+        if on_progress:  # shown at once: the workers take seconds to import torch
+            on_progress(0, len(jobs))
         hello = pool.ready()  # Ctrl-C while the workers still import torch is an interruption too
         for done, (job, reply) in enumerate(pool.run([{**j, "trace": trace} for j in jobs]), 1):
             replies[job["id"]] = reply

@@ -289,3 +289,14 @@ def test_a_layer_topic_makes_questions_about_that_layer_only():
     everything = generate_set(templates=["recurrent.constructor_arguments"], count=6, seed=1)
     other_layers = sum("lstm" not in record["topics"] for record in everything.records)
     assert other_layers and result.off_topic == other_layers  # the same seeds: those are the ones left out
+
+
+def test_progress_is_drawn_before_the_workers_have_imported_torch():
+    """The first progress call (0 of N) comes before any result, so the bar shows while torch loads
+    (about 3 s, more on a busy machine) instead of a silent wait."""
+    from torchquiz.generator.api import load_templates, run_jobs, variant_jobs
+
+    jobs = variant_jobs([load_templates()["shape.unbatched"]], 2, seed=1)
+    calls = []
+    result = run_jobs(jobs, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, len(jobs)) and calls[-1] == (len(jobs), len(jobs)) and len(result.records) == len(jobs)
