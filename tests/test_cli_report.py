@@ -161,3 +161,11 @@ def test_every_command_documents_examples(command, runner):
     result = runner.invoke(command, ["--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.output and "torchquiz " in result.output.split("Examples:")[1]
+
+
+def test_a_mistyped_learner_is_offered_every_name_as_close_as_the_closest(db, runner):
+    for name in ("ada", "fay"):
+        assert runner.invoke(main, ["quiz", "--db", str(db), "--learner", name, "--length", "1", "--topic",
+                                    "batch_first", "--no-generate"], input="s\n").exit_code == 0
+    result = runner.invoke(report, ["--learner", "ady", "--db", str(db)])
+    assert result.exit_code == 1 and "Did you mean 'ada' or 'fay'?" in result.output  # ada first: it starts alike
