@@ -169,3 +169,12 @@ def test_a_mistyped_learner_is_offered_every_name_as_close_as_the_closest(db, ru
                                     "batch_first", "--no-generate"], input="s\n").exit_code == 0
     result = runner.invoke(report, ["--learner", "ady", "--db", str(db)])
     assert result.exit_code == 1 and "Did you mean 'ada' or 'fay'?" in result.output  # ada first: it starts alike
+
+
+def test_a_quiz_left_before_its_first_answer_is_not_counted(db, runner):
+    """Two answers in one quiz, then a quiz opened and left at once: the report says 1 quiz, not 2."""
+    base = ["quiz", "--db", str(db), "--learner", "fay", "--topic", "batch_first", "--no-generate"]
+    assert runner.invoke(main, [*base, "--length", "5"], input="A\n\nA\n\nq\n").exit_code == 0
+    assert runner.invoke(main, [*base, "--length", "3"], input="q\n").exit_code == 0
+    data = json.loads(runner.invoke(report, ["--learner", "fay", "--db", str(db), "--json"]).output)
+    assert data["attempts"] == 2 and data["sessions"] == 1
