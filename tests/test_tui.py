@@ -135,6 +135,16 @@ def spawn(*args, db):
 PROMPTS = [r"Answer \(A-[A-Z];", r"Answer \(letters", r"Answer \(a number", r"Answer \(your answer"]
 
 
+def interrupt(child):
+    """Ctrl-C through the terminal's line discipline: a real SIGINT. Readline writes the prompt a moment
+    before it waits for a key, and a SIGINT in that moment is only seen at the next key (CPython's readline
+    loop); a person's Ctrl-C comes later than that, so the test waits as a person would."""
+    import time
+
+    time.sleep(0.5)
+    child.sendintr()
+
+
 def answer_one(child, letter="A"):
     """Answer the question on screen with something well-formed for its type."""
     kind = child.expect(PROMPTS)
@@ -151,7 +161,7 @@ def test_ctrl_c_in_a_real_terminal_then_resume(db):
         child.sendline("")
     child.expect("Question 3/4")
     child.expect(PROMPTS)
-    child.sendintr()  # Ctrl-C through the terminal's line discipline: a real SIGINT
+    interrupt(child)
     child.expect("Interrupted. 2 of 4 done, all saved. Continue with:\r\n  torchquiz quiz --learner ada --resume")
     child.expect(pexpect.EOF)
     child.close()
@@ -211,7 +221,8 @@ def test_done_when_flow_with_a_generated_set(tmp_path):
         child.expect("Press Enter")
         child.sendline("")
     child.expect("Question 6/10")
-    child.sendintr()
+    child.expect(PROMPTS)
+    interrupt(child)
     child.expect("Interrupted. 5 of 10 done")
     child.expect(pexpect.EOF)
     child = spawn("quiz", "--learner", "ada", "--resume", "--no-generate", db=db)
