@@ -19,6 +19,7 @@ from torchquiz.record.validate import check_records
 from torchquiz.exports.templating import gc_paused, render
 from torchquiz.exports.text import inline_html, xml_safe
 from torchquiz.record.answers import accepted_spellings
+from torchquiz.record.moodle_grades import SHARES, wrong_fraction
 
 DEFAULT_CATEGORY_ROOT = "$course$/top/torchquiz"
 DEFAULT_PENALTY = 0.3333333
@@ -26,29 +27,11 @@ DEFAULT_MAX_MB = 2  # PHP's default upload_max_filesize is 2M: a bigger file can
 NAME_LIMIT = 255  # Moodle cuts names here
 IDNUMBER_LIMIT = 100  # question.idnumber is varchar(100)
 
-# Moodle's grade list; any other fraction rejects the whole file (33.33 does).
-GRADES = ("100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40", "33.33333",
-          "30", "25", "20", "16.66667", "14.28571", "12.5", "11.11111", "10", "5", "0")
-# 100 split evenly over n correct options, for the n the grade list allows.
-_SHARE = {1: "100", 2: "50", 3: "33.33333", 4: "25", 5: "20", 6: "16.66667",
-          7: "14.28571", 8: "12.5", 9: "11.11111", 10: "10"}
-
-
 def grade_share(count):
     """The grade-list fraction that splits 100 evenly over `count` options (1 to 10)."""
-    if count not in _SHARE:
+    if count not in SHARES:
         raise ExportError(f"cannot split 100 evenly over {count} options with Moodle's grade list")
-    return _SHARE[count]
-
-
-def wrong_fraction(count):
-    """Negative fraction for each of `count` wrong options, so that ticking every box scores exactly 0.
-
-    The even split is not enough: 3 x 33.33333 = 99.99999 leaves 1e-07 (so do 7 and 9
-    wrong options). Moodle clamps a total below 0 to 0, so the smallest grade whose
-    `count` copies reach 100 exactly (in decimal, as Moodle stores them) is used.
-    """
-    return "-" + min((g for g in GRADES if Decimal(g) * count >= 100), key=Decimal)
+    return SHARES[count]
 
 
 def decimal_text(value):

@@ -16,7 +16,8 @@ from decimal import ROUND_CEILING, Decimal
 from torchquiz.exports.core import (category_title, correct_feedback_html, general_feedback_html, group_records,
                                     item_idents, misconception_answers, option_feedback_html, question_html,
                                     question_name, xml_text)
-from torchquiz.exports.moodle import decimal_text, shortanswer_spellings, wrong_fraction
+from torchquiz.exports.moodle import decimal_text, shortanswer_spellings
+from torchquiz.record.moodle_grades import wrong_fraction
 from torchquiz.exports.qti12 import package
 from torchquiz.exports.templating import gc_paused
 from torchquiz.exports.text import inline_html

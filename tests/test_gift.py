@@ -8,7 +8,8 @@ import pytest
 from export_records import edge_case_records, generated_set_or_skip
 from lms_packages import html_text
 from torchquiz.exports.gift import gift_escape, to_gift
-from torchquiz.exports.moodle import GRADES, shortanswer_spellings
+from torchquiz.exports.moodle import shortanswer_spellings
+from torchquiz.record.moodle_grades import GRADES
 from torchquiz.exports.text import code_block, plain_text
 from torchquiz.record.jsonl import load_records
 

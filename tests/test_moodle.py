@@ -15,7 +15,8 @@ import pytest
 
 from export_records import LONG_TEMPLATE, TRICKY_CODE, edge_case_records, option, record, generated_set_or_skip
 from torchquiz.exports.errors import ExportError, RecordError
-from torchquiz.exports.moodle import (GRADES, category_path, decimal_text, grade_share, idnumber_for,
+from torchquiz.record.moodle_grades import GRADES
+from torchquiz.exports.moodle import (category_path, decimal_text, grade_share, idnumber_for,
                             shortanswer_spellings, to_moodle_xml, wrong_fraction)
 from torchquiz.record.jsonl import load_records
 from torchquiz.exports.text import cdata

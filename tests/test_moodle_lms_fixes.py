@@ -7,7 +7,8 @@ import pytest
 
 from export_records import edge_case_records, option, record, replicated_records, generated_set_or_skip
 from lms_packages import html_text
-from torchquiz.exports.moodle import GRADES, idnumber_for, to_moodle_files, to_moodle_xml, wrong_fraction
+from torchquiz.exports.moodle import idnumber_for, to_moodle_files, to_moodle_xml, wrong_fraction
+from torchquiz.record.moodle_grades import GRADES
 from torchquiz.exports.text import plain_text
 from torchquiz.record.jsonl import load_records
 
