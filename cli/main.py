@@ -164,8 +164,13 @@ def stop_on_termination():
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):  # Windows has no SIGHUP
-            signal.signal(getattr(signal, name), interrupt)
+        number = getattr(signal, name, None)  # Windows has no SIGHUP
+        if number is None or signal.getsignal(number) is signal.SIG_IGN:  # `nohup torchquiz ...` keeps running
+            continue
+        try:
+            signal.signal(number, interrupt)
+        except ValueError:  # not the main thread (an embedding program): its signals are its own
+            return
 
 
 def tolerate_narrow_encodings(streams=None):

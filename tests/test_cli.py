@@ -69,3 +69,19 @@ def test_a_narrow_output_encoding_shows_question_marks_instead_of_crashing(db, e
                             encoding=encoding, errors="replace", env=env, timeout=120)
     assert report.returncode == 0 and "Traceback" not in report.stderr, report.stderr
     assert "answers correct" in report.stdout
+
+
+def test_nohup_keeps_a_command_running_when_the_terminal_closes(tmp_path):
+    """A SIGHUP that `nohup` set to be ignored stays ignored: the handler that turns SIGTERM and SIGHUP
+    into an interruption (cli/main.stop_on_termination) leaves it alone."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import os, signal\nfrom torchquiz.cli.main import stop_on_termination\nstop_on_termination()\n"
+            "os.kill(os.getpid(), signal.SIGHUP)\nprint('still running')\n")
+    ignored = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    assert ignored.returncode == 0 and ignored.stdout == "still running\n", ignored.stderr
+    handled = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert handled.returncode != 0 and "KeyboardInterrupt" in handled.stderr
