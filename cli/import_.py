@@ -102,7 +102,8 @@ def practice(files, learner, calibrate, db_path):
     """
     from torchquiz.engine.practice_import import folder_namesakes, import_practice
 
-    mixed = {} if learner else folder_namesakes(files)
+    with store_errors():  # a file that is no practice file is one line, before anything is stored
+        mixed = {} if learner else folder_namesakes(files)
     for name, shared in mixed.items():  # nothing imported yet: two students never merge into one
         raise click.ClickException(
             f"{', '.join(map(str, shared))} have the page's own name in one folder but different answers, so "

@@ -88,23 +88,25 @@ def learner_from_path(path):
 
 def folder_namesakes(paths):
     """{learner: files} for files with the page's own name in one folder that cannot be one student's:
-    they would all become the learner named after the folder. One student's later save holds the first
-    answers of the earlier one (the page keeps first answers, with their times), so those are fine."""
+    they would all become the learner named after the folder. One student's later save of a set holds the
+    first answers of the earlier one (the page keeps first answers, with their times), so those are fine,
+    as are one student's files of different sets; a file that names its learner is that learner's."""
     by_folder = {}
     for path in map(Path, paths):
         stem = re.sub(r" ?\(\d+\)$", "", path.stem)
         if stem.startswith(DOWNLOAD_PREFIX) or not stem:
-            by_folder.setdefault(learner_from_path(path), []).append(path)
+            data = read_practice(path)
+            if not data.get("learner"):
+                by_folder.setdefault((learner_from_path(path), data["set"]), []).append((path, data))
     mixed = {}
-    for name, files in by_folder.items():
-        saves = sorted((_first_answers(path) for path in files), key=len)
+    for (name, _), files in by_folder.items():
+        saves = sorted((_first_answers(data) for _, data in files), key=len)
         if any(not (earlier <= later) for earlier, later in zip(saves, saves[1:])):
-            mixed[name] = files
+            mixed.setdefault(name, []).extend(path for path, _ in files)
     return mixed
 
 
-def _first_answers(path):
-    data = read_practice(path)
+def _first_answers(data):
     return {(a.get("id"), a.get("answered_at"), json.dumps(a.get("response"))) for a in data["answers"]}
 
 

@@ -418,3 +418,15 @@ def test_two_students_files_in_one_folder_are_refused_and_one_students_two_saves
     second.write_text(json.dumps(later))
     saved_twice = torchquiz("import", "practice", str(first), str(second), "--db", str(db), "--no-calibrate")
     assert saved_twice.stdout.count("of inbox imported") == 2
+    # one student's answers to another set in the same folder, and a file that names its learner: no refusal
+    other_set = inbox / "torchquiz-answers-fedcba9876543210.json"
+    other_set.write_text(json.dumps(dict(other, set="fedcba9876543210")))
+    named = inbox / "torchquiz-answers-0123456789abcdef (2).json"
+    named.write_text(json.dumps(dict(other, learner="grace")))
+    both = torchquiz("import", "practice", str(first), str(other_set), str(named), "--db", str(db),
+                     "--no-calibrate", check=False)
+    assert both.returncode == 0 and "of grace imported" in both.stdout, both.stderr
+    broken = inbox / "torchquiz-answers-0000000000000000.json"
+    broken.write_text("not json")
+    refused = torchquiz("import", "practice", str(broken), "--db", str(db), check=False)
+    assert refused.returncode == 1 and "not JSON" in refused.stderr and "Traceback" not in refused.stderr
