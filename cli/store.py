@@ -126,7 +126,8 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
         click.echo("Interrupted before any question was finished; nothing stored.", err=True)
         sys.exit(130)
     if not result.records:
-        raise click.ClickException("every variant failed; nothing stored")
+        raise click.ClickException("every variant failed; nothing stored" if not result.off_topic else
+                                   f"every variant built was off topic ({result.off_topic} left out); nothing stored")
     if store is None:
         store = open_store(db_path, create=True)
     with store_errors():
@@ -136,4 +137,5 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
         sys.exit(130)
     click.echo(f"Stored {added} new question(s) in {store.path}"
                + (f"; {duplicates} already there" if duplicates else "")
-               + (f"; {len(result.failures)} variant(s) failed" if result.failures else "") + ".")
+               + (f"; {len(result.failures)} variant(s) failed" if result.failures else "")
+               + (f"; {result.off_topic} off topic left out" if result.off_topic else "") + ".")

@@ -199,7 +199,7 @@ def generate_set(settings=None, *, templates=None, families=None, difficulty="mi
         chosen = load_selected(settings, templates or (), families or (), topics or ())
         jobs = variant_jobs(chosen, count, seed, difficulty, pins, types, topics or ())
         if chosen and not jobs:
-            raise NothingSelected(_nothing_to_make(chosen, difficulty, types))
+            raise NothingSelected(_nothing_to_make(chosen, difficulty, types, topics or ()))
         return on_topic(collect(pool, jobs, on_progress, trace), topics)
 
 
@@ -216,11 +216,15 @@ def on_topic(result, topics):
     return result
 
 
-
-def _nothing_to_make(chosen, difficulty, types):
-    """Why templates that were selected make no question of the types and level asked for."""
-    wanted = " or ".join(types) if types else "any"
+def _nothing_to_make(chosen, difficulty, types, topics=()):
+    """Why templates that were selected make no question of the types, level and layers asked for."""
+    if variant_jobs(chosen, 1, 0, difficulty, None, types):  # they would: the asked layers are the reason
+        layers = ", ".join(sorted(t for t in topics if t in LAYER_TOPICS))
+        level = "" if difficulty == "mixed" else f" at {difficulty} level"
+        return (f"the selected templates draw no {layers} layer{level}: "
+                + "; ".join(t.id for t in chosen[:5]) + ("; ..." if len(chosen) > 5 else ""))
+    wanted = f"{' or '.join(types)} questions" if types else "questions of any type"
     level = "" if difficulty == "mixed" else f" at {difficulty} level"
     makes = "; ".join(f"{t.id} makes {', '.join(t.types or (t.type,))} at {', '.join(t.levels)}" for t in chosen[:5])
     more = f"; and {len(chosen) - 5} more" if len(chosen) > 5 else ""
-    return f"the selected templates make no {wanted} questions{level}: {makes}{more}"
+    return f"the selected templates make no {wanted}{level}: {makes}{more}"

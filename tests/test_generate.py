@@ -300,3 +300,9 @@ def test_progress_is_drawn_before_the_workers_have_imported_torch():
     calls = []
     result = run_jobs(jobs, on_progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (0, len(jobs)) and calls[-1] == (len(jobs), len(jobs)) and len(result.records) == len(jobs)
+
+
+def test_a_layer_no_level_draws_is_named_as_the_reason():
+    result = torchquiz("generate", "--template", "params.recurrent_count", "--topic", "rnn", "--difficulty", "hard",
+                       "-o", "-", check=False)
+    assert result.returncode == 1 and "draw no rnn layer at hard level: params.recurrent_count" in result.stderr
