@@ -19,6 +19,7 @@ from torchquiz.engine.schema import MIGRATIONS, SCHEMA_VERSION
 from torchquiz.engine.sqlite_errors import sqlite_problem
 
 APP_NAME = "torchquiz"
+BUSY_TIMEOUT_MS = 15_000  # how long a write waits for another writer before it is "busy"
 OVERALL = "*"  # the abilities row for all topics together; topic ids never contain '*'
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -98,9 +99,9 @@ class Store:
                 raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from exc
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see write()).
-            conn = sqlite3.connect(str(path), timeout=15, isolation_level=None,
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                    check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 15000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Another application's database is refused before anything is written to it (WAL mode
             # rewrites the file's header).
             foreign = _foreign(path, {name for (name,) in conn.execute(
@@ -136,16 +137,22 @@ class Store:
         `on_busy` set (the terminal quiz), a store still busy after that is waited for again,
         `on_busy()` having said so once; without it the busy error is raised."""
         told = False
-        while True:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")  # the only statement that waits for the lock in WAL mode
-                break
-            except sqlite3.OperationalError as exc:
-                if self.on_busy is None or sqlite_problem(exc) != "busy":
-                    raise
-                if not told:
-                    self.on_busy()
-                    told = True
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")  # the only statement that waits for the lock in WAL mode
+                    break
+                except sqlite3.OperationalError as exc:
+                    if self.on_busy is None or sqlite_problem(exc) != "busy":
+                        raise
+                    if not told:
+                        self.on_busy()
+                        told = True
+                        # SQLite sleeps in C, where Ctrl-C waits: short waits from now on
+                        self.conn.execute("PRAGMA busy_timeout = 250")
+        finally:
+            if told:
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             yield self.conn
         except BaseException:
