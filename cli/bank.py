@@ -1,5 +1,6 @@
 """`torchquiz bank ...`: validate and list templates; stats, verify, build and import load lazily."""
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -66,8 +67,9 @@ def validate(path, run_variants, settings):
             with progress_bar("Building") as progress:
                 try:
                     failed, built = run_problems(settings, path, on_progress=progress)
-                except KeyboardInterrupt:
-                    raise click.ClickException("interrupted before every variant was built: nothing reported") from None
+                except KeyboardInterrupt:  # as generate and bank build: 130, the shell's code for an interruption
+                    click.echo("Interrupted before every variant was built: nothing reported.", err=True)
+                    sys.exit(130)
             problems += failed
     for note in notes:
         click.echo(f"note: {note}", err=True)

@@ -2,16 +2,17 @@
 and for `torchquiz report`.
 
 A learner at 20/20 and a learner at 0/12 must not read the same advice.  The lines follow
-the results: a learner who is clearly above the level the quiz aims at is told first that
-harder questions are ready; otherwise the weak topics (lowest mastery first) and the
-misconceptions actually shown come first, with an easier target for a learner who is
-struggling everywhere.  Mastery is the predicted success on a medium question.
+the results: a learner who got at least 80% right, with an overall mastery of at least 60% and
+no topic shown weak, is told first that harder questions are ready; otherwise the weak topics
+(lowest mastery first) and the misconceptions actually shown come first, with an easier target
+for a learner who is struggling everywhere.  Mastery is the predicted success on a medium
+question; a topic is shown weak when its answers keep it below 60% (see shown_weak).
 """
 from __future__ import annotations
 
-READY = 0.8           # success and mastery above this: the quiz is too easy for the learner
+READY = 0.8           # success above this (and no topic shown weak): the quiz is too easy for the learner
 STRUGGLING = 0.4      # success below this: aim the next quiz easier
-WEAK = 0.6            # a topic below this mastery is worth practising on its own
+WEAK = 0.6            # a topic below this mastery is worth practising on its own; "ready" needs this overall
 
 
 def shown_weak(ability):

@@ -219,8 +219,9 @@ def learner_summary(store, learner):
     row = store.conn.execute(
         "SELECT count(*), sum(correct), sum(skipped), count(DISTINCT session_id) FROM attempts WHERE learner_id = ?",
         (learner,)).fetchone()
-    sessions = store.conn.execute("SELECT sum(status = 'finished') FROM sessions WHERE learner_id = ?",
-                                  (learner,)).fetchone()
+    sessions = store.conn.execute(
+        "SELECT sum(status = 'finished') FROM sessions s WHERE learner_id = ? "
+        "AND EXISTS (SELECT 1 FROM attempts a WHERE a.session_id = s.id)", (learner,)).fetchone()
     # Quizzes are those with an answer or a skip: a quiz started and left at once is not counted.
     return {"attempts": row[0], "correct": row[1] or 0, "skipped": row[2] or 0,
             "sessions": row[3], "sessions_finished": sessions[0] or 0}

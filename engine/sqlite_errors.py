@@ -11,7 +11,7 @@ SQLITE_PROBLEMS = (
     ("full", ("SQLITE_FULL",), ("database or disk is full",)),
     ("damaged", ("SQLITE_CORRUPT", "SQLITE_NOTADB"), ("database disk image is malformed", "file is not a database")),
     ("io", ("SQLITE_IOERR", "SQLITE_CANTOPEN"), ("disk I/O error", "unable to open database file")),
-    ("locking", ("SQLITE_PROTOCOL", "SQLITE_NOLFS"), ("locking protocol", "large file support is disabled")),
+    ("locking", ("SQLITE_PROTOCOL",), ("locking protocol",)),
     ("too_big", ("SQLITE_TOOBIG",), ("string or blob too big",)),
 )
 # SQLite's out-of-memory error reaches Python as MemoryError, not as an SQLite error.

@@ -3,7 +3,7 @@
 `QuizUI(stdin, stdout, color=..., width=...)` writes through a Rich console over any text
 stream and reads lines from any other stream, so tests drive it with StringIO and the CLI
 with the real terminal. Rich wraps every text to the terminal's width (read again at each
-print, so a resized window is followed) at spaces only; code is folded at token starts
+print, so a resized window is followed; a TERM=dumb terminal's is read once) at spaces only; code is folded at token starts
 with a marker (terminal_text.code_block). Without color (not a tty, or NO_COLOR) no escape
 sequence is written at all. `play(session, ui)` is the quiz loop.
 """
