@@ -157,13 +157,20 @@ def external_learners(store, source=None):
     return [r[0] for r in store.conn.execute(sql, args)]
 
 
+# Which stored attempts statistics count: every answer, and every question left blank or skipped,
+# which Moodle's facility index counts as a mark of 0 (a quiz's hard questions left blank would
+# otherwise look easy).
+COUNTED_SQL = "(a.correct IS NOT NULL OR a.skipped = 1)"
+
+
 def score_sql(store, attempt="a"):
-    """(join, expression): the score of each stored answer for statistics, as the LMS marked it where
-    it did (Moodle's fraction, partial credit included), else right 1 / wrong 0."""
+    """(join, expression): the score of each counted attempt (COUNTED_SQL) for statistics, as the LMS
+    marked it where it did (Moodle's fraction, partial credit included), else right 1 / wrong 0, and 0
+    for a question left blank, as Moodle counts it."""
     if "external_marks" not in store.db.table_names():
-        return "", f"{attempt}.correct"
+        return "", f"COALESCE({attempt}.correct, 0)"
     return (f" LEFT JOIN external_marks em ON em.attempt_id = {attempt}.id",
-            f"COALESCE(em.mark, {attempt}.correct)")
+            f"COALESCE(em.mark, {attempt}.correct, 0)")
 
 
 def moodle_marks(store):

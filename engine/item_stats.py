@@ -9,7 +9,7 @@ it, lies nearer another label's prior than its own.
 import math
 from collections import defaultdict
 
-from torchquiz.engine.external_attempts import score_sql
+from torchquiz.engine.external_attempts import COUNTED_SQL, score_sql
 from torchquiz.engine.irt import LABEL_PRIOR
 from torchquiz.engine.store import OVERALL
 
@@ -56,7 +56,7 @@ def item_statistics(store, *, min_attempts=20):
         f"SELECT a.question_id, q.template, i.label, i.b, {score}, coalesce(ab.mean, 0.0) FROM attempts a "
         "JOIN items i ON i.question_id = a.question_id JOIN questions q ON q.id = a.question_id "
         "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ?" + join
-        + " WHERE a.correct IS NOT NULL ORDER BY q.template, a.question_id", (OVERALL,)).fetchall()
+        + f" WHERE {COUNTED_SQL} ORDER BY q.template, a.question_id", (OVERALL,)).fetchall()
     per_question = defaultdict(lambda: {"ys": [], "xs": []})
     meta = {}
     for qid, template, label, b, correct, theta in rows:

@@ -15,7 +15,7 @@ Per template, from every stored answer (terminal, Moodle, practice page):
 import json
 from collections import Counter, defaultdict
 
-from torchquiz.engine.external_attempts import moodle_quiz_statistics, score_sql
+from torchquiz.engine.external_attempts import COUNTED_SQL, moodle_quiz_statistics, score_sql
 from torchquiz.engine.irt import LABEL_PRIOR
 from torchquiz.engine.item_stats import point_biserial
 from torchquiz.engine.param_effects import fit_effects, label_se
@@ -32,10 +32,10 @@ def _answers(store):
     join, score = score_sql(store)
     return store.conn.execute(
         "SELECT q.template, json_extract(q.record, '$.title'), q.id, q.difficulty, q.type, q.params, i.b, i.a, "
-        f"a.correct, a.response, a.misconception, coalesce(ab.mean, 0.0), {score} FROM attempts a "
+        f"COALESCE(a.correct, 0), a.response, a.misconception, coalesce(ab.mean, 0.0), {score} FROM attempts a "
         "JOIN questions q ON q.id = a.question_id JOIN items i ON i.question_id = a.question_id "
         "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ?" + join
-        + " WHERE a.correct IS NOT NULL ORDER BY q.template, q.id", (OVERALL,)).fetchall()
+        + f" WHERE {COUNTED_SQL} ORDER BY q.template, q.id", (OVERALL,)).fetchall()
 
 
 def _option_counts(store, qids):
@@ -115,7 +115,7 @@ def _one_template(store, template, answers, discrimination):
                        "discrimination_index": round(sum(d * n for d, n in weighted) / total, 1) if total else None})
     effects = fit_effects([json.loads(r[5] or "{}") for r in answers], [r[11] for r in answers],
                           [r[8] for r in answers], [r[2] for r in answers])
-    wrong = [r for r in answers if not r[8]]
+    wrong = [r for r in answers if not r[8] and r[9] is not None]  # answered wrong: a blank shows no belief
     shares = Counter(r[10] for r in wrong if r[10])
     misconceptions = [{"id": m, "count": n, "share": round(n / len(wrong), 3)} for m, n in shares.most_common(5)]
     questions = []

@@ -430,3 +430,25 @@ def test_two_students_files_in_one_folder_are_refused_and_one_students_two_saves
     broken.write_text("not json")
     refused = torchquiz("import", "practice", str(broken), "--db", str(db), check=False)
     assert refused.returncode == 1 and "not JSON" in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("with_grades", [True, False])
+def test_a_question_left_blank_counts_0_in_facility_as_in_moodle(store, with_grades):
+    """The blank/ quiz has questions students submitted blank: Moodle's facility index counts them as 0,
+    so stats and the per-template report must too (they had left them out: 100% over 1 answer for a
+    question Moodle shows at 50% over 2)."""
+    from torchquiz.engine.external_attempts import moodle_quiz_statistics
+    from torchquiz.engine.item_stats import item_statistics
+    from torchquiz.engine.template_report import template_report
+
+    grades = REPORTS / "blank" / "grades_blank.csv" if with_grades else None
+    result = import_moodle(store, REPORTS / "blank" / "responses_blank.csv", grades)
+    assert result.blanks > 0
+    moodle = {qid: q for stats in moodle_quiz_statistics(store).values() for qid, q in stats["questions"].items()}
+    stats = {q["id"]: q for q in item_statistics(store, min_attempts=1)["questions"]}
+    by_template = {q["id"]: q for t in template_report(store)["templates"] for q in t["questions"]}
+    blanks = {qid for (qid,) in store.conn.execute("SELECT question_id FROM attempts WHERE skipped = 1")}
+    assert blanks and blanks <= set(moodle)
+    for qid, item in moodle.items():
+        assert stats[qid]["facility"] == pytest.approx(item.facility, abs=0.0006), qid
+        assert stats[qid]["attempts"] == item.s and by_template[qid]["facility"] == pytest.approx(item.facility, abs=0.0006)
