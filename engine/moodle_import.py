@@ -110,8 +110,8 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
             raise ReportError(f"{report.path}: row {attempt.row} ({attempt.learner}, started {attempt.started}) has "
                               f"no row in the Grades report, which holds {len(marks)} attempts: it is cut short "
                               "(download it again, whole) or of a different quiz")
-        key = digest("moodle", attempt.learner, attempt.started, [c.question for c in attempt.cells.values()])
-        if writer.known(key):
+        key = attempt_key(attempt)
+        if writer.known(key) or writer.known(_display_key(attempt)):
             result.already += 1
             continue
         answers, ok, attempt_marks = [], True, marks.get(attempt.key, {})
@@ -147,6 +147,19 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
                                                   for a in answers])[:12]
             yield ExternalSession("moodle", key, attempt.learner, result.quiz, result.file, attempt.row,
                                   moodle_time(attempt.started), moodle_time(attempt.completed), answers)
+
+
+def attempt_key(attempt):
+    """What names an attempt across downloads: the student's name, the time taken and each slot's question
+    and response. The identity column (e-mail shown or not) and the start time (the downloader's time zone
+    and date format) change with the download's settings, so they are left out."""
+    return digest("moodle attempt", attempt.person, attempt.time_taken,
+                  [(slot, c.question, c.response) for slot, c in attempt.cells.items()])
+
+
+def _display_key(attempt):
+    """The key of attempts imported before attempt_key: learner and start time as the download showed them."""
+    return digest("moodle", attempt.learner, attempt.started, [c.question for c in attempt.cells.values()])
 
 
 def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=False):

@@ -42,6 +42,7 @@ class AttemptRow:
     completed: str | None
     time_taken: str | None
     cells: dict = field(default_factory=dict)   # slot -> Cell (responses) or mark (grades; None = blank)
+    person: str = ""          # "First Last", shown whatever the identity columns
 
     @property
     def key(self):
@@ -166,7 +167,7 @@ def iter_attempts(report):
                     raise ReportError(f"{path}: row {number}: grade {grade!r} has a decimal comma, a CSV from "
                                       "another locale; download it with '.' as the decimal point")
                 attempt = AttemptRow(number, learner, state, cells[started_col],
-                                     _value(cells, completed_col), _value(cells, taken_col))
+                                     _value(cells, completed_col), _value(cells, taken_col), person=name)
                 if report.kind == "responses":
                     for slot, i, r, a in triples:
                         response, right = cells[r], cells[a]

@@ -452,3 +452,28 @@ def test_a_question_left_blank_counts_0_in_facility_as_in_moodle(store, with_gra
     for qid, item in moodle.items():
         assert stats[qid]["facility"] == pytest.approx(item.facility, abs=0.0006), qid
         assert stats[qid]["attempts"] == item.s and by_template[qid]["facility"] == pytest.approx(item.facility, abs=0.0006)
+
+
+def test_the_same_attempts_downloaded_with_other_settings_are_not_imported_twice(store, tmp_path):
+    """A second download of the same quiz with the e-mail column hidden, or by a teacher in another time
+    zone (every start time an hour later), holds the same attempts: the import recognises them."""
+    import_moodle(store, REPORTS / "responses.csv")
+    before = counts(store)
+
+    def without_email(text):
+        rows = list(csv.reader(io.StringIO(text)))
+        column = rows[0].index("Email address")
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([r[:column] + r[column + 1:] for r in rows])
+        return out.getvalue()
+
+    def an_hour_later(text):
+        return re.sub(r"(\d{4}\s+)(\d{1,2}):", lambda m: f"{m[1]}{int(m[2]) % 12 + 1}:", text)  # 9:00 AM -> 10:00
+
+    for name, change in (("hidden.csv", without_email), ("shifted.csv", an_hour_later)):
+        changed = change((REPORTS / "responses.csv").read_text(encoding="utf-8-sig"))
+        assert changed != (REPORTS / "responses.csv").read_text(encoding="utf-8-sig")
+        path = tmp_path / name
+        path.write_text(changed, encoding="utf-8")
+        again = import_moodle(store, path)
+        assert (again.imported, again.already) == (0, 150) and counts(store) == before
