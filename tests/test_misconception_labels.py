@@ -169,3 +169,36 @@ def test_audited_labels_hold_of_their_variants(audited_records):
     assert not options_of(cases["tril blocks the diagonal"], "causal_mask_blocks_diagonal")
     assert not options_of(cases["comment is not the layout"], "swap_batch_seq")
     assert false_labels([r for records in cases.values() for r in records], load_misconceptions()) == {}
+
+
+def test_stop18_audit_texts_are_true_of_their_variants():
+    """The stop-18 key audit: a solution naming foils the variant does not show, feedback whose arithmetic
+    left out out_proj, a loop over sequences called 'works' where the question asks for the batch, and
+    '1 real steps'. Each case is built with its parameters pinned, and the text is checked against them."""
+    cases = [("concept.layer_purpose", "easy", {"foils": "operations"}),
+             ("concept.layer_purpose", "easy", {"foils": "tasks"}),
+             ("attention.mha_param_count", "easy", {}),
+             ("concept.variable_length", "easy", {"foils": "wrong_tool"}),
+             ("attention.key_padding_mask", "easy", {"length": 1})]
+    jobs = [{"id": k, "template": t, "difficulty": level, "seed": seed, "pins": pins}
+            for k, ((t, level, pins), seed) in enumerate((case, seed) for case in cases for seed in range(3))]
+    result = run_jobs(jobs, GenerationSettings(workers=2))
+    assert result.failures == []
+    by = {}
+    for record in result.records:
+        by.setdefault((record["template"], record["params"].get("foils")), []).append(record)
+    for (template, foils), records in by.items():
+        for record in records:
+            text = " ".join(record["solution"] + [o["text"] for o in record["options"]])
+            if template == "concept.layer_purpose":
+                shown = " ".join(o["text"] for o in record["options"])
+                assert ("PCA" in record["solution"][-1]) == ("PCA" in shown), text
+                assert ("sorting" in record["solution"][-1]) == ("ascending" in shown), text
+            if template == "attention.key_padding_mask":
+                assert "1 real step." in record["stem"] and "keys get positive weights" not in text
+    mha = [o for r in by[("attention.mha_param_count", None)] for o in r["options"]
+           if o["misconception"] == "mha_query_projection_only"]
+    assert mha and all("besides out_proj" in o["feedback"] for o in mha)
+    loops = [o for r in by[("concept.variable_length", "wrong_tool")] for o in r["options"]
+             if o["misconception"] == "loop_over_sequences_required"]
+    assert loops and all("does not handle the batch" in o["feedback"] and "works" not in o["feedback"] for o in loops)
