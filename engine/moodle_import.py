@@ -187,6 +187,10 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
                 writer.add(session)
         writer.flush()
         stray = [key for key in marks if key not in seen]
+        if stray and seen and seen <= set(marks):  # every response row has its grades: the Responses file is short
+            raise ReportError(f"{responses_path}: holds {len(seen)} of the Grades report's {len(marks)} attempts "
+                              f"({stray[0][0]}, started {stray[0][1]}, is missing): it is cut short (download it "
+                              "again, whole) or of a part of the class")
         if stray:
             raise ReportError(f"{grades_path}: a report of another quiz: {stray[0][0]} (started {stray[0][1]}) has "
                               f"no attempt in {Path(responses_path).name}")
@@ -196,8 +200,9 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
                                 "Moodle on an English site, torchquiz does not read them as decimals, so they are "
                                 "marked wrong unless the Grades report gives Moodle's mark")
         if grades_path and result.already:
-            result.notes.append(f"the Grades report's marks are not applied to the {result.already} attempt(s) "
-                                "imported before: an import never changes stored answers")
+            result.notes.append(f"the {result.already} attempt(s) imported before keep the marks they were stored "
+                                "with (an import never changes stored answers): Moodle's, if that import had the "
+                                "Grades report too")
         if result.cells and not result.matched:
             raise ReportError(f"{responses_path}: a report of a quiz on other questions: none of its "
                               f"{result.cells} questions is in the store (import the set first: "

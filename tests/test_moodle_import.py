@@ -54,7 +54,7 @@ def test_every_row_is_matched_and_a_second_import_changes_nothing(store):
     before = counts(store)
     again = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
     assert (again.imported, again.already, again.responses) == (0, 150, 0)
-    assert any("marks are not applied to the 150 attempt(s) imported before" in note for note in again.notes)
+    assert any("the 150 attempt(s) imported before keep the marks they were stored with" in note for note in again.notes)
     assert counts(store) == before
 
 
@@ -477,3 +477,12 @@ def test_the_same_attempts_downloaded_with_other_settings_are_not_imported_twice
         path.write_text(changed, encoding="utf-8")
         again = import_moodle(store, path)
         assert (again.imported, again.already) == (0, 150) and counts(store) == before
+
+
+def test_a_responses_report_cut_short_is_named_as_such(store, tmp_path):
+    """A Responses file cut at a row boundary (its attempts all in the Grades report, some missing) is said
+    to be cut short, not blamed on the Grades report as 'a report of another quiz'."""
+    short = rewrite(tmp_path, "responses.csv", lambda t: "\n".join(t.splitlines()[:60]) + "\n")
+    with pytest.raises(ReportError, match=r"responses.csv: holds 59 of the Grades report's 150 attempts .* cut short"):
+        import_moodle(store, short, REPORTS / "grades.csv")
+    assert counts(store)["attempts"] == 0
