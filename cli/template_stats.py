@@ -14,12 +14,7 @@ def show_template_report(store, as_json, html_path):
         check_output(html_path, force=True)  # a missing or read-only folder before the work, not after it
     with store_errors():
         data = template_report(store)
-    if html_path:
-        from torchquiz.engine.report_page import report_page
-
-        with store_errors():
-            page = report_page(data)
-        write_atomically(html_path, page)
+    # The report first: the page's plots take seconds (matplotlib), and the figures need not wait for them.
     if as_json:
         click.echo(json.dumps(data, indent=2))
     elif not data["templates"]:
@@ -28,4 +23,10 @@ def show_template_report(store, as_json, html_path):
         for line in render_text(data):
             click.echo(line)
     if html_path:
+        from torchquiz.engine.report_page import report_page
+
+        click.echo(f"Drawing the plots for {html_path}...", err=True)
+        with store_errors():
+            page = report_page(data)
+        write_atomically(html_path, page)
         click.echo(f"Wrote {html_path}", err=True)

@@ -20,6 +20,7 @@ from torchquiz.engine.irt import LABEL_PRIOR
 from torchquiz.engine.item_stats import point_biserial
 from torchquiz.engine.param_effects import fit_effects, label_se
 from torchquiz.engine.store import OVERALL
+from torchquiz.record.answers import format_number
 
 LOW_DISCRIMINATION = 15.0      # Moodle's docs: below this a question needs checking
 MIN_ANSWERS_FOR_DISTRACTORS = 20
@@ -87,7 +88,8 @@ def _moodle_tables(store):
     tables = []
     for quiz, stats in sorted(moodle_quiz_statistics(store).items()):
         def row(item, name):
-            return {"item": name, **{f: None if getattr(item, f) is None else round(getattr(item, f), 4)
+            # Half up, as Moodle's page rounds (78.125% shows as 78.13): the one rounding rule, format_number.
+            return {"item": name, **{f: None if getattr(item, f) is None else float(format_number(getattr(item, f), 4))
                                      for f in _MOODLE_FIELDS}}
         tables.append({"quiz": quiz, "slots": [row(s, f"slot {s.slot}") for s in stats["slots"]],
                        "questions": [row(q, qid) for qid, q in sorted(stats["questions"].items())]})
@@ -112,7 +114,7 @@ def _one_template(store, template, answers, discrimination):
                        "point_biserial": None if pb is None else round(pb, 3),
                        "facility": round(sum(r[12] for rs in qs.values() for r in rs) / len(ys), 3),
                        "b": round(sum(rs[0][6] * len(rs) for rs in qs.values()) / len(ys), 3),
-                       "discrimination_index": round(sum(d * n for d, n in weighted) / total, 1) if total else None})
+                       "discrimination_index": round(sum(d * n for d, n in weighted) / total, 2) if total else None})
     effects = fit_effects([json.loads(r[5] or "{}") for r in answers], [r[11] for r in answers],
                           [r[8] for r in answers], [r[2] for r in answers])
     wrong = [r for r in answers if not r[8] and r[9] is not None]  # answered wrong: a blank shows no belief

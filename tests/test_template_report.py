@@ -192,3 +192,21 @@ def test_report_carries_moodles_table(report):
     slot2 = table["slots"][1]  # statistics.csv: 150, 69.67%, 33.89%, DI 30.45%, DE 32.73%, EW 6.48%
     assert (slot2["s"], round(100 * slot2["facility"], 2), round(100 * slot2["sd"], 2)) == (150, 69.67, 33.89)
     assert (round(slot2["discriminationindex"], 2), round(slot2["effectiveweight"], 2)) == (30.45, 6.48)
+
+
+def test_moodle_figures_round_half_up_and_once(tmp_path):
+    """The per-template JSON rounds Moodle's figures as Moodle's page does (0.78125 is 78.13%, so 0.7813),
+    and a level's discrimination index is kept to 2 decimals, so its text (no decimals) is rounded once:
+    61.49 prints as 61, not 61.5 then 62."""
+    require_reports()
+    db = tmp_path / "m.db"
+    torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", str(db))
+    torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--grades", str(REPORTS / "grades.csv"),
+              "--db", str(db), "--no-calibrate")
+    data = json.loads(torchquiz("stats", "--by-template", "--json", "--db", str(db)).stdout)
+    question = next(q for table in data["moodle"] for q in table["questions"] if q["item"].endswith("7b317f776e94"))
+    assert question["facility"] == 0.7813
+    for template in data["templates"]:
+        for level in template["levels"]:
+            if level["discrimination_index"] is not None:
+                assert level["discrimination_index"] == round(level["discrimination_index"], 2)
