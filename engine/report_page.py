@@ -9,6 +9,7 @@ and only when a page is written: the terminal commands never pay for it.
 import html
 import io
 
+from torchquiz.engine.moodle_stats import moodle_percent
 from torchquiz.engine.store import StoreError
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -58,7 +59,8 @@ def _effects_plot(plt, template):
     if not effects:
         return ""
     fig, ax = plt.subplots(figsize=(4.2, 0.4 + 0.3 * len(effects)))
-    names = [f"{e['param']}={e['value']}"[:32] for e in effects][::-1]
+    names = [_short(f"{e['param']}={e['value']}" + (f" vs {e['reference']}" if e.get("kind") == "category" else ""), 34)
+             for e in effects][::-1]
     mids = [e["effect"] for e in effects][::-1]
     lows = [e["effect"] - e["low"] for e in effects][::-1]
     highs = [e["high"] - e["effect"] for e in effects][::-1]
@@ -78,12 +80,32 @@ def _misconception_plot(plt, template):
     if not shares:
         return ""
     fig, ax = plt.subplots(figsize=(3.6, 0.4 + 0.3 * len(shares)))
-    ax.barh([m["id"][:30] for m in shares][::-1], [m["share"] for m in shares][::-1], color="#c08a2e")
+    ax.barh([_short(m["id"], 32) for m in shares][::-1], [m["share"] for m in shares][::-1], color="#c08a2e")
     ax.set_xlim(0, 1)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("share of wrong answers", fontsize=7)
     ax.set_title("misconceptions chosen", fontsize=9)
     return _svg(plt, fig)
+
+
+def _short(text, width):
+    """A plot label of at most `width` characters; a cut one ends in '…', so it is not read as a whole id."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _moodle_section(table):
+    """Moodle's statistics of one imported quiz, as the text report gives them: a row per slot, then per question."""
+    head = ("item", "n", "facility", "SD", "discrimination index", "discriminative efficiency", "effective weight")
+    rows = [f"<tr>{''.join(f'<th>{h}</th>' for h in head)}</tr>"]
+    for row in table["slots"] + table["questions"]:
+        cells = [html.escape(str(row["item"])), "–" if row["s"] is None else f"{row['s']:.0f}"]
+        cells += ["–" if row[f] is None else moodle_percent(round(row[f] * 100, 10)) for f in ("facility", "sd")]
+        cells += ["–" if row[f] is None else moodle_percent(row[f])
+                  for f in ("discriminationindex", "discriminativeefficiency", "effectiveweight")]
+        rows.append(f"<tr>{''.join(f'<td>{c}</td>' for c in cells)}</tr>")
+    return (f"<section><h2>Moodle's statistics: {html.escape(table['quiz'])}</h2><p>As Moodle's Results → "
+            f"Statistics page gives them, worked out from the imported answers.</p><table>{''.join(rows)}</table>"
+            "</section>")
 
 
 def report_page(data, title="torchquiz: how the templates perform"):
@@ -118,5 +140,6 @@ def report_page(data, title="torchquiz: how the templates perform"):
             parts.append("<ul>" + "".join(f"<li class='fix'>{html.escape(f['question'])}: {html.escape(f['detail'])}</li>"
                                           for f in t["fix"]) + "</ul>")
         parts.append("</section>")
+    parts += [_moodle_section(table) for table in data.get("moodle", [])]
     parts.append("</body></html>")
     return "".join(parts)

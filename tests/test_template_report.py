@@ -175,7 +175,7 @@ def test_page_renders_offline_in_chromium(page, tmp_path):
         sizes = driver.execute_script(
             "return Array.from(document.querySelectorAll('figure svg')).map(s => s.getBoundingClientRect().width)")
         assert len(sizes) >= 24 and min(sizes) > 100  # every plot drawn at a readable size
-        sections = driver.execute_script("return document.querySelectorAll('section h2').length")
+        sections = driver.execute_script("return document.querySelectorAll('section[id] h2').length")  # one per template
         assert sections == 12
         requests = [json.loads(e["message"])["message"]["params"]["request"]["url"]
                     for e in driver.get_log("performance")
@@ -210,3 +210,21 @@ def test_moodle_figures_round_half_up_and_once(tmp_path):
         for level in template["levels"]:
             if level["discrimination_index"] is not None:
                 assert level["discrimination_index"] == round(level["discrimination_index"], 2)
+
+
+def test_page_has_moodles_statistics_as_the_text_has_them(stores, page):
+    """The page is 'the same with plots': Moodle's per-slot and per-question statistics are on it too, with
+    the percentages as Moodle's page prints them; and a cut plot label ends in '…'."""
+    from torchquiz.engine.moodle_stats import moodle_percent
+
+    source = page.read_text()
+    data = json.loads(torchquiz("stats", "--by-template", "--json", "--db", str(stores[1].path)).stdout)
+    (table,) = data["moodle"]
+    assert f"Moodle's statistics: {table['quiz']}" in source
+    for row in table["slots"] + table["questions"]:
+        assert f"<td>{row['item']}</td>" in source
+        if row["facility"] is not None:
+            assert moodle_percent(round(row["facility"] * 100, 10)) in source
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", source)
+    assert not any(label.startswith("bidirectional_halves_parameter") and not label.endswith(("s", "…"))
+                   for label in labels)
