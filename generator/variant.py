@@ -15,7 +15,7 @@ from torchquiz.record.schema import LEVELS, SCHEMA_ID
 
 from .errors import VariantError
 from .failures import CertainFailure, Draws, Resample, check_certain, check_key
-from .feedback import _feedback, quote_option  # noqa: F401 (quote_option: tests and callers import it here)
+from .feedback import _feedback
 from .params import SampleError, sample_params, specs_for
 from .question_types import FORMER_ID
 from .render import render

@@ -3,7 +3,7 @@ spliced in bare, "…two directions. gets the cost the wrong way round" reads as
 
 
 from export_records import generated_set_or_skip
-from torchquiz.generator.variant import _feedback, quote_option
+from torchquiz.generator.feedback import _feedback, quote_option
 from torchquiz.record.jsonl import load_records
 
 

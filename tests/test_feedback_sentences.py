@@ -3,7 +3,7 @@ quoted the one way (curly quotes), and no sentence goes on in lower case after a
 that ended in a full stop ("“…directions.” gets the cost…")."""
 import re
 
-from torchquiz.generator.variant import quote_option
+from torchquiz.generator.feedback import quote_option
 
 CONTINUED = re.compile(r"[.!?]” [a-z]")
 
