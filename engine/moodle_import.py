@@ -99,6 +99,7 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
     before any matching (so a re-import costs a read of the file)."""
     index = QuestionIndex(store)
     graded, agreed = {}, {}  # (question, text) -> verdict / right-answer check: a class repeats its answers
+    before, this_file = set(writer.stored), set()  # keys stored by earlier imports; keys given in this file
     for attempt in iter_attempts(report):
         seen.add(attempt.key)
         if attempt.state != FINISHED:
@@ -111,9 +112,12 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
                               f"no row in the Grades report, which holds {len(marks)} attempts: it is cut short "
                               "(download it again, whole) or of a different quiz")
         key = attempt_key(attempt)
-        if writer.known(key) or writer.known(_display_key(attempt)):
+        if key in this_file:  # two attempts alike in name, time and every response: told apart as shown
+            key = _display_key(attempt)
+        if key in before or _display_key(attempt) in before:
             result.already += 1
             continue
+        this_file.add(key)
         answers, ok, attempt_marks = [], True, marks.get(attempt.key, {})
         for slot, cell in attempt.cells.items():
             result.cells += 1
@@ -152,13 +156,17 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
 def attempt_key(attempt):
     """What names an attempt across downloads: the student's name, the time taken and each slot's question
     and response. The identity column (e-mail shown or not) and the start time (the downloader's time zone
-    and date format) change with the download's settings, so they are left out."""
-    return digest("moodle attempt", attempt.person, attempt.time_taken,
+    and date format) change with the download's settings, so they are left out, unless the report shows no
+    name or no time taken (then the identity column is all there is). Two attempts of one file alike in all
+    of these are told apart by their display key."""
+    who = attempt.person if attempt.person and attempt.time_taken else attempt.learner  # no name or time shown
+    return digest("moodle attempt", who, attempt.time_taken,
                   [(slot, c.question, c.response) for slot, c in attempt.cells.items()])
 
 
 def _display_key(attempt):
-    """The key of attempts imported before attempt_key: learner and start time as the download showed them."""
+    """The key of attempts imported before attempt_key (learner and start time as the download showed
+    them): such attempts are recognised again only in a download with the same settings."""
     return digest("moodle", attempt.learner, attempt.started, [c.question for c in attempt.cells.values()])
 
 

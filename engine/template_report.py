@@ -81,6 +81,7 @@ def template_report(store, templates=None):
 
 
 _MOODLE_FIELDS = ("s", "facility", "sd", "discriminationindex", "discriminativeefficiency", "effectiveweight")
+_MOODLE_PLACES = {"facility": 4, "sd": 4, "discriminationindex": 2, "discriminativeefficiency": 2, "effectiveweight": 2}
 
 
 def _moodle_tables(store):
@@ -89,8 +90,10 @@ def _moodle_tables(store):
     for quiz, stats in sorted(moodle_quiz_statistics(store).items()):
         def row(item, name):
             # Half up, as Moodle's page rounds (78.125% shows as 78.13): the one rounding rule, format_number.
-            return {"item": name, **{f: None if getattr(item, f) is None else float(format_number(getattr(item, f), 4))
-                                     for f in _MOODLE_FIELDS}}
+            # Fractions (facility, SD) to 4 places, percentages to 2: each rounded once to what Moodle shows.
+            return {"item": name, "s": item.s,
+                    **{f: None if getattr(item, f) is None else float(format_number(getattr(item, f), places))
+                       for f, places in _MOODLE_PLACES.items()}}
         tables.append({"quiz": quiz, "slots": [row(s, f"slot {s.slot}") for s in stats["slots"]],
                        "questions": [row(q, qid) for qid, q in sorted(stats["questions"].items())]})
     return tables
@@ -149,12 +152,13 @@ def _to_fix(store, per_question, discrimination):
             fixes.append({"question": qid, "reason": "discrimination", "detail":
                           f"Moodle discrimination index {discrimination[qid][0]:.1f} < {LOW_DISCRIMINATION:.0f} "
                           f"({discrimination[qid][1]} attempts)"})
-    for qid, (options, picked) in sorted(_option_counts(store, [q for q, rs in per_question.items()
-                                                                 if len(rs) >= MIN_ANSWERS_FOR_DISTRACTORS]).items()):
+    answered = {q: sum(r[9] is not None for r in rs) for q, rs in per_question.items()}  # blanks picked nothing
+    for qid, (options, picked) in sorted(_option_counts(store, [q for q, n in answered.items()
+                                                                 if n >= MIN_ANSWERS_FOR_DISTRACTORS]).items()):
         for index, option in enumerate(options):
             if not option["correct"] and not picked["ABCDEFGHIJ"[index]]:
                 fixes.append({"question": qid, "reason": "distractor", "detail":
-                              f"nobody of {len(per_question[qid])} picked {option['text'][:60]!r}"
+                              f"nobody of {answered[qid]} picked {option['text'][:60]!r}"
                               f" ({option.get('misconception')})"})
     return fixes
 

@@ -486,3 +486,25 @@ def test_a_responses_report_cut_short_is_named_as_such(store, tmp_path):
     with pytest.raises(ReportError, match=r"responses.csv: holds 59 of the Grades report's 150 attempts .* cut short"):
         import_moodle(store, short, REPORTS / "grades.csv")
     assert counts(store)["attempts"] == 0
+
+
+@pytest.mark.parametrize("name_columns", [True, False])
+def test_two_alike_attempts_of_one_file_are_both_imported(store, tmp_path, name_columns):
+    """Two attempts with the same name, time taken and every response (here a copy of a row with another
+    e-mail, in a report with or without name columns) are two attempts, not one and an 'already imported'."""
+    def add_twin(text):
+        rows = list(csv.reader(io.StringIO(text)))
+        names = [] if name_columns else [rows[0].index("First name"), rows[0].index("Last name")]
+        rows = [[c for i, c in enumerate(r) if i not in names] for r in rows]
+        email = rows[0].index("Email address")
+        twin = list(rows[1])
+        twin[email] = "twin@example.com"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows[:2] + [twin] + rows[2:])
+        return out.getvalue()
+
+    path = rewrite(tmp_path, "responses.csv", add_twin)
+    result = import_moodle(store, path)
+    assert (result.imported, result.already) == (151, 0)
+    again = import_moodle(store, path)
+    assert (again.imported, again.already) == (0, 151)
