@@ -90,19 +90,21 @@ def load_templates(settings=None):
 def load_selected(settings=None, ids=(), families=(), topics=()):
     """The templates named by id, family or topic (all when none is given). A broken template file
     fails only a selection that may include it: every template, any topic (a broken file's topics
-    are unknown), its family (the folder it lies in, as the bank is laid out), or an id no sound
-    template has (it may be the broken one's). Any other command runs; the failing ones raise a
-    TemplateError naming file:line (issue 12)."""
+    are unknown), its family (the folder it lies in, as the bank is laid out), or its own id (an id
+    no sound template has names only the file that declares it, as `preview` does). Any other
+    command runs; the failing ones raise a TemplateError naming file:line (issue 12)."""
     from pathlib import Path
 
-    from .templates import current_template_id
+    from .templates import current_template_id, load_one
 
     settings = settings or GenerationSettings()
     templates, problems = load_bank(settings.bank_dirs, settings.include_builtin)
-    unknown_id = any(name not in templates and current_template_id(name, templates) is None for name in ids)
+    for name in ids:  # an id no sound template has: its own file's problems, or "unknown" with a did-you-mean
+        if name not in templates and current_template_id(name, templates) is None:
+            load_one(name, settings.bank_dirs, settings.include_builtin)
 
     def may_be_selected(problem):
-        return (not ids and not families) or topics or unknown_id or Path(problem.path).parent.name in families
+        return (not ids and not families) or topics or Path(problem.path).parent.name in families
 
     relevant = [problem for problem in problems if not templates or may_be_selected(problem)]
     if relevant:

@@ -252,3 +252,19 @@ def test_preview_shows_only_the_asked_templates_problems(write_bank):
                                                      "3 other template files of the bank have")]
     typo = torchquiz("preview", "my.mien", "--bank", str(root), "--no-builtin", check=False)
     assert typo.stderr.splitlines()[-1] == "Error: unknown template 'my.mien'. Did you mean 'my.mine'?"
+
+
+def test_generate_of_a_broken_template_names_its_own_problems_only(write_bank):
+    """`generate --template ID` of a broken template lists that file's problems, not every broken file's
+    (as `preview` does); an id nobody declares is 'unknown' with a did-you-mean."""
+    root = write_bank({
+        "shape/mine.yaml": GOOD.replace("id: shape.fixture", "id: my.mine").replace("hint: Look at hidden_size.",
+                                                                                   "hint: Look at {{ hiden }}."),
+        "shape/other.yaml": GOOD.replace("id: shape.fixture", "id: my.other").replace("family: shape", "family: shpe"),
+        "shape/good.yaml": GOOD.replace("id: shape.fixture", "id: my.good"),
+    })
+    mine = torchquiz("generate", "--template", "my.mine", "--bank", str(root), "--no-builtin", "-o", "-", check=False)
+    assert mine.returncode == 1 and "mine.yaml:23: hint: unknown name 'hiden'" in mine.stderr
+    assert "other.yaml" not in mine.stderr
+    typo = torchquiz("generate", "--template", "my.mien", "--bank", str(root), "--no-builtin", "-o", "-", check=False)
+    assert typo.returncode != 0 and "Did you mean 'my.mine'?" in typo.stderr and "other.yaml" not in typo.stderr
