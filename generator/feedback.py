@@ -26,3 +26,17 @@ def _feedback(source, ctx):
 # ("“…then average.” gets the cost…"), reads as a sentence that ended and went on in lower
 # case. A quotation inside a sentence drops its full stop, as in print (issue 12).
 _CONTINUED_AFTER_STOP = re.compile(r"\.” (?=[a-z])")
+
+
+
+def naming_every_right_option(feedback, key, rights):
+    """A multiple-response option's feedback that names the right answer names every right option:
+    "The right answer is X." becomes "The right answers are X and Y." (the catalogue's sentences are
+    written for one key; a learner told only X would take Y for wrong)."""
+    if len(rights) < 2:
+        return feedback
+    listed = ", ".join(rights[:-1]) + " and " + rights[-1]
+    for the in ("The", "the"):
+        for noun in ("answer", "call"):
+            feedback = feedback.replace(f"{the} right {noun} is {key}", f"{the} right {noun}s are {listed}")
+    return feedback

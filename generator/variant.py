@@ -15,7 +15,7 @@ from torchquiz.record.schema import LEVELS, SCHEMA_ID
 
 from .errors import VariantError
 from .failures import CertainFailure, Draws, Resample, check_certain, check_key
-from .feedback import _feedback
+from .feedback import _feedback, naming_every_right_option
 from .params import SampleError, sample_params, specs_for
 from .question_types import FORMER_ID
 from .render import render
@@ -196,8 +196,10 @@ def _options(template, key, params, specs, run, catalogue, rng, ctx):
     options += [{"text": text, "correct": True, "feedback": _feedback(template.feedback, {**ctx, "key": text}),
                  "misconception": None} for m, text, correct, w in wrong if correct][:2]
     chosen = wrong_answers if template.type != "multiresponse" else rng.sample(wrong_answers, min(len(wrong_answers), 3))
-    options += [{"text": w["text"], "correct": False, "feedback": w["feedback"], "misconception": w["misconception"]}
-                for w in chosen]
+    rights = [o["text"] for o in options]  # only the right ones so far
+    options += [{"text": w["text"], "correct": False, "feedback": naming_every_right_option(w["feedback"], ctx["key"],
+                                                                                          rights),
+                 "misconception": w["misconception"]} for w in chosen]
     if template.type == "truefalse":
         return sorted(options, key=lambda o: o["text"] != "True"), wrong_answers
     rng.shuffle(options)

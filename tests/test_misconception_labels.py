@@ -1,5 +1,6 @@
 """Misconception labels that are true (issue 9.4): a label and its feedback only where its precondition holds."""
 import copy
+import re
 
 import pytest
 
@@ -202,3 +203,24 @@ def test_stop18_audit_texts_are_true_of_their_variants():
     loops = [o for r in by[("concept.variable_length", "wrong_tool")] for o in r["options"]
              if o["misconception"] == "loop_over_sequences_required"]
     assert loops and all("does not handle the batch" in o["feedback"] and "works" not in o["feedback"] for o in loops)
+
+
+def test_multiple_response_feedback_names_every_right_option():
+    """A wrong option's feedback that names the right answer names all of them where several are right
+    ('The right answers are out[:, -1] and h_n[-1].'): the audit found 'The right answer is out[:, -1]'
+    beside a right h_n[-1]."""
+    from torchquiz.generator.api import load_templates, variant_jobs
+
+    templates = load_templates()
+    chosen = [templates[t] for t in ("equivalence.output_slice", "pipeline.last_hidden", "constructor.recurrent_sizes")]
+    jobs = variant_jobs(chosen, 3, seed=8181, types=("multiresponse",))
+    result = run_jobs(jobs, GenerationSettings(workers=2))
+    assert result.failures == [] and result.records
+    named = 0
+    for record in result.records:
+        rights = [o["text"] for o in record["options"] if o["correct"]]
+        for option in record["options"]:
+            if not option["correct"] and re.search(r"right (answer|call)s? (is|are)", option["feedback"]):
+                named += 1
+                assert all(right in option["feedback"] for right in rights), (record["id"], option["feedback"])
+    assert named
