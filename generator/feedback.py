@@ -1,6 +1,8 @@
 """Feedback text: an option or typed answer quoted the one way every output cites it."""
 import re
 
+from torchquiz.record.wording import listed
+
 from .render import render
 
 
@@ -28,15 +30,14 @@ def _feedback(source, ctx):
 _CONTINUED_AFTER_STOP = re.compile(r"\.” (?=[a-z])")
 
 
-
 def naming_every_right_option(feedback, key, rights):
     """A multiple-response option's feedback that names the right answer names every right option:
     "The right answer is X." becomes "The right answers are X and Y." (the catalogue's sentences are
     written for one key; a learner told only X would take Y for wrong)."""
     if len(rights) < 2:
         return feedback
-    listed = ", ".join(rights[:-1]) + " and " + rights[-1]
+    every = listed(rights)
     for the in ("The", "the"):
         for noun in ("answer", "call"):
-            feedback = feedback.replace(f"{the} right {noun} is {key}", f"{the} right {noun}s are {listed}")
+            feedback = feedback.replace(f"{the} right {noun} is {key}", f"{the} right {noun}s are {every}")
     return feedback

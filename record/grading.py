@@ -13,6 +13,7 @@ import string
 from dataclasses import dataclass
 
 from torchquiz.record import answers
+from torchquiz.record.wording import listed
 
 LETTERS = string.ascii_uppercase
 
@@ -167,8 +168,7 @@ def _grade_multiresponse(record, text):
     feedback = "\n".join(f"{LETTERS[i]}: {options[i].get('feedback', '')}" for i in chosen)
     missed = [LETTERS[i] for i in wanted if i not in chosen]
     if missed and set(chosen) & set(wanted):  # a partly right answer says what it left out, not only what it ticked
-        which = missed[0] if len(missed) == 1 else ", ".join(missed[:-1]) + " and " + missed[-1]
-        feedback += f"\nYou did not pick {which}, which {'is' if len(missed) == 1 else 'are'} also right."
+        feedback += f"\nYou did not pick {listed(missed)}, which {'is' if len(missed) == 1 else 'are'} also right."
     return Grade(correct=chosen == wanted, response=",".join(LETTERS[i] for i in chosen), chosen=chosen,
                  misconception=misconception, feedback=feedback)
 

@@ -1,5 +1,6 @@
 """One "did you mean" for every unknown name: commands, templates, parameters, learners, keys."""
 import difflib
+import os
 
 
 def did_you_mean(word, choices):
@@ -12,19 +13,11 @@ def did_you_mean(word, choices):
         matcher = difflib.SequenceMatcher(None, word, choice)
         return matcher.ratio() if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6 else 0.0
 
-    scored = sorted(((closeness(c), len(_common_start(word, c)), c) for c in choices), key=lambda t: (-t[0], -t[1], t[2]))
+    scored = sorted(((closeness(c), len(os.path.commonprefix([word, c])), c) for c in choices),
+                    key=lambda t: (-t[0], -t[1], t[2]))
     close = [t for t in scored if t[0] >= 0.6]
     matches = [c for score, _, c in close if score == close[0][0]][:3] if close else []
     matches = matches or [c for c in choices if c.casefold() == word.casefold()][:1]  # Rnn -> RNN
     if not matches:
         return ""
     return " Did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
-
-
-def _common_start(a, b):
-    length = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        length += 1
-    return a[:length]

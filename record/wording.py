@@ -1,4 +1,10 @@
-"""Counts in words: "1 question", "2 questions", the one rule every message uses."""
+"""Counts and lists in words: "1 question", "2 questions", "A, B and C", the one rule every message uses."""
+
+
+def listed(items):
+    """Items as a sentence lists them: "A", "A and B", "A, B and C"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def counted(n, one, many=None):
