@@ -95,7 +95,7 @@ def _run_quiz(store, learner, topics, families, length, resume, target, seed, se
         done, total = session.set_aside
         click.echo(f"Your unfinished quiz ({done} of {total} done) is closed; its answers are kept. "
                    "To continue an unfinished quiz instead, start with --resume.", err=True)
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # QuizUI turns it off for TERM=dumb
     ui = QuizUI(sys.stdin, sys.stdout, color=color, db=db_path, learner=learner)
     try:
         with store_errors():

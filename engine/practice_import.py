@@ -80,10 +80,17 @@ def learner_from_path(path):
     it still has the page's own name (`torchquiz-answers-<set>.json`, the same for every student),
     the folder it was collected into (answers/ada/torchquiz-answers-....json -> ada)."""
     path = Path(path)
-    stem = re.sub(r" ?\(\d+\)$", "", path.stem)  # a browser's "(1)" for a second download
-    if stem.startswith(DOWNLOAD_PREFIX) or not stem:
-        return path.resolve().parent.name
-    return stem
+    return path.resolve().parent.name if _page_named(path) else _stem(path)
+
+
+def _stem(path):
+    return re.sub(r" ?\(\d+\)$", "", Path(path).stem)  # a browser's "(1)" for a second download
+
+
+def _page_named(path):
+    """Whether the file still has the page's own name, the same for every student."""
+    stem = _stem(path)
+    return stem.startswith(DOWNLOAD_PREFIX) or not stem
 
 
 def folder_namesakes(paths):
@@ -93,8 +100,7 @@ def folder_namesakes(paths):
     as are one student's files of different sets; a file that names its learner is that learner's."""
     by_folder = {}
     for path in map(Path, paths):
-        stem = re.sub(r" ?\(\d+\)$", "", path.stem)
-        if stem.startswith(DOWNLOAD_PREFIX) or not stem:
+        if _page_named(path):
             data = read_practice(path)
             if not data.get("learner"):
                 by_folder.setdefault((learner_from_path(path), data["set"]), []).append((path, data))

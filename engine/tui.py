@@ -36,8 +36,9 @@ def _line_editing(stdin):
 
 class QuizUI:
     def __init__(self, stdin, stdout, *, color=False, width=None, db=None, learner=None):
-        self.stdin, self.stdout, self.color = stdin, stdout, color
         dumb = os.environ.get("TERM") == "dumb" and stdout.isatty()
+        color = color and not dumb  # a dumb terminal shows escape codes as text
+        self.stdin, self.stdout, self.color = stdin, stdout, color
         if dumb and width is None:  # Rich takes a dumb terminal to be 80 columns wide, whatever it is
             width = shutil.get_terminal_size().columns
         self.db, self.learner = db, learner  # kept in every command the quiz prints
