@@ -111,10 +111,10 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
             raise ReportError(f"{report.path}: row {attempt.row} ({attempt.learner}, started {attempt.started}) has "
                               f"no row in the Grades report, which holds {len(marks)} attempts: it is cut short "
                               "(download it again, whole) or of a different quiz")
-        key = attempt_key(attempt)
+        key, shown = attempt_key(attempt), _display_key(attempt)
         if key in this_file:  # two attempts alike in name, time and every response: told apart as shown
-            key = _display_key(attempt)
-        if key in before or _display_key(attempt) in before:
+            key = shown
+        if key in before or shown in before:
             result.already += 1
             continue
         this_file.add(key)

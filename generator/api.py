@@ -210,11 +210,11 @@ def on_topic(result, topics):
     layer is derived from another parameter (not pinned by variant_jobs) can still draw a GRU."""
     if not topics or not result.records:
         return result
-    kept = [record for record in result.records if set(record["topics"]) & set(topics)]
-    result.off_topic = len(result.records) - len(kept)
+    keep = [bool(set(record["topics"]) & set(topics)) for record in result.records]
+    result.off_topic = keep.count(False)
     if result.snippets:
-        result.snippets = [s for s, r in zip(result.snippets, result.records) if set(r["topics"]) & set(topics)]
-    result.records = kept
+        result.snippets = [s for s, k in zip(result.snippets, keep) if k]
+    result.records = [r for r, k in zip(result.records, keep) if k]
     return result
 
 
