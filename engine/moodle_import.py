@@ -12,11 +12,11 @@ Nothing is half-imported: the file is read inside one write transaction, and any
 import datetime
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, SessionWriter, digest
-from torchquiz.engine.moodle_match import MatchError, QuestionIndex, grade_cell, right_answer_of
+from torchquiz.engine.moodle_match import EVEN_SPLIT, GRADE_LIST, MatchError, QuestionIndex, grade_cell, right_answer_of
 from torchquiz.engine.moodle_reports import (DECIMAL_COMMA, FINISHED, ReportError, iter_attempts, pair_grades,
                                              read_report)
 
@@ -48,6 +48,8 @@ class MoodleImport:
     skipped: int = 0               # attempts left out because a response matched no stored question
     skipped_responses: int = 0     # every response of those attempts, matched or not
     decimal_commas: int = 0        # typed numbers written with a decimal comma (read as Moodle's English site does)
+    even_split: int = 0            # attempts whose total shows multiple-answer marks of an even split per wrong box
+    undecided: int = 0             # attempts whose multiple-answer marks depend on that and whose total does not tell
     problems: list = field(default_factory=list)   # "row N, question M: ..." lines
     notes: list = field(default_factory=list)      # rows not imported on purpose (no attempt, in progress)
 
@@ -98,7 +100,7 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
     Problems go to `result.problems`; attempts an earlier import stored are counted and skipped
     before any matching (so a re-import costs a read of the file)."""
     index = QuestionIndex(store)
-    graded, agreed = {}, {}  # (question, text) -> verdict / right-answer check: a class repeats its answers
+    graded, agreed = {}, {}  # (question, text, rule) -> verdict / right-answer check: a class repeats its answers
     before, this_file = set(writer.stored), set()  # keys stored by earlier imports; keys given in this file
     for attempt in iter_attempts(report):
         seen.add(attempt.key)
@@ -119,6 +121,7 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
             continue
         this_file.add(key)
         answers, ok, attempt_marks = [], True, marks.get(attempt.key, {})
+        even = {}  # answer index -> its multiple-answer mark were a wrong box charged an even split
         for slot, cell in attempt.cells.items():
             result.cells += 1
             try:
@@ -142,6 +145,12 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
                 continue
             answers.append(_answer(result, attempt.row, record, slot, cell, attempt_marks.get(slot), slot_max,
                                    graded))
+            if not marks and record["type"] == "multiresponse" and cell.response is not None:
+                verdict = _graded(graded, record, cell.response, EVEN_SPLIT)
+                if verdict and verdict.fraction != answers[-1].mark:
+                    even[len(answers) - 1] = verdict.fraction
+        if ok and even:
+            answers = _marks_by_total(result, report, attempt, answers, even)
         if not ok:
             result.skipped += 1
             result.skipped_responses += len(attempt.cells)
@@ -151,6 +160,30 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
                                                   for a in answers])[:12]
             yield ExternalSession("moodle", key, attempt.learner, result.quiz, result.file, attempt.row,
                                   moodle_time(attempt.started), moodle_time(attempt.completed), answers)
+
+
+def _marks_by_total(result, report, attempt, answers, even):
+    """Without the Grades report, a multiple-answer mark depends on what the export charged a wrong box
+    (moodle_match.GRADE_LIST or EVEN_SPLIT); the attempt's total grade shows which, when each question
+    is worth the same (as the export makes them). `answers` hold the grade list's marks; `even` the
+    marks that differ under an even split."""
+    if attempt.grade is None or not report.grade_max:
+        result.undecided += 1
+        return answers
+    per_question = report.grade_max / len(attempt.cells)
+    tolerance = 0.5 * 10 ** -report.grade_places + 1e-9
+
+    def fits(marks):
+        return abs(sum(marks) * per_question - attempt.grade) <= tolerance
+
+    now = [answer.mark or 0.0 for answer in answers]
+    if fits(now):
+        return answers
+    if fits([even.get(i, mark) for i, mark in enumerate(now)]):
+        result.even_split += 1
+        return [replace(answer, mark=even[i]) if i in even else answer for i, answer in enumerate(answers)]
+    result.undecided += 1
+    return answers
 
 
 def attempt_key(attempt):
@@ -207,6 +240,15 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
             result.notes.append(f"{result.decimal_commas} typed number(s) use a decimal comma (such as 0,5); like "
                                 "Moodle on an English site, torchquiz does not read them as decimals, so they are "
                                 "marked wrong unless the Grades report gives Moodle's mark")
+        if result.even_split:
+            result.notes.append(f"{result.even_split} attempt(s) have multiple-answer marks that charge a wrong box an "
+                                "even split (33.33% for three), as their totals show: the quiz came from an export "
+                                "before torchquiz charged the grade list's penalty (40% for three)")
+        if result.undecided:
+            result.notes.append(f"{result.undecided} attempt(s) have multiple-answer marks that depend on what a wrong "
+                                "box charges, and their totals do not tell: marked with the penalty a torchquiz "
+                                "export writes now (40% for three); give the Grades report (--grades) for Moodle's "
+                                "own marks")
         if grades_path and result.already:
             result.notes.append(f"the {result.already} attempt(s) imported before keep the marks they were stored "
                                 "with (an import never changes stored answers): Moodle's, if that import had the "
@@ -228,27 +270,36 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
     return result
 
 
+def _graded(graded, record, response, rule=GRADE_LIST):
+    """grade_cell, once per question, response and rule: a class repeats its answers."""
+    key = (record["id"], response, rule)
+    if key not in graded:
+        graded[key] = grade_cell(record, response, rule)
+    return graded[key]
+
+
 def _answer(result, row, record, slot, cell, moodle_fraction, slot_max, graded):
     if cell.response is None:
         result.blanks += 1
         return ExternalAnswer(record["id"], slot, None, None, mark=moodle_fraction)
     if record["type"] == "numerical" and DECIMAL_COMMA.match(cell.response.strip()):
         result.decimal_commas += 1
-    key = (record["id"], cell.response)
-    if key not in graded:
-        graded[key] = grade_cell(record, cell.response)
-    verdict = graded[key]
+    verdict = _graded(graded, record, cell.response)
     fraction = verdict.fraction if verdict else None
     if verdict is None:  # matched question, but the response is none of its options: say so
         decides = "Moodle's mark decides" if moodle_fraction is not None else "counted wrong"
         result.notes.append(f"row {row}, question {slot}: response {_short(cell.response)!r} is none of "
                             f"{record['id']}'s options; {decides}")
     if moodle_fraction is not None:
-        # The Grades report rounds marks to 2 decimals of the slot's maximum: agreement within that.
+        # The Grades report rounds marks to 2 decimals of the slot's maximum: agreement within that. A
+        # multiple-answer mark agrees under either rule an export may have charged a wrong box by.
         tolerance = 0.0051 / slot_max.get(slot, 1.0)
-        if fraction is None or abs(fraction - moodle_fraction) > tolerance:
-            result.disagreements += 1
-            fraction = moodle_fraction
+        ours = [fraction]
+        if verdict and record["type"] == "multiresponse":
+            ours.append(_graded(graded, record, cell.response, EVEN_SPLIT).fraction)
+        agreeing = [f for f in ours if f is not None and abs(f - moodle_fraction) <= tolerance]
+        result.disagreements += not agreeing
+        fraction = agreeing[0] if agreeing else moodle_fraction  # ours is exact where it agrees; Moodle's is rounded
     correct = fraction is not None and fraction >= 1.0 - 1e-6
     result.correct += correct
     return ExternalAnswer(record["id"], slot, verdict.response if verdict else cell.response, correct,

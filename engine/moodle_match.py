@@ -18,11 +18,16 @@ from dataclasses import dataclass
 from torchquiz.engine.store import StoreError
 from torchquiz.record import answers
 from torchquiz.record.grading import Malformed, grade
+from torchquiz.record.moodle_grades import wrong_fraction
 
 CHOICES = "   : "   # Moodle's separator between the question and its choices
 JOIN = "   ; "      # ... between choices, and between the ticked choices of a response
 _DROP = re.compile(r"[\s`*_]+")
 CHOICE_TYPES = ("multichoice", "multiresponse", "truefalse")
+# What a wrong box of a multiple-answer question charges, by the export that wrote the quiz: the grade
+# list's penalty (record/moodle_grades.wrong_fraction: 40% for three), as a set exported now has it, or
+# an even split (33.33333% for three), as the export that made ../shared/moodle-reports had it.
+GRADE_LIST, EVEN_SPLIT = "grade list", "even split"
 
 
 class MatchError(StoreError):
@@ -126,8 +131,13 @@ def _share(count):
     return round(1.0 / count, 7) if count else 0.0
 
 
-def grade_cell(record, response):
-    """What Moodle gave `response` to `record` (by its own rules), as a Verdict; None if unreadable."""
+def _wrong_share(count, rule):
+    return float(wrong_fraction(count)) / -100 if rule == GRADE_LIST else _share(count)
+
+
+def grade_cell(record, response, rule=GRADE_LIST):
+    """What Moodle gave `response` to `record` (by its own rules), as a Verdict; None if unreadable.
+    `rule` is what a wrong box of a multiple-answer question charges (GRADE_LIST or EVEN_SPLIT)."""
     kind = record["type"]
     if kind in ("multichoice", "truefalse"):
         index = _option_index(record, response)
@@ -146,7 +156,8 @@ def grade_cell(record, response):
         options = record["options"]
         right = sum(1 for o in options if o["correct"])
         # Moodle's multiple-answer rule: the chosen options' fractions added up, kept within [0, 1].
-        fraction = sum(_share(right) if options[i]["correct"] else -_share(len(options) - right) for i in chosen)
+        fraction = sum(_share(right) if options[i]["correct"] else -_wrong_share(len(options) - right, rule)
+                       for i in chosen)
         fraction = round(min(1.0, max(0.0, fraction)), 7)
         wrong = [options[i].get("misconception") for i in sorted(chosen) if not options[i]["correct"]]
         return Verdict(fraction, fraction >= 1.0 - 1e-9, ",".join("ABCDEFGHIJ"[i] for i in sorted(chosen)),

@@ -43,6 +43,7 @@ class AttemptRow:
     time_taken: str | None
     cells: dict = field(default_factory=dict)   # slot -> Cell (responses) or mark (grades; None = blank)
     person: str = ""          # "First Last", shown whatever the identity columns
+    grade: float | None = None  # the attempt's total ("Grade/10.00" column); None when not a number
 
     @property
     def key(self):
@@ -60,6 +61,7 @@ class Report:
     attempts: list            # AttemptRow, attempts only (no "no attempt" rows, no average)
     without_attempt: list     # (row, learner) of enrolled users with no attempt
     columns: dict = field(default_factory=dict)        # header name -> column index
+    grade_places: int = 2     # decimals the grades are shown with (the quiz's setting; "Grade/10.00": 2)
     _source: tuple = field(default=None, repr=False)   # the open reader, for iter_attempts
 
     @property
@@ -122,8 +124,10 @@ def read_report(path):
                     handle.close()
                     raise ReportError(f"{path}: a Responses report without the {column!r} column; download it "
                                       "with question text, response and right answer all shown")
-    report = Report(Path(path), kind, sorted(questions or marks), float(_GRADE.match(header[grade_col]).group(1)),
-                    {s: m for s, (_, m) in marks.items()}, [], [], names)
+    shown_max = _GRADE.match(header[grade_col]).group(1)
+    report = Report(Path(path), kind, sorted(questions or marks), float(shown_max),
+                    {s: m for s, (_, m) in marks.items()}, [], [], names,
+                    grade_places=len(shown_max.partition(".")[2]))
     report._source = (handle, rows, header, grade_col, questions, marks)
     if kind == "grades":
         report.attempts = list(iter_attempts(report))
@@ -167,7 +171,8 @@ def iter_attempts(report):
                     raise ReportError(f"{path}: row {number}: grade {grade!r} has a decimal comma, a CSV from "
                                       "another locale; download it with '.' as the decimal point")
                 attempt = AttemptRow(number, learner, state, cells[started_col],
-                                     _value(cells, completed_col), _value(cells, taken_col), person=name)
+                                     _value(cells, completed_col), _value(cells, taken_col), person=name,
+                                     grade=_number(grade))
                 if report.kind == "responses":
                     for slot, i, r, a in triples:
                         response, right = cells[r], cells[a]
@@ -185,6 +190,14 @@ def iter_attempts(report):
 
 def _value(cells, column):
     return None if column is None or cells[column] in ("", BLANK) else cells[column]
+
+
+def _number(text):
+    """A grade cell as a number; None for a blank or a word ("Not yet graded")."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _mark(path, row, text):

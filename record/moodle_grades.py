@@ -1,10 +1,9 @@
 """Moodle's grade list and the fractions built from it, for the exports that write them (Moodle XML,
 GIFT) and for QTI 2.1's weights, which follow them.
 
-`import moodle` (engine/moodle_match.grade_cell) works a mark out again with an even split per wrong
-box (-33.33333 for three), the fractions of the export that made the real Moodle reports in
-../shared/moodle-reports; a set exported since then charges the grade list's penalty (-40 for three),
-and only its Grades report (--grades) gives those marks exactly.
+`import moodle` (engine/moodle_match.grade_cell) works a mark out again by `wrong_fraction`, or by an
+even split per wrong box (-33.33333 for three) where an attempt's total shows it: the export that made
+the real Moodle reports in ../shared/moodle-reports wrote that split.
 """
 from decimal import Decimal
 

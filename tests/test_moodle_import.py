@@ -508,3 +508,63 @@ def test_two_alike_attempts_of_one_file_are_both_imported(store, tmp_path, name_
     assert (result.imported, result.already) == (151, 0)
     again = import_moodle(store, path)
     assert (again.imported, again.already) == (0, 151)
+
+
+def _with_totals(tmp_path, store, total):
+    """The real Responses report with each attempt's Grade set to `total(attempt, records)`: the same answers
+    as a quiz whose multiple-answer questions charge a wrong box otherwise."""
+    from torchquiz.engine.moodle_match import QuestionIndex
+    from torchquiz.engine.moodle_reports import iter_attempts, read_report
+
+    report, index = read_report(REPORTS / "responses.csv"), QuestionIndex(store)
+    grade = {a.row: total(a, {s: index.match(c.question, c.right_answer) for s, c in a.cells.items()}, report)
+             for a in iter_attempts(report)}
+    rows = list(csv.reader(io.StringIO((REPORTS / "responses.csv").read_text(encoding="utf-8-sig"))))
+    column = next(i for i, name in enumerate(rows[0]) if name.startswith("Grade/"))
+    for number, row in enumerate(rows[1:], start=2):
+        if number in grade:
+            row[column] = grade[number]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "responses.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def _grade_list_total(attempt, records, report):
+    from torchquiz.engine.moodle_match import GRADE_LIST, grade_cell
+
+    marks = [grade_cell(records[s], c.response, GRADE_LIST).fraction if c.response else 0.0
+             for s, c in attempt.cells.items()]
+    return f"{sum(marks) * report.grade_max / len(marks):.2f}"
+
+
+def test_without_grades_the_totals_tell_an_even_split_export_from_a_grade_list_one(store, tmp_path, records):
+    """Without the Grades report a multiple-answer mark depends on what the export charged a wrong box. The real
+    download came from an export that split it evenly (0.6666667 for two right and one wrong of three); a set
+    exported now charges the grade list's 40% (0.6). Each attempt's total says which."""
+    old = import_moodle(store, REPORTS / "responses.csv")
+    assert old.even_split > 0 and old.undecided == 0 and any("even split" in n for n in old.notes)
+    assert {m for (m,) in store.conn.execute("SELECT DISTINCT mark FROM external_marks")} == {0.5, 0.6666667}
+
+    with Store.open(tmp_path / "new.db") as new_store:
+        new_store.add_questions(records)
+        path = _with_totals(tmp_path, new_store, _grade_list_total)
+        assert path.read_text() != (REPORTS / "responses.csv").read_text(encoding="utf-8-sig")
+        new = import_moodle(new_store, path)
+        assert (new.even_split, new.undecided, new.disagreements) == (0, 0, 0)
+        assert {m for (m,) in new_store.conn.execute("SELECT DISTINCT mark FROM external_marks")} == {0.5, 0.6}
+
+
+def test_a_total_that_tells_nothing_keeps_the_grade_list_and_says_so(store, tmp_path):
+    path = _with_totals(tmp_path, store, lambda attempt, records, report: "Not yet graded")
+    result = import_moodle(store, path)
+    assert result.even_split == 0 and result.undecided > 0
+    assert any("--grades" in n and "do not tell" in n for n in result.notes)
+    assert {m for (m,) in store.conn.execute("SELECT DISTINCT mark FROM external_marks")} == {0.5, 0.6}
+
+
+def test_with_grades_an_even_split_mark_agrees_and_keeps_its_exact_value(store):
+    result = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    assert result.disagreements == 0
+    assert 0.6666667 in {m for (m,) in store.conn.execute("SELECT DISTINCT mark FROM external_marks")}
