@@ -75,7 +75,7 @@ def _option_index(record, text):
     upper = text.upper()
     if len(upper) == 1 and upper in option_letters(record):
         return LETTERS.index(upper)
-    position = int(text) - 1 if text.isdigit() and 1 <= int(text) <= len(options) else None
+    position = int(text) - 1 if text.isdecimal() and 1 <= int(text) <= len(options) else None
     by_value = _option_by_value(options, text)
     if by_value is not None and position is not None and by_value != position:
         raise Ambiguous(f"{text!r} is the value of option {LETTERS[by_value]} and the number of option "

@@ -160,3 +160,12 @@ def test_a_partly_right_multiresponse_answer_names_the_right_options_it_left_out
     assert "C: A GRU has no cell state." in with_wrong.feedback and "You did not pick B" in with_wrong.feedback
     assert "did not pick" not in grade(record, "A,B").feedback
     assert "did not pick" not in grade(record, "C").feedback  # nothing right ticked: the key line says it all
+
+
+@pytest.mark.parametrize("make", [shape_question, multiresponse_question, numerical_question, truefalse_question,
+                                  typed_shape_question])
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=8) | st.sampled_from(
+    ["²", "¹²", "a ²", "½", "Ⅻ", "٣", "１", "1e999", "nan", "-0", "(²,)"]))
+def test_any_typed_text_is_graded_or_asked_again(make, text):
+    # '²' passed str.isdigit() and crashed int(): the quiz died with a traceback on a superscript digit.
+    assert isinstance(grade(make(), text), (Grade, Malformed))
