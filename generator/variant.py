@@ -162,14 +162,16 @@ def _options(template, key, params, specs, run, catalogue, rng, ctx):
         options = []
         # An option may name the levels it belongs to and parameter values it needs (`when`); a longer
         # list of wrong options is a pool from which each variant draws three.
+        # A multiple-response question keeps every right option and draws up to three wrong ones.
         offered = [o for o in template.options if _offered(o, ctx)]
-        right = [o for o in offered if o.get("correct")][:1]
+        right = [o for o in offered if o.get("correct")][:None if template.type == "multiresponse" else 1]
         # A curated label must be true of the variant too: its misconception's precondition may not contradict it.
         wrong_pool = [o for o in offered if not o.get("correct")
                       and catalogue[o["misconception"]].contradiction(ctx) is None]
         if len(wrong_pool) < WRONG_OPTIONS[template.type]:
             raise Resample(f"only {len(wrong_pool)} curated wrong options at {ctx['difficulty']}")
-        for option in right + rng.sample(wrong_pool, WRONG_OPTIONS[template.type]):
+        drawn = min(len(wrong_pool), 3) if template.type == "multiresponse" else WRONG_OPTIONS[template.type]
+        for option in right + rng.sample(wrong_pool, drawn):
             misconception = catalogue.get(option.get("misconception")) if not option.get("correct") else None
             feedback = option.get("feedback") or (misconception.feedback if misconception else template.feedback)
             text = render(option["text"], ctx).strip()
