@@ -6,6 +6,7 @@ import click
 
 from torchquiz.record.schema import LEVELS, TYPES
 from torchquiz.record.suggest import did_you_mean
+from torchquiz.record.validate import LETTERS
 from torchquiz.record.wording import counted
 
 from .options import check_output, count_option, generation_options, progress_bar, user_errors, write_atomically
@@ -114,14 +115,13 @@ def format_question(record):
              record["stem"]]
     if record["code"]:
         lines += ["", *("    " + ln for ln in record["code"].rstrip().splitlines())]
-    letters = "ABCDEFGH"
     if record["options"]:
         lines.append("")
-        lines += [f"  {letters[i]}. {o['text']}" for i, o in enumerate(record["options"])]
+        lines += [f"  {LETTERS[i]}. {o['text']}" for i, o in enumerate(record["options"])]
     lines += ["", f"Key: {record['answer']['text']}"]
     for i, option in enumerate(record["options"]):
         tag = "right" if option["correct"] else f"wrong · {option['misconception']}"
-        lines.append(f"  {letters[i]} ({tag}): {option['feedback']}")
+        lines.append(f"  {LETTERS[i]} ({tag}): {option['feedback']}")
     for wrong in record.get("misconception_answers", []):
         lines.append(f"  typed {wrong['text']} ({wrong['misconception']}): {wrong['feedback']}")
     lines += ["", "Solution:", *(f"  {n}. {s}" for n, s in enumerate(record["solution"], 1)),

@@ -19,11 +19,11 @@ from torchquiz.engine.store import StoreError
 from torchquiz.record import answers
 from torchquiz.record.grading import Malformed, grade
 from torchquiz.record.moodle_grades import wrong_fraction
+from torchquiz.record.validate import CHOICE_TYPES, LETTERS
 
 CHOICES = "   : "   # Moodle's separator between the question and its choices
 JOIN = "   ; "      # ... between choices, and between the ticked choices of a response
 _DROP = re.compile(r"[\s`*_]+")
-CHOICE_TYPES = ("multichoice", "multiresponse", "truefalse")
 # What a wrong box of a multiple-answer question charges, by the export that wrote the quiz: the grade
 # list's penalty (record/moodle_grades.wrong_fraction: 40% for three), as a set exported now has it, or
 # an even split (33.33333% for three), as the export that made ../shared/moodle-reports had it.
@@ -144,7 +144,7 @@ def grade_cell(record, response, rule=GRADE_LIST):
         if index is None:
             return None
         option = record["options"][index]
-        return Verdict(1.0 if option["correct"] else 0.0, bool(option["correct"]), "ABCDEFGHIJ"[index],
+        return Verdict(1.0 if option["correct"] else 0.0, bool(option["correct"]), LETTERS[index],
                        None if option["correct"] else option.get("misconception"))
     if kind == "multiresponse":
         chosen = []
@@ -160,7 +160,7 @@ def grade_cell(record, response, rule=GRADE_LIST):
                        for i in chosen)
         fraction = round(min(1.0, max(0.0, fraction)), 7)
         wrong = [options[i].get("misconception") for i in sorted(chosen) if not options[i]["correct"]]
-        return Verdict(fraction, fraction >= 1.0 - 1e-9, ",".join("ABCDEFGHIJ"[i] for i in sorted(chosen)),
+        return Verdict(fraction, fraction >= 1.0 - 1e-9, ",".join(LETTERS[i] for i in sorted(chosen)),
                        wrong[0] if wrong else None)
     graded = grade(record, response)
     if isinstance(graded, Malformed):  # Moodle graded it as a wrong answer; so do we

@@ -26,13 +26,13 @@ from torchquiz.engine.session import QuizSession
 from torchquiz.engine.store import OVERALL, Store
 from torchquiz.engine.worlds import N_ITEMS, SEED, World, build_world
 from torchquiz.record.grading import grade
+from torchquiz.record.validate import LETTERS
 
 LENGTH = 20
 COLD_LENGTH = 10
 CHECKPOINTS = (5, 10, 15, 20)
 METRIC_KEYS = ("rmse_5", "rmse_10", "rmse_15", "rmse_20", "bias_5", "bias_10", "bias_15", "success_rate",
                "in_zone", "max_exposure", "bank_used", "topics_first10", "select_ms_p99", "hard_by_5")
-LETTERS = "ABCD"
 
 
 def question_records(world: World) -> list[dict]:

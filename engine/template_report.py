@@ -21,6 +21,7 @@ from torchquiz.engine.item_stats import point_biserial
 from torchquiz.engine.param_effects import fit_effects, label_se
 from torchquiz.engine.store import OVERALL
 from torchquiz.record.answers import format_number
+from torchquiz.record.validate import CHOICE_TYPES, LETTERS
 
 LOW_DISCRIMINATION = 15.0      # Moodle's docs: below this a question needs checking
 MIN_ANSWERS_FOR_DISTRACTORS = 20
@@ -44,7 +45,7 @@ def _option_counts(store, qids):
     out = {}
     for qid in qids:
         record = store.question(qid)
-        if record["type"] not in ("multichoice", "multiresponse", "truefalse"):
+        if record["type"] not in CHOICE_TYPES:
             continue
         picked = Counter()
         for (response,) in store.conn.execute(
@@ -156,7 +157,7 @@ def _to_fix(store, per_question, discrimination):
     for qid, (options, picked) in sorted(_option_counts(store, [q for q, n in answered.items()
                                                                  if n >= MIN_ANSWERS_FOR_DISTRACTORS]).items()):
         for index, option in enumerate(options):
-            if not option["correct"] and not picked["ABCDEFGHIJ"[index]]:
+            if not option["correct"] and not picked[LETTERS[index]]:
                 fixes.append({"question": qid, "reason": "distractor", "detail":
                               f"nobody of {answered[qid]} picked {option['text'][:60]!r}"
                               f" ({option.get('misconception')})"})

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from torchquiz.record.schema import LEVELS
+from torchquiz.record.validate import CHOICE_TYPES
 from torchquiz.exports.errors import ExportError
 from torchquiz.exports.text import code_block, inline_html, plain_text, run_html, xml_safe
 
@@ -197,6 +198,6 @@ def correct_feedback_html(record):
 
 def misconception_answers(record):
     """A typed question's wrong answers that a named misconception produces, each with feedback."""
-    if record["type"] not in ("numerical", "shortanswer"):
+    if record["type"] in CHOICE_TYPES:
         return []
     return record.get("misconception_answers") or []

@@ -9,13 +9,11 @@ A response that cannot be read as an answer to this question (`(2, 3`, `( 4, 7, 
 not used up.
 """
 import re
-import string
 from dataclasses import dataclass
 
 from torchquiz.record import answers
+from torchquiz.record.validate import CHOICE_TYPES, LETTERS
 from torchquiz.record.wording import listed
-
-LETTERS = string.ascii_uppercase
 
 # How to write a typed answer that cannot be read: the terminal quiz and the HTML page
 # (exports/html.py hands these to quiz.js) say the same words.
@@ -50,7 +48,7 @@ def grade(record, response):
     """Grade `response` (a string) against `record`; a Grade or a Malformed."""
     kind = record["type"]
     # Typed answers are trimmed as Moodle trims them, so a no-break space counts the same there.
-    text = (response or "").strip(answers.MOODLE_TRIM if kind in ("numerical", "shortanswer") else None)
+    text = (response or "").strip(None if kind in CHOICE_TYPES else answers.MOODLE_TRIM)
     if not text:
         return Malformed("Type an answer.")
     if kind in ("multichoice", "truefalse"):

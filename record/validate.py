@@ -4,16 +4,13 @@ Every reader of records (exports, bank import, bank verify) checks them here, an
 name `file:line (id)`, so an educator can open the set at the broken record.
 """
 import functools
+import string
 
 from .errors import RecordError
-from .schema import SCHEMA_PATH, load_schema
+from .schema import load_schema
 
 CHOICE_TYPES = ("multichoice", "multiresponse", "truefalse")
-
-
-def schema_path():
-    """The question schema (record/question.schema.json; a test keeps it in step with ../shared)."""
-    return SCHEMA_PATH
+LETTERS = string.ascii_uppercase  # option i is shown, typed and reported as LETTERS[i]: at most 26 options
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,6 +64,8 @@ def answer_problems(record):
         texts = [o["text"].strip() for o in options]
         if len(options) < 2 or not all(texts):
             problems.append(f"options: a {kind} question needs at least 2 non-empty options")
+        if len(options) > len(LETTERS):
+            problems.append(f"options: {len(options)} options, more than the letters A to Z name")
         if len(set(texts)) != len(texts):
             problems.append("options: option texts must be distinct")
     if kind in ("multichoice", "truefalse") and len(correct) != 1:

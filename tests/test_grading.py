@@ -169,3 +169,24 @@ def test_a_partly_right_multiresponse_answer_names_the_right_options_it_left_out
 def test_any_typed_text_is_graded_or_asked_again(make, text):
     # '²' passed str.isdigit() and crashed int(): the quiz died with a traceback on a superscript digit.
     assert isinstance(grade(make(), text), (Grade, Malformed))
+
+
+def test_a_record_with_more_options_than_letters_is_refused():
+    from torchquiz.record.validate import LETTERS, answer_problems
+
+    record = shape_question()
+    record["options"] += [{"text": f"({n}, {n})", "correct": False, "feedback": "", "misconception": None}
+                          for n in range(100, 100 + len(LETTERS))]
+    assert any("more than the letters A to Z" in p for p in answer_problems(record))
+
+
+def test_preview_names_every_option_by_its_letter():
+    # preview's formatter had its own 8 letters and raised IndexError on a ninth option.
+    from torchquiz.cli.generate import format_question
+
+    record = shape_question()
+    record["options"] += [{"text": f"({n}, {n})", "correct": False, "feedback": "f", "misconception": "m"}
+                          for n in range(100, 106)]
+    text = format_question({**record, "title": "t", "template": "x", "difficulty": "easy", "code": "",
+                            "answer": {"text": "k"}, "solution": [], "hint": ""})
+    assert "  J. (105, 105)" in text and "  J (wrong · m): f" in text
