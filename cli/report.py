@@ -73,7 +73,9 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
     Facility is the mean mark (Moodle's partial credit where Moodle marked it). Discrimination is the point-biserial
     correlation of right/wrong with the learners' ability estimate (adaptive quizzes
     give learners different questions, so raw totals are not comparable). b is the
-    calibrated difficulty; a label is flagged when b lies nearer another label's prior.
+    calibrated difficulty; a label is flagged when b lies nearer another label's prior and
+    its whole 95% interval lies outside its own label's band (the prior +- 0.5): the same
+    check as the label fixes of --by-template.
 
     \b
     Examples:

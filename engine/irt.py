@@ -17,9 +17,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from torchquiz.record.schema import LEVELS
+
 # Prior difficulty per label, on the ability scale.  The labels are the only
 # thing the engine knows about a new item; calibration moves b from here.
-LABEL_PRIOR: dict[str, float] = {"easy": -1.0, "medium": 0.0, "hard": 1.0}
+LABEL_PRIOR: dict[str, float] = dict(zip(LEVELS, (-1.0, 0.0, 1.0), strict=True))
 # How far a calibrated b may wander from its label's centre before the data
 # must be strong: one label step is 1.0, a label is a band about half as wide.
 LABEL_PRIOR_SD = 0.5

@@ -3,14 +3,16 @@
 Discrimination is the point-biserial correlation between right/wrong on the item and
 the learner's overall ability estimate. In an adaptive quiz learners see different
 questions, so their raw totals are not on one scale; the ability estimate is.
-A label looks wrong when the calibrated difficulty b, with enough attempts behind
-it, lies nearer another label's prior than its own.
+A label looks wrong when the calibrated difficulty b lies nearer another label's prior than
+its own and its whole 95% interval lies outside its own label's band (`label_flag`, the one
+label check of `stats` and `stats --by-template`).
 """
 import math
 from collections import defaultdict
 
 from torchquiz.engine.external_attempts import COUNTED_SQL, score_sql
 from torchquiz.engine.irt import LABEL_PRIOR
+from torchquiz.engine.param_effects import label_se
 from torchquiz.engine.store import OVERALL
 
 
@@ -32,46 +34,50 @@ def nearest_label(b):
     return min(LABEL_PRIOR, key=lambda label: abs(b - LABEL_PRIOR[label]))
 
 
-def label_flag(label, b, attempts, min_attempts):
-    """'looks easy' / 'looks hard' when b sits nearer another label's prior; None otherwise."""
-    if attempts < min_attempts or label not in LABEL_PRIOR:
-        return None
+def label_flag(label, b, se):
+    """'looks easy' / 'looks hard' (or 'looks easier' / 'looks harder' next to medium) when b, known to
+    within `se`, contradicts its label: nearer another label's prior, and the whole 95% interval outside
+    its own label's band (the prior +- 0.5, half-way to the next label); None otherwise."""
     nearest = nearest_label(b)
-    if nearest == label:
+    if nearest == label or abs(b - LABEL_PRIOR[label]) - 1.96 * se <= 0.5:
         return None
     return f"looks {nearest}" if nearest != "medium" else (
         "looks easier" if b < LABEL_PRIOR[label] else "looks harder")
 
 
-def _row(key, label, ys, xs, b, min_attempts):
+def _row(key, label, ys, xs, b, a, min_attempts):
+    flag = None if len(ys) < min_attempts else label_flag(label, b, label_se(b, a, xs))
     return {key[0]: key[1], "label": label, "attempts": len(ys), "facility": round(sum(ys) / len(ys), 3),
             "discrimination": None if (d := point_biserial(ys, xs)) is None else round(d, 3),
-            "b": round(b, 3), "label_b": LABEL_PRIOR.get(label), "flag": label_flag(label, b, len(ys), min_attempts)}
+            "b": round(b, 3), "label_b": LABEL_PRIOR.get(label), "flag": flag}
 
 
 def item_statistics(store, *, min_attempts=20):
     """Per question and per (template, label): attempts, facility, discrimination, b, flag."""
     join, score = score_sql(store)
     rows = store.conn.execute(
-        f"SELECT a.question_id, q.template, i.label, i.b, {score}, coalesce(ab.mean, 0.0) FROM attempts a "
+        f"SELECT a.question_id, q.template, i.label, i.b, i.a, {score}, coalesce(ab.mean, 0.0) FROM attempts a "
         "JOIN items i ON i.question_id = a.question_id JOIN questions q ON q.id = a.question_id "
         "LEFT JOIN abilities ab ON ab.learner_id = a.learner_id AND ab.topic = ?" + join
         + f" WHERE {COUNTED_SQL} ORDER BY q.template, a.question_id", (OVERALL,)).fetchall()
     per_question = defaultdict(lambda: {"ys": [], "xs": []})
     meta = {}
-    for qid, template, label, b, correct, theta in rows:
+    for qid, template, label, b, a, correct, theta in rows:
         per_question[qid]["ys"].append(float(correct))  # the LMS's mark where it gave one: partial credit counts
         per_question[qid]["xs"].append(theta)
-        meta[qid] = (template, label, b)
-    questions, per_template = [], defaultdict(lambda: {"ys": [], "xs": [], "bs": []})
+        meta[qid] = (template, label, b, a)
+    questions, per_template = [], defaultdict(lambda: {"ys": [], "xs": [], "bs": [], "as": []})
     for qid, data in per_question.items():
-        template, label, b = meta[qid]
-        questions.append({**_row(("id", qid), label, data["ys"], data["xs"], b, min_attempts), "template": template})
+        template, label, b, a = meta[qid]
+        questions.append({**_row(("id", qid), label, data["ys"], data["xs"], b, a, min_attempts),
+                          "template": template})
         bucket = per_template[(template, label)]
         bucket["ys"] += data["ys"]
         bucket["xs"] += data["xs"]
-        bucket["bs"] += [b] * len(data["ys"])  # attempt-weighted mean difficulty of the template's items
-    templates = [_row(("template", template), label, d["ys"], d["xs"], sum(d["bs"]) / len(d["bs"]), min_attempts)
+        bucket["bs"] += [b] * len(data["ys"])  # attempt-weighted mean difficulty and steepness of its items
+        bucket["as"] += [a] * len(data["ys"])
+    templates = [_row(("template", template), label, d["ys"], d["xs"], sum(d["bs"]) / len(d["bs"]),
+                      sum(d["as"]) / len(d["as"]), min_attempts)
                  for (template, label), d in sorted(per_template.items())]
     stored = store.conn.execute("SELECT count(*) FROM questions").fetchone()[0]
     return {"questions_stored": stored, "attempted": len(questions), "attempts": len(rows),

@@ -63,7 +63,7 @@ def schedule_near_variant(
     if any(v.template == item.template and v.misconception == response.misconception for v in pending):
         return pending
     jitter = rng.randrange(3) if rng is not None else 0
-    level = LEVELS.get(item.label, 2)
+    level = LEVELS[item.label]
     return pending + (NearVariant(item.template, response.misconception, position + delay + jitter, level),)
 
 

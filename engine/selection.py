@@ -22,8 +22,9 @@ import numpy as np
 
 from torchquiz.engine.irt import estimate_ability
 from torchquiz.engine.topic_ability import estimate_across_topics
+from torchquiz.record import schema
 
-LEVELS = {"easy": 0, "medium": 1, "hard": 2}
+LEVELS = {level: index for index, level in enumerate(schema.LEVELS)}  # easy 0, medium 1, hard 2
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class ItemPool:
         # store's attempt counts, the simulation from its own.  Zeros: no limit.
         self.exposure = np.zeros(len(self.items), float)
         # Level index (easy 0, medium 1, hard 2): a cap after wrong answers is a cap on labels.
-        self.level = np.array([LEVELS.get(item.label, 1) for item in self.items], np.int64)
+        self.level = np.array([LEVELS[item.label] for item in self.items], np.int64)
         self.template_code = {}
         self.template = np.array([self.template_code.setdefault(item.template, len(self.template_code))
                                   for item in self.items], np.int64)

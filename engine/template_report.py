@@ -16,16 +16,15 @@ import json
 from collections import Counter, defaultdict
 
 from torchquiz.engine.external_attempts import COUNTED_SQL, moodle_quiz_statistics, score_sql
-from torchquiz.engine.irt import LABEL_PRIOR
-from torchquiz.engine.item_stats import point_biserial
+from torchquiz.engine.item_stats import label_flag, nearest_label, point_biserial
 from torchquiz.engine.param_effects import fit_effects, label_se
 from torchquiz.engine.store import OVERALL
 from torchquiz.record.answers import format_number
+from torchquiz.record.schema import LEVELS
 from torchquiz.record.validate import CHOICE_TYPES, LETTERS
 
 LOW_DISCRIMINATION = 15.0      # Moodle's docs: below this a question needs checking
 MIN_ANSWERS_FOR_DISTRACTORS = 20
-LEVELS = tuple(LABEL_PRIOR)
 
 
 def _answers(store):
@@ -143,12 +142,9 @@ def _to_fix(store, per_question, discrimination):
     for qid, rs in sorted(per_question.items()):
         label, b, a = rs[0][3], rs[0][6], rs[0][7]
         se = label_se(b, a, [r[11] for r in rs])
-        nearest = min(LABEL_PRIOR, key=lambda name: abs(b - LABEL_PRIOR[name]))
-        # A label's band is its prior +- 0.5 (half-way to the next label): contradicted only when
-        # the whole 95% interval of b lies outside it.
-        if nearest != label and abs(b - LABEL_PRIOR[label]) - 1.96 * se > 0.5:
+        if label_flag(label, b, se):
             fixes.append({"question": qid, "reason": "label", "detail":
-                          f"labelled {label} but b = {b:+.2f} ± {1.96 * se:.2f} reads {nearest}"})
+                          f"labelled {label} but b = {b:+.2f} ± {1.96 * se:.2f} reads {nearest_label(b)}"})
         if qid in discrimination and discrimination[qid][0] < LOW_DISCRIMINATION:
             fixes.append({"question": qid, "reason": "discrimination", "detail":
                           f"Moodle discrimination index {discrimination[qid][0]:.1f} < {LOW_DISCRIMINATION:.0f} "

@@ -114,6 +114,19 @@ def test_calibrate_then_stats_flags_wrong_labels(db, runner):
     text = runner.invoke(stats, ["--db", str(db), "--flagged"])
     assert easy_one in text.output and hard_one in text.output and "looks easy" in text.output
     assert "Per template:" in text.output
+    # One label check: the questions `stats` flags are the label fixes of `stats --by-template`.
+    from torchquiz.engine.template_report import template_report
+    with Store.open(db) as store:
+        fixes = {f["question"] for t in template_report(store)["templates"] for f in t["fix"] if f["reason"] == "label"}
+    assert fixes == {q for q, row in rows.items() if row["flag"]} >= {easy_one, hard_one}
+
+
+def test_a_label_is_flagged_only_when_its_whole_interval_lies_outside_its_band():
+    # stats --flagged read b = 0.7 +- 0.2 as 'looks hard' while stats --by-template did not: two rules.
+    from torchquiz.engine.item_stats import label_flag
+    assert label_flag("medium", 0.7, 0.2) is None
+    assert label_flag("medium", 1.4, 0.2) == "looks hard"
+    assert label_flag("hard", 0.2, 0.1) == "looks easier" and label_flag("hard", 1.2, 0.01) is None
 
 
 def test_calibrate_without_answers(db, runner):
