@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from torchquiz.engine.store import StoreError
 from torchquiz.record import answers
 from torchquiz.record.grading import Malformed, grade
-from torchquiz.record.moodle_grades import wrong_fraction
+from torchquiz.record.moodle_grades import SHARES, wrong_fraction
 from torchquiz.record.validate import CHOICE_TYPES, LETTERS
 
 CHOICES = "   : "   # Moodle's separator between the question and its choices
@@ -126,9 +126,9 @@ def _option_index(record, text):
 
 
 def _share(count):
-    """Moodle's stored fraction for one of `count` options splitting 100 (the export's grade list:
-    33.33333 for 3; the database keeps 7 decimals)."""
-    return round(1.0 / count, 7) if count else 0.0
+    """Moodle's stored fraction for one of `count` options splitting 100: the export's grade list
+    (record/moodle_grades.SHARES: 33.33333 for 3; beyond 10, which no export writes, 1/count)."""
+    return float(SHARES[count]) / 100 if count in SHARES else 1.0 / count if count else 0.0
 
 
 def _wrong_share(count, rule):

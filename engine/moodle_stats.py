@@ -19,6 +19,8 @@ ones Moodle shows them:
 import math
 from dataclasses import dataclass, field
 
+from torchquiz.record.answers import format_number
+
 
 @dataclass(frozen=True)
 class QuestionAttempt:
@@ -192,9 +194,5 @@ def quiz_statistics(attempts, slots, sumgrades=None):
 
 def moodle_percent(value):
     """`value` as Moodle's report prints a percentage: two decimals, halves rounded away from zero
-    (PHP's rounding), so 78.125 shows as 78.13% where Python's round() gives 78.12."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    if value is None:
-        return ""
-    return f"{Decimal(repr(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+    (PHP's rounding, the one rule of `format_number`), so 78.125 shows as 78.13% where round() gives 78.12."""
+    return "" if value is None else format_number(value, 2) + "%"
