@@ -49,6 +49,9 @@ def practise_next(abilities, misconceptions, *, answered=0, correct=0, overall=N
         practice = (f", then practise it with the {topic} quiz." if topic in practised  # its command is listed
                     else f", then practise it: torchquiz quiz --topic {topic}" if topic else ".")
         lines.append(f"Review the misconception {misconception!r} (shown {times}){practice}")
+    if not lines and answered < 3 and success < READY:  # no praise, and no verdict, on one or two answers
+        lines.append(f"Too few answers to judge ({correct}/{answered} right): a longer quiz tells more: "
+                     "torchquiz quiz --length 10")
     if not lines:
         strongest = ranked[-1].topic if ranked else None
         more = f", or topics beyond {strongest}" if strongest else ""

@@ -80,3 +80,12 @@ def test_a_topic_answered_right_once_is_not_called_weak_and_three_misses_are():
     lines = practise_next(missed, [], answered=9, correct=6, overall=TopicAbility("overall", 0.2, 0.5, 9))
     assert [l for l in lines if l.startswith("Practise")] == [
         f"Practise lstm (mastery {missed[0].mastery:.0%}): torchquiz quiz --topic lstm"]
+
+
+@pytest.mark.parametrize("answered,correct", [(1, 0), (2, 0), (2, 1)])
+def test_one_or_two_answers_get_no_praise(answered, correct):
+    # 0 right of 1 and of 2 ended in "Solid, with room to grow".
+    from torchquiz.engine.advice import practise_next
+
+    (line,) = practise_next([], [], answered=answered, correct=correct)
+    assert line.startswith(f"Too few answers to judge ({correct}/{answered} right)") and "Solid" not in line
