@@ -101,6 +101,10 @@ def _run_quiz(store, learner, topics, families, length, resume, target, seed, se
         with store_errors():
             outcome = play(session, ui)
     except KeyboardInterrupt:
+        if session.row.status != "open":  # stopped while the end screen was written: nothing left to resume
+            click.echo(f"\nInterrupted. The quiz is finished and saved. See its results with:\n  "
+                       f"{ui.command('report', '--learner', learner)}", err=True)
+            sys.exit(130)
         click.echo(f"\nInterrupted. {session.answered + session.skipped} of {session.length} done, all saved. "
                    f"Continue with:\n  {resume_hint}", err=True)
         sys.exit(130)

@@ -114,6 +114,21 @@ def test_cli_quiz_with_clirunner(db):
     assert f"Start one with: torchquiz quiz --learner ada --db {db}" in result.output
 
 
+def test_ctrl_c_while_the_end_screen_is_written_points_to_the_report_not_resume(db, monkeypatch):
+    # The quiz was finished and saved, yet the message said "Continue with: ... --resume", which then failed.
+    from torchquiz.engine import tui
+
+    def interrupted(self, summary):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tui.QuizUI, "show_summary", interrupted)
+    result = CliRunner().invoke(main, ["quiz", "--db", str(db), "--learner", "ada", "--length", "1", "--topic",
+                                       "batch_first", "--no-generate"], input="A\n")
+    assert result.exit_code == 130 and "--resume" not in result.output
+    assert f"The quiz is finished and saved. See its results with:\n  torchquiz report --learner ada --db {db}" \
+        in result.output
+
+
 def test_cli_quiz_usage_errors(db):
     runner = CliRunner()
     result = runner.invoke(main, ["quiz", "--db", str(db), "--topic", "lstn"])
