@@ -55,3 +55,34 @@ def test_a_long_practice_page_at_the_lazy_layout_limit_exposes_every_question(br
     assert question_groups(browser) == list(range(1, len(many) + 1))
     assert "lazy-layout" not in browser.find_element("tag name", "body").get_attribute("class")
     assert "lazy-layout" in to_html(replicated_records(LAZY_LAYOUT_AFTER + 1))[:20000]
+
+
+def shown(driver, selector):
+    return [e.text for e in driver.find_elements("css selector", selector) if e.is_displayed()]
+
+
+@pytest.mark.browser
+def test_a_practice_page_whose_script_cannot_run_says_so_and_hides_its_dead_controls(browser, records, tmp_path):
+    # With JavaScript off, Check, Reset and Save did nothing and a long page said "Loading more questions…"
+    # for ever, with questions 21 on out of reach; nothing said why.
+    short = write(tmp_path, "short.html", to_html(records))
+    long = write(tmp_path, "long.html", to_html(replicated_records(45)))
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(short.as_uri())
+        (note,) = shown(browser, ".no-js-note")
+        assert note.startswith("This page needs JavaScript to check your answers, keep your score and save")
+        assert "only questions" not in note
+        assert shown(browser, ".scorebar, .intro, button") == []
+        browser.get(long.as_uri())
+        assert browser.execute_script("return document.querySelectorAll('li.question').length") == 20
+        notes = shown(browser, ".no-js-note")
+        assert "only questions 1–20 of 45 are shown without it" in notes[0]
+        assert notes[1] == "Questions 21–45 are not shown: they need JavaScript."
+        assert shown(browser, "#more-questions") == []
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    for path in (short, long):
+        open_page(browser, path)
+        assert shown(browser, ".no-js-note") == [] and shown(browser, "#score")
+        assert question(browser, 1).find_element("css selector", "button").is_displayed()
