@@ -2,10 +2,9 @@
 import dataclasses
 
 from .errors import NothingSelected, VariantError
-from .params import specs_for
+from .params import LAYER_TOPICS, draws_layers, specs_for
 from .settings import GenerationSettings
 from .templates import load_bank, select_templates, TemplateError
-from .variant import LAYER_TOPICS
 from .workers import WorkerPool
 
 SEED_STRIDE = 1_000_000  # variant seed = set seed * stride + index, so sets with different seeds never share one
@@ -56,8 +55,9 @@ def variant_jobs(templates, count, seed, difficulty="mixed", pins=None, types=()
                 level = levels[index % len(levels)]
                 job = {"id": len(jobs), "template": template.id, "path": template.path, "difficulty": level,
                        "seed": seed * SEED_STRIDE + index, "pins": pins or {}}
-                if layers[level]:  # the asked layers in turn
-                    job["pins"] = {**job["pins"], "layer": layers[level][index // len(levels) % len(layers[level])]}
+                if layers[level]:  # the asked layers in turn, shifted each round of levels: every pair comes up
+                    turn = (index // len(levels) + index % len(levels)) % len(layers[level])
+                    job["pins"] = {**job["pins"], "layer": layers[level][turn]}
                 if len(template.types) > 1:  # only then: a single-type template's jobs stay as they were
                     job["type"] = kind
                 jobs.append(job)
@@ -72,10 +72,9 @@ def layers_asked(form, level, topics, pins=None):
     if not asked or set(form.topics) & (set(topics) - asked) or "layer" in (pins or {}):
         return None
     spec = specs_for(form.params, form.difficulty[level]).get("layer")
-    choices = spec.get("choice") if isinstance(spec, dict) else [spec]
-    if not choices or not all(isinstance(c, str) and c.lower() in LAYER_TOPICS for c in choices):
+    if not draws_layers(spec):
         return None
-    return [c for c in choices if c.lower() in asked]
+    return [c for c in (spec.get("choice") if isinstance(spec, dict) else [spec]) if c.lower() in asked]
 
 
 def load_templates(settings=None):

@@ -12,6 +12,16 @@ SAMPLERS = ("choice", "int", "float", "bool", "list", "derive")
 MODIFIERS = {"choice": {"weights"}, "float": {"decimals"}, "list": {"length", "sort", "distinct"}}
 CONSTRAINTS = {"differs_from"}
 MAX_TRIES = 200
+# A `layer` parameter that draws among these makes each question about the layer it drew (its first topic),
+# and --topic lstm pins it.
+LAYER_TOPICS = ("rnn", "gru", "lstm")
+
+
+def draws_layers(spec):
+    """Whether a parameter spec (a choice, or a constant at one level) names recurrent layers only."""
+    choices = spec.get("choice") if isinstance(spec, dict) else [spec]
+    return isinstance(choices, list) and bool(choices) and all(
+        isinstance(c, str) and c.lower() in LAYER_TOPICS for c in choices)
 
 
 class SampleError(Exception):

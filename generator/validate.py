@@ -4,7 +4,7 @@ import jinja2
 from jinja2 import meta
 
 from .failures import expects_problems
-from .params import spec_problems
+from .params import draws_layers, spec_problems
 from .question_types import declared_types, form_data, form_lines, structure_problems
 from .render import ENV
 from .rules import RULES
@@ -246,6 +246,9 @@ def _form_problems(data, lines, path, catalogue):
         for sub, message in spec_problems(spec, earlier):
             field = f"params.{name}" + (f".{sub}" if sub else "")
             add(line_of(lines, ("params", name, sub) if sub else ("params", name)), f"{field}={spec!r}", message)
+        if "layer" not in params and isinstance(spec, dict) and draws_layers(spec):
+            add(line_of(lines, ("params", name)), f"params.{name}", "draws the recurrent layer: name it `layer`, "
+                "so that --topic lstm picks the layer and each question's first topic is the layer it drew")
         earlier.append(name)
 
     levels = data.get("difficulty") or {}

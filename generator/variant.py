@@ -16,7 +16,7 @@ from torchquiz.record.schema import LEVELS, SCHEMA_ID
 from .errors import VariantError
 from .failures import CertainFailure, Draws, Resample, check_certain, check_key
 from .feedback import _feedback, naming_every_right_option
-from .params import SampleError, sample_params, specs_for
+from .params import LAYER_TOPICS, SampleError, sample_params, specs_for
 from .question_types import FORMER_ID
 from .render import render
 from .rules import RULES
@@ -137,8 +137,6 @@ def _wrong_answers(template, params, specs, key, run, catalogue, order, wanted):
         found.append((misconception, shown, False, wrong))
     return found
 
-
-LAYER_TOPICS = ("rnn", "gru", "lstm")
 
 
 def variant_topics(template, params):

@@ -279,6 +279,13 @@ def test_a_layer_topic_makes_questions_about_that_layer_only():
     drawing = [templates["shape.recurrent_output"]]
     jobs = variant_jobs(drawing, 6, seed=1, topics=("gru", "lstm"))
     assert jobs and {job["pins"]["layer"] for job in jobs} == {"GRU", "LSTM"}
+    # in turn from the first two (they came in rounds of three levels: --count 2 made GRU only), and every
+    # level meets every layer within one round of each
+    assert {job["pins"]["layer"] for job in jobs[:2]} == {"GRU", "LSTM"}
+    assert len({(job["difficulty"], job["pins"]["layer"]) for job in jobs}) == 6
+    # a template whose parameter drawing the layer had another name (rnn) was not pinned at all
+    for name in ("conv1d.after_recurrent", "embedding.recurrent_pipeline", "attention.recurrent_attention_pipeline"):
+        assert {job["pins"]["layer"] for job in variant_jobs([templates[name]], 3, seed=1, topics=("gru",))} == {"GRU"}
     assert all("layer" not in job["pins"] for job in variant_jobs(drawing, 6, seed=1, topics=("lstm", "bidirectional")))
     assert all("layer" not in job["pins"] for job in variant_jobs([templates["packing.packed_hn"]], 3, seed=1,
                                                                   topics=("lstm", "packing")))

@@ -242,3 +242,14 @@ def test_validate_run_builds_one_variant_per_template_and_type_and_reports_failu
     assert lines[-1] == "Error: 2 problem(s) found" and "two.yaml" not in ran.stderr
     good = torchquiz("bank", "validate", str(root / "shape" / "two.yaml"), "--run", "--workers", "1")
     assert good.stdout.strip() == "ok: no problems found; 2 variants built, one per template and type"
+
+
+def test_a_parameter_that_draws_the_layer_under_another_name_is_a_problem(write_bank):
+    # Three built-in templates drew `rnn: {choice: [GRU, LSTM]}`: --topic lstm did not pin it, and every
+    # question kept both lstm and gru as topics, so quiz --topic lstm showed GRU questions.
+    text = CONCEPT.replace("answer: curated", "params:\n  cell: {choice: [GRU, LSTM]}\nanswer: curated")
+    root, problems = problems_of(write_bank, {"concept/why.yaml": text})
+    assert problems == [f"{root / 'concept' / 'why.yaml'}:8: params.cell: draws the recurrent layer: name it `layer`, "
+                        "so that --topic lstm picks the layer and each question's first topic is the layer it drew"]
+    root, problems = problems_of(write_bank, {"concept/why.yaml": text.replace("cell", "layer")})
+    assert problems == []
