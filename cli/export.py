@@ -97,7 +97,7 @@ def make_command(fmt):
         stale = earlier_outputs(output, paths)
         if stale:
             click.echo(f"Note: {', '.join(map(str, stale))} {'is' if len(stale) == 1 else 'are'} left from an earlier "
-                       "export of another size; import only the files listed above.", err=True)
+                       "export with this name; use only the files listed above.", err=True)
 
     examples = "\n".join(f"  {line}" for line in fmt.examples)
     command.__doc__ = f"{fmt.summary}\n\n\b\nExamples:\n{examples}\n"

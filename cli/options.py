@@ -62,7 +62,8 @@ def generation_options(runs_torch=True):
 def db_option(command):
     return click.option(
         "--db", "db_path", type=click.Path(dir_okay=False), envvar="TORCHQUIZ_DB",
-        help="The torchquiz database (env TORCHQUIZ_DB; default: ~/.local/share/torchquiz/torchquiz.db).")(command)
+        help="The torchquiz database (env TORCHQUIZ_DB; default: $XDG_DATA_HOME/torchquiz/torchquiz.db, "
+             "with ~/.local/share when XDG_DATA_HOME is not set).")(command)
 
 
 @contextlib.contextmanager

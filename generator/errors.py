@@ -55,8 +55,8 @@ def reproduce_command(template, seed, difficulty, pins=None, bank_dirs=(), kind=
         words += ["--type", kind]
     for name, value in (pins or {}).items():
         words += ["--param", f"{name}={json.dumps(value)}"]
-    for directory in bank_dirs:
-        words += ["--bank", str(directory)]
+    for directory in dict.fromkeys(map(str, bank_dirs)):  # a bank given twice (--bank and the file's own) once
+        words += ["--bank", directory]
     return shlex.join(words + list(options))
 
 

@@ -242,6 +242,9 @@ def test_validate_run_builds_one_variant_per_template_and_type_and_reports_failu
     assert lines[-1] == "Error: 2 problem(s) found" and "two.yaml" not in ran.stderr
     good = torchquiz("bank", "validate", str(root / "shape" / "two.yaml"), "--run", "--workers", "1")
     assert good.stdout.strip() == "ok: no problems found; 2 variants built, one per template and type"
+    again = torchquiz("bank", "validate", str(typed), "--run", "--bank", str(root), "--workers", "1", check=False)
+    assert f"  reproduce: torchquiz preview my.typed --seed 0 --difficulty easy --bank {root} --device cpu" \
+        in again.stderr.splitlines()  # the bank named once, not "--bank B --bank B"
 
 
 def test_a_parameter_that_draws_the_layer_under_another_name_is_a_problem(write_bank):
