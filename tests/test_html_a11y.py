@@ -86,3 +86,34 @@ def test_a_practice_page_whose_script_cannot_run_says_so_and_hides_its_dead_cont
         open_page(browser, path)
         assert shown(browser, ".no-js-note") == [] and shown(browser, "#score")
         assert question(browser, 1).find_element("css selector", "button").is_displayed()
+
+
+def emulate_width(driver, pixels):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": pixels, "height": 900, "deviceScaleFactor": 1, "mobile": pixels < 500})
+
+
+@pytest.mark.browser
+def test_exam_options_keep_short_answers_on_one_line_on_a_phone_and_at_high_zoom(browser, records, tmp_path):
+    # The 2- and 4-column option grids stayed on a 390 px phone: "(7, 4, 3)" stood one character a line.
+    path = write(tmp_path, "exam.html", to_html(records, mode="exam"))
+    try:
+        for pixels in (320, 390, 640):  # 640: a 1,280 px window at 200 %; 320: at 400 %
+            emulate_width(browser, pixels)
+            open_page(browser, path)
+            broken, columns = browser.execute_script("""
+                const lines = e => {  // the lines its text takes (an option's parts are grid items, one box each)
+                    const range = document.createRange(); range.selectNodeContents(e);
+                    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; };
+                const options = [...document.querySelectorAll('ul.options li.option')];
+                const broken = options.filter(o => lines(o.querySelector('.letter')) > 1
+                    || (o.querySelector('.text').textContent.length <= 16 && lines(o.querySelector('.text')) > 1))
+                    .map(o => o.closest('li.question').id + ': ' + o.textContent.trim());
+                const columns = [...document.querySelectorAll('ul.options')].map(
+                    u => getComputedStyle(u).gridTemplateColumns.split(' ').length);
+                return [broken, columns];""")
+            assert broken == [], (pixels, broken)
+            if pixels <= 480:
+                assert set(columns) == {1}, (pixels, columns)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
