@@ -20,18 +20,25 @@ def import_answers():
     """
 
 
-def _calibrate(store, calibrate):
-    if not calibrate:
-        return
-    from torchquiz.engine.import_calibration import calibrate_after_import
+def _calibrate(store, calibrate, imported):
+    """The refit after an import; also when an earlier import's refit was interrupted or skipped."""
+    from torchquiz.engine.import_calibration import calibrate_after_import, unplaced_learners
 
-    changed, attempts, learners = calibrate_after_import(store)
+    if not calibrate or not (imported or unplaced_learners(store)):
+        return
+    try:
+        changed, attempts, learners = calibrate_after_import(store)
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted while recalibrating: the answers are imported, but the imported learners have no "
+                   "ability yet; run `torchquiz calibrate` (or this import again) to place them.", err=True)
+        raise SystemExit(130) from None
     click.echo(f"Recalibrated from {attempts} answers: {changed} difficulties changed, "
                f"{learners} imported learners placed on the ability scale.")
 
 
 calibrate_option = click.option("--calibrate/--no-calibrate", default=True, show_default=True,
-                                 help="Refit the difficulties and the learners' abilities after importing.")
+                                 help="Refit the difficulties and the learners' abilities after importing "
+                                      "(with --no-calibrate, `torchquiz calibrate` does it later).")
 
 
 @import_answers.command("moodle")
@@ -77,8 +84,7 @@ def moodle(responses, grades, skip_unmatched, calibrate, db_path):
                   f"{len(result.problems)} of their responses match no stored question" if result.skipped else "")
                + (f"; {result.disagreements} mark(s) where our grading differs from Moodle's (Moodle's kept)"
                   if result.disagreements else "") + ".")
-    if result.imported:
-        _calibrate(store, calibrate)
+    _calibrate(store, calibrate, result.imported)
 
 
 @import_answers.command("practice")
@@ -119,5 +125,4 @@ def practice(files, learner, calibrate, db_path):
         click.echo(f"{result.file}: {result.answers} answer(s) of {result.learner} {state}"
                    + (f"; {result.disagreements} verdict(s) where the page and the record disagree (the record's kept)"
                       if result.disagreements else "") + ".")
-    if imported:
-        _calibrate(store, calibrate)
+    _calibrate(store, calibrate, imported)

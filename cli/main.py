@@ -80,6 +80,11 @@ class LazyGroup(click.Group):
         try:
             try:
                 return super().invoke(ctx)
+            except KeyboardInterrupt:
+                # A command that has more to say (generate, the quiz) says it and exits itself; for the others
+                # (exports replace their files whole, imports are one transaction) there is nothing half done.
+                click.echo("\nInterrupted: nothing was left half-written.", err=True)
+                ctx.exit(130)
             except BrokenPipeError:
                 raise
             except OSError as exc:

@@ -124,20 +124,23 @@ def calibrate(db_path):
 
     Each template's variants pool what they learn (template + level + variant). The quiz also
     refits by itself: after each of the first learners, then whenever the answers grew by 5%.
+    Learners imported from Moodle or practice pages are placed on the ability scale again.
 
     \b
     Examples:
       torchquiz calibrate
       torchquiz calibrate --db class.db
     """
-    from torchquiz.engine import progress
+    from torchquiz.engine.import_calibration import calibrate_after_import
 
     store = open_store(db_path)
     with store_errors():
-        changed, attempts = progress.calibrate(store)
+        changed, attempts, placed = calibrate_after_import(store)
     if not attempts:
         click.echo("No answers stored yet: difficulties stay at their label priors.")
         return
-    click.echo(f"Refit from {counted(attempts, 'answer')}: {counted(changed, 'difficulty', 'difficulties')} changed.")
+    learners = f"; {counted(placed, 'imported learner')} placed on the ability scale" if placed else ""
+    click.echo(f"Refit from {counted(attempts, 'answer')}: {counted(changed, 'difficulty', 'difficulties')} "
+               f"changed{learners}.")
     for label, count, mean_b in store.difficulty_by_label():
         click.echo(f"  {label:<6} {count:>6} questions, mean b {mean_b:+.2f}")

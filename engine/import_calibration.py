@@ -39,6 +39,17 @@ def calibrate_after_import(store):
     return changed, attempts, len(placed)
 
 
+def unplaced_learners(store):
+    """Imported learners with graded answers but no ability yet: an import whose refit was interrupted
+    or skipped (--no-calibrate). The next import or `torchquiz calibrate` places them."""
+    learners = set(external_learners(store))
+    if not learners:
+        return 0
+    placed = {r[0] for r in store.conn.execute("SELECT learner_id FROM abilities WHERE topic = ?", (OVERALL,))}
+    graded = {r[0] for r in store.conn.execute("SELECT DISTINCT learner_id FROM attempts WHERE correct IS NOT NULL")}
+    return len((learners & graded) - placed)
+
+
 _CHUNK = 20_000  # answers per vectorised pass: 20,000 x 81 grid points stay a few MB
 
 

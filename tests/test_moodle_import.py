@@ -568,3 +568,43 @@ def test_with_grades_an_even_split_mark_agrees_and_keeps_its_exact_value(store):
     result = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
     assert result.disagreements == 0
     assert 0.6666667 in {m for (m,) in store.conn.execute("SELECT DISTINCT mark FROM external_marks")}
+
+
+def test_learners_whose_refit_did_not_run_are_placed_by_calibrate_or_the_next_import(tmp_path, records):
+    """An import stopped during its refit (or run with --no-calibrate) left every imported learner without an
+    ability for good: a rerun imported nothing and so skipped the refit, and `calibrate` refit items only."""
+    def placed(db):
+        with Store.open(db) as store:
+            return store.conn.execute("SELECT count(*) FROM abilities").fetchone()[0]
+
+    for finish in ("import", "calibrate"):
+        db = tmp_path / f"{finish}.db"
+        with Store.open(db) as store:
+            store.add_questions(records)
+        torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--no-calibrate", "--db", str(db))
+        assert placed(db) == 0
+        again = (torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--db", str(db)) if finish == "import"
+                 else torchquiz("calibrate", "--db", str(db)))
+        assert "150 imported learners placed on the ability scale" in again.stdout, again.stdout
+        assert placed(db) > 150
+
+
+def test_an_interrupted_command_says_so_and_exits_130(tmp_path, records, monkeypatch):
+    """Ctrl-C (or SIGTERM) in a command printed click's bare "Aborted!" with exit code 1."""
+    from click.testing import CliRunner
+
+    from torchquiz.cli.main import main
+    from torchquiz.engine import import_calibration
+
+    def interrupted(store):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(import_calibration, "calibrate_after_import", interrupted)
+    db = tmp_path / "c.db"
+    with Store.open(db) as store:
+        store.add_questions(records)
+    result = CliRunner().invoke(main, ["import", "moodle", str(REPORTS / "responses.csv"), "--db", str(db)])
+    assert result.exit_code == 130 and "Aborted!" not in result.output
+    assert "Interrupted while recalibrating: the answers are imported" in result.output
+    result = CliRunner().invoke(main, ["calibrate", "--db", str(db)])
+    assert result.exit_code == 130 and "Interrupted: nothing was left half-written." in result.output
