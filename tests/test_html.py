@@ -136,7 +136,7 @@ def test_practice_grades_choices_typed_answers_and_keeps_score(browser, pages, r
     item = question(browser, 9)
     assert verdict(item).startswith("✗")
     shown = [p.text for p in item.find_elements(By.CSS_SELECTOR, ".option-feedback") if p.is_displayed()]
-    assert shown == [records[8]["options"][0]["feedback"]]
+    assert shown == ["✗ Wrong choice. " + records[8]["options"][0]["feedback"]]
     choose(browser, 9, 1)  # a second try is graded but does not change the score
     assert verdict(question(browser, 9)).startswith("✓")
     # Q7 shortanswer: a shape typed without spaces, then as torch.Size, is right.

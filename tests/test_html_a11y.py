@@ -117,3 +117,45 @@ def test_exam_options_keep_short_answers_on_one_line_on_a_phone_and_at_high_zoom
                 assert set(columns) == {1}, (pixels, columns)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def contrast(a, b):
+    """WCAG contrast ratio of two computed colours, 'rgb(r, g, b)'."""
+    def luminance(colour):
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1:-1].split(",")[:3]]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.browser
+def test_a_chosen_option_is_marked_right_or_wrong_beyond_its_tint_and_to_a_screen_reader(browser, records, tmp_path):
+    # The red/green border lost to `li.option { border: transparent }`, leaving tints of 1.1:1; the wrong
+    # option's feedback never said "wrong", and no feedback was tied to its input.
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, write(tmp_path, "practice.html", to_html(records)))
+    browser.find_element(By.ID, "reset").click()
+    item = question(browser, 2)                      # multiresponse: a and c right, b and d wrong
+    for index in (0, 1):
+        item.find_element(By.ID, f"q2o{index}").send_keys(" ")
+    item.find_element(By.CSS_SELECTOR, "button").click()
+    page = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+    for index, colour, words in ((0, "rgb(27, 110, 32)", "✓ Right choice."), (1, "rgb(179, 38, 30)", "✗ Wrong choice.")):
+        option = item.find_element(By.CSS_SELECTOR, f'.option[data-option="{index}"]')
+        border = browser.execute_script(
+            "const s = getComputedStyle(arguments[0]); return [s.borderTopColor, s.borderTopWidth, s.borderLeftColor]",
+            option)
+        assert border == [colour, "2px", colour]
+        assert contrast(colour, page) >= 3 and contrast(colour, option.value_of_css_property("background-color")) >= 3
+        feedback = option.find_element(By.CSS_SELECTOR, ".option-feedback")
+        assert feedback.is_displayed() and feedback.text.startswith(words)
+        assert item.find_element(By.ID, f"q2o{index}").get_attribute("aria-describedby") == feedback.get_attribute("id")
+    described = {ax_name(n).split(".")[0]: ax_name(n, "description") for n in ax_nodes(browser)
+                 if n.get("role", {}).get("value") == "checkbox" and ax_name(n, "description")}
+    assert described == {"a": "✓ Right choice. " + records[1]["options"][0]["feedback"],
+                         "b": "✗ Wrong choice. " + records[1]["options"][1]["feedback"]}
+    item.find_element(By.ID, "q2o1").send_keys(" ")  # a changed answer loses its old verdict, description too
+    assert item.find_element(By.ID, "q2o0").get_attribute("aria-describedby") is None
+    assert not [n for n in ax_nodes(browser) if n.get("role", {}).get("value") == "checkbox" and ax_name(n, "description")]

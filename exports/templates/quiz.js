@@ -78,7 +78,8 @@
   function clearVerdict(form) {
     form.querySelector(".verdict").hidden = true;
     form.querySelectorAll(".option-feedback").forEach(function (p) { p.hidden = true; });
-    form.querySelectorAll(".option").forEach(function (o) { o.classList.remove("chosen-right", "chosen-wrong"); });
+    form.querySelectorAll(".option").forEach(function (o) {
+      o.classList.remove("chosen-right", "chosen-wrong"); o.querySelector("input").removeAttribute("aria-describedby"); });
     delete questionOf(form).dataset.state;
   }
 
@@ -98,7 +99,8 @@
     chosen.forEach(function (i) {
       var option = form.querySelector('.option[data-option="' + i + '"]');
       option.classList.add(q.correct.indexOf(i) >= 0 ? "chosen-right" : "chosen-wrong");
-      option.querySelector(".option-feedback").hidden = false;
+      var feedback = option.querySelector(".option-feedback");  // shown, and read out as the input's description
+      feedback.hidden = false; option.querySelector("input").setAttribute("aria-describedby", feedback.id);
     });
     var right = chosen.length === q.correct.length && chosen.every(function (i) { return q.correct.indexOf(i) >= 0; });
     if (right) { show(form, "right", "✓ Right."); return; }
