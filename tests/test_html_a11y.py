@@ -159,3 +159,24 @@ def test_a_chosen_option_is_marked_right_or_wrong_beyond_its_tint_and_to_a_scree
     item.find_element(By.ID, "q2o1").send_keys(" ")  # a changed answer loses its old verdict, description too
     assert item.find_element(By.ID, "q2o0").get_attribute("aria-describedby") is None
     assert not [n for n in ax_nodes(browser) if n.get("role", {}).get("value") == "checkbox" and ax_name(n, "description")]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["practice", "exam", "key"])
+def test_no_page_scrolls_sideways_at_320_px(browser, records, tmp_path, mode):
+    # The key's "Answers at a glance" table was as wide as its longest unbroken answer: 331 px in a 305 px page.
+    long = [dict(r) for r in records]
+    long[0]["options"] = [dict(o) for o in long[0]["options"]]
+    long[0]["options"][1]["text"] = "nn.GRU(input_size=3,hidden_size=31,num_layers=2,batch_first=True)"
+    long[0]["answer"] = {**long[0]["answer"], "text": long[0]["options"][1]["text"]}
+    path = write(tmp_path, f"{mode}.html", to_html(long, mode=mode))
+    try:
+        emulate_width(browser, 320)
+        open_page(browser, path)
+        page, document, table = browser.execute_script("""
+            const table = document.querySelector('table.key-summary');
+            return [document.documentElement.clientWidth, document.documentElement.scrollWidth,
+                    table ? table.getBoundingClientRect().right : 0];""")
+        assert document <= page and table <= page, (document, table, page)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
