@@ -34,12 +34,19 @@ def _pyplot():
     return plt
 
 
-def _svg(plt, fig):
+def _svg(plt, fig, label):
+    """The figure as inline SVG, read out as one image whose name says what the plot shows, values
+    included (`label`): a screen reader otherwise got only the axis ticks."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline SVG in HTML5
+    text = text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline SVG in HTML5
+    return f'<svg role="img" aria-label="{html.escape(label)}"' + text[len("<svg"):]
+
+
+def _signed(value):
+    return f"{value:+.2f}".replace("-", "−")
 
 
 def _facility_plot(plt, template):
@@ -51,7 +58,8 @@ def _facility_plot(plt, template):
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("facility")
     ax.set_title("facility by level", fontsize=9)
-    return _svg(plt, fig)
+    return _svg(plt, fig, "Facility by level: " + "; ".join(
+        f"{lv['level']} {lv['facility']:.0%} ({lv['answers']} answers)" for lv in levels) + ".")
 
 
 def _effects_plot(plt, template):
@@ -72,7 +80,10 @@ def _effects_plot(plt, template):
     ax.set_yticks(range(len(effects)), names, fontsize=7)
     ax.set_xlabel("effect on difficulty (logits; + = harder)", fontsize=7)
     ax.set_title("parameter effects, 95% intervals", fontsize=9)
-    return _svg(plt, fig)
+    return _svg(plt, fig, "Parameter effects on difficulty, in logits (+ = harder), with 95% intervals: " + "; ".join(
+        f"{e['param']}={e['value']}{' vs ' + str(e['reference']) if e.get('kind') == 'category' else ''} "
+        f"{_signed(e['effect'])} ({_signed(e['low'])} to {_signed(e['high'])}{', clear' if e['clear'] else ''})"
+        for e in effects) + ".")
 
 
 def _misconception_plot(plt, template):
@@ -85,7 +96,8 @@ def _misconception_plot(plt, template):
     ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("share of wrong answers", fontsize=7)
     ax.set_title("misconceptions chosen", fontsize=9)
-    return _svg(plt, fig)
+    return _svg(plt, fig, "Misconceptions chosen, as a share of wrong answers: " + "; ".join(
+        f"{m['id']} {m['share']:.0%}" for m in shares) + ".")
 
 
 def _short(text, width):

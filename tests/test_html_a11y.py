@@ -180,3 +180,33 @@ def test_no_page_scrolls_sideways_at_320_px(browser, records, tmp_path, mode):
         assert document <= page and table <= page, (document, table, page)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+REPORT_DATA = {"answers": 120, "low_discrimination": 20, "moodle": [], "templates": [{
+    "template": "shape.gru_output", "title": "GRU output shape", "answers": 120, "facility": 0.6, "fix": [],
+    "levels": [{"level": "easy", "questions": 2, "answers": 70, "facility": 0.8, "b": -1.2, "discrimination_index": 35.0},
+               {"level": "hard", "questions": 2, "answers": 50, "facility": 0.32, "b": 0.9, "discrimination_index": None}],
+    "effects": {"identified": True, "variants": 6, "effects": [
+        {"param": "layer", "value": "RNN", "reference": "GRU", "kind": "category",
+         "effect": 1.23, "low": 0.41, "high": 2.05, "clear": True},
+        {"param": "hidden_size", "value": "+1 SD (7.72)", "kind": "numeric",
+         "effect": -0.1, "low": -0.9, "high": 0.7, "clear": False}]},
+    "misconceptions": [{"id": "bidirectional_halves_parameters", "share": 0.45}, {"id": "ignore_batch_first", "share": 0.2}],
+}]}
+
+
+@pytest.mark.browser
+def test_every_report_plot_has_a_text_alternative_with_its_values(browser, tmp_path):
+    # Each <svg> plot of `stats --html` had no role, name or description: its values were drawn bars only.
+    pytest.importorskip("matplotlib")
+    from torchquiz.engine.report_page import report_page
+
+    open_page(browser, write(tmp_path, "report.html", report_page(REPORT_DATA)))
+    images = [ax_name(n) for n in ax_nodes(browser) if n.get("role", {}).get("value") == "image"]
+    assert images == [
+        "Facility by level: easy 80% (70 answers); hard 32% (50 answers).",
+        "Parameter effects on difficulty, in logits (+ = harder), with 95% intervals: layer=RNN vs GRU +1.23 "
+        "(+0.41 to +2.05, clear); hidden_size=+1 SD (7.72) −0.10 (−0.90 to +0.70).",
+        "Misconceptions chosen, as a share of wrong answers: bidirectional_halves_parameters 45%; ignore_batch_first 20%.",
+    ]
+    assert browser.execute_script("return document.querySelectorAll('svg:not([role=img])').length") == 0
