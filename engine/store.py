@@ -137,6 +137,8 @@ class Store:
         `on_busy` set (the terminal quiz), a store still busy after that is waited for again,
         `on_busy()` having said so once; without it the busy error is raised."""
         told = False
+        if self.on_busy is not None:  # the quiz: say so within a second, not after the 15 s SQLite waits in C
+            self.conn.execute("PRAGMA busy_timeout = 1000")
         try:
             while True:
                 try:
@@ -151,7 +153,7 @@ class Store:
                         # SQLite sleeps in C, where Ctrl-C waits: short waits from now on
                         self.conn.execute("PRAGMA busy_timeout = 250")
         finally:
-            if told:
+            if self.on_busy is not None:
                 self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             yield self.conn

@@ -22,6 +22,13 @@ from torchquiz.record.grading import LETTERS, Malformed, grade
 QUIT, DONE = "quit", "done"
 
 
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed, or no isatty at all
+        return False
+
+
 def _line_editing(stdin):
     """Whether typed answers can be edited in place: a real terminal and Python's readline module
     (missing on Windows, where the console itself edits the line)."""
@@ -48,6 +55,7 @@ class QuizUI:
                                markup=False, emoji=False, soft_wrap=False)
         # readline scrolls a long prompt sideways on a dumb terminal, cutting its start off
         self.edits_lines = stdin is sys.stdin and not dumb and _line_editing(stdin)
+        self.typed_at_terminal = _is_terminal(stdin)
 
     # -- primitives -----------------------------------------------------------------------
     def write(self, text="", style=None):
@@ -73,9 +81,21 @@ class QuizUI:
         self.console.print(Text(prompt), end="")  # wrapped like everything else
         self.stdout.flush()
         line = self.stdin.readline()
-        if not line:
-            raise EOFError
+        if not line or (self.typed_at_terminal and not line.endswith("\n")):  # Ctrl-D after typing: leave,
+            raise EOFError                                                      # not an answer
         return line.rstrip("\r\n")
+
+    def discard_typeahead(self):
+        """Drop what was typed or pasted before a prompt showed: a pasted block of lines would otherwise
+        answer the next question before the learner has seen it."""
+        if not self.typed_at_terminal:
+            return
+        try:
+            import termios
+
+            termios.tcflush(self.stdin.fileno(), termios.TCIFLUSH)
+        except (ImportError, OSError, ValueError):  # no termios (Windows), or not a flushable terminal
+            pass
 
     def text(self, text):
         return record_text(text, self.color)
@@ -219,6 +239,7 @@ def play(session, ui, clock=time.monotonic):
                                "or leave out --topic/--family for a wider quiz.")
             break
         ui.show_question(record, session.position + 1, session.length)
+        ui.discard_typeahead()
         started, hint_used = clock(), False
         while True:
             try:
@@ -244,6 +265,7 @@ def play(session, ui, clock=time.monotonic):
             ui.show_result(record, result)
             break
         if not session.finished:
+            ui.discard_typeahead()
             try:
                 if ui.ask("Press Enter for the next question (q to quit): ").strip().lower() == "q":
                     return QUIT

@@ -167,6 +167,43 @@ def answer_one(child, letter="A"):
     child.expect([r"✓ Right!", r"✗ Wrong\."])
 
 
+def test_a_pasted_block_does_not_answer_the_next_question_unseen(db):
+    """Pasting "a\nb\nc" at a prompt answered question 1, took b as Enter and graded c as the answer to
+    question 2, which the learner never saw. What was typed ahead of a prompt is dropped."""
+    import time
+
+    child = spawn("quiz", "--learner", "paste", "--length", "3", "--seed", "1", "--no-generate", db=db)
+    kind = child.expect(PROMPTS)
+    answer = ["A", "A,B", "0.5", "(2, 3, 4)"][kind]
+    child.send(f"{answer}\nB\nC\n")
+    child.expect("Press Enter")
+    time.sleep(0.5)
+    child.sendline("")
+    child.expect("Question 2/3")
+    child.expect(PROMPTS)
+    time.sleep(0.5)
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    with Store.open(db) as store:
+        (session,) = store.conn.execute("SELECT id FROM sessions").fetchall()
+        assert len(progress.session_attempts(store, session[0])) == 1  # question 2 was not answered by the paste
+
+
+def test_ctrl_d_after_typing_on_a_dumb_terminal_leaves_without_answering(db):
+    """TERM=dumb (no readline): "1" then Ctrl-D was graded as an answer instead of leaving."""
+    env = {**os.environ, "TERM": "dumb", "TORCHQUIZ_DB": str(db)}
+    child = pexpect.spawn(TORCHQUIZ, ["quiz", "--learner", "eof", "--length", "2", "--seed", "1", "--no-generate"],
+                          env=env, encoding="utf-8", timeout=30, dimensions=(50, 120))
+    child.expect(PROMPTS)
+    child.send("1")
+    child.sendeof()
+    child.sendeof()
+    child.expect("Saved: 0 of 2 done")
+    child.expect(pexpect.EOF)
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
+
+
 def test_ctrl_c_in_a_real_terminal_then_resume(db):
     child = spawn("quiz", "--learner", "ada", "--length", "4", "--seed", "2", "--no-generate", db=db)
     for number in (1, 2):
@@ -299,8 +336,9 @@ def test_a_typed_answer_can_be_edited_in_a_real_terminal(db):
 
 
 def test_a_busy_store_keeps_the_answer_and_saves_it_when_free(db):
-    """Another command holds the store's write lock for longer than SQLite waits (here 0.3 s, 15 s in use):
-    the quiz says so once, keeps the answer and saves it when the lock is released, instead of ending."""
+    """Another command holds the store's write lock for 2.5 s: the quiz says so once (within a second: it had
+    waited 15 s in SQLite, where Ctrl-C waits too, before saying anything), keeps the answer and saves it when
+    the lock is released, instead of ending."""
     import sqlite3
     import threading
 
@@ -311,11 +349,10 @@ def test_a_busy_store_keeps_the_answer_and_saves_it_when_free(db):
             line = super().readline(*args)
             if line == "A\n":  # the answer is typed; another writer takes the store before it is saved
                 blocker.execute("BEGIN IMMEDIATE")
-                threading.Timer(1.5, lambda: blocker.execute("COMMIT")).start()
+                threading.Timer(2.5, lambda: blocker.execute("COMMIT")).start()
             return line
 
     with Store.open(db) as store:
-        store.conn.execute("PRAGMA busy_timeout = 300")
         session = QuizSession.start(store, "ada", seed=3, length=1, topics=["batch_first"])
         out = io.StringIO()
         outcome = play(session, QuizUI(LockAfterTyping("A\n\n"), out))
