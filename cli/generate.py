@@ -1,4 +1,5 @@
 """`torchquiz generate` and `torchquiz preview`: question sets and single variants from the bank."""
+import os
 import sys
 import time
 
@@ -67,7 +68,7 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
             sys.stdout.write(jsonl_text(result.records))
         elif result.records:
             write_atomically(partial, jsonl_text(result.records))
-        kept = f"; {output} is untouched" if output != "-" else ""
+        kept = f"; {output} is untouched" if output != "-" and os.path.exists(output) else ""
         done = (f"wrote the {counted(len(result.records), 'question')} finished so far to {partial}{kept}" if result.records
                 else f"no question was finished, nothing written{kept}")
         click.echo(f"interrupted: {done}. Run the same command again for the complete, identical set", err=True)
@@ -75,7 +76,10 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
     if output == "-":
         sys.stdout.write(jsonl_text(result.records))
     else:
-        write_atomically(output, jsonl_text(result.records))
+        write_atomically(output, jsonl_text(result.records), replace=force)  # a set another run wrote meanwhile stays
+        if os.path.exists(f"{output}.partial"):
+            click.echo(f"note: {output}.partial is left from an interrupted run; {output} is the complete set",
+                       err=True)
     elapsed = time.monotonic() - started
     off_topic = f", {result.off_topic} off topic left out" if result.off_topic else ""
     click.echo(f"{counted(len(result.records), 'question')} -> {output} ({result.duplicates} duplicates dropped, "
