@@ -187,12 +187,16 @@ def moodle_marks(store):
 
 def moodle_quiz_statistics(store):
     """Moodle's item statistics of every imported Moodle quiz, computed as Moodle would from the
-    stored marks: {quiz: moodle_statistics(...)}; each slot is a random slot (the normal case, one
-    random question per template category), so "questions" holds every drawn question."""
-    from torchquiz.engine.moodle_stats import QuestionAttempt, Slot, moodle_statistics
+    stored marks: {quiz: moodle_statistics(...) with "quiz": quiz_statistics(...)}; each slot is a random
+    slot (the normal case, one random question per template category), so "questions" holds every drawn
+    question, and "quiz" the figures of Moodle's "Quiz information" table."""
+    from torchquiz.engine.moodle_stats import QuestionAttempt, Slot, moodle_statistics, quiz_statistics
 
     by_quiz = {}
     for quiz, session, slot, qid, mark in moodle_marks(store):
         by_quiz.setdefault(quiz, []).append(QuestionAttempt(session, slot, qid, float(mark)))
-    return {quiz: moodle_statistics(attempts, [Slot(n, random=True) for n in sorted({a.slot for a in attempts})])
-            for quiz, attempts in by_quiz.items()}
+    out = {}
+    for quiz, attempts in by_quiz.items():
+        slots = [Slot(n, random=True) for n in sorted({a.slot for a in attempts})]
+        out[quiz] = {**moodle_statistics(attempts, slots), "quiz": quiz_statistics(attempts, slots)}
+    return out

@@ -196,3 +196,14 @@ def moodle_percent(value):
     """`value` as Moodle's report prints a percentage: two decimals, halves rounded away from zero
     (PHP's rounding, the one rule of `format_number`), so 78.125 shows as 78.13% where round() gives 78.12."""
     return "" if value is None else format_number(value, 2) + "%"
+
+
+def quiz_information(summary):
+    """Moodle's "Quiz information" figures in one line, as its Statistics page shows them."""
+    shown = [f"{summary['attempts']} attempts"]
+    for key, name in (("average", "average"), ("median", "median"), ("sd", "SD"), ("cic", "CIC"),
+                      ("error_ratio", "error ratio"), ("standard_error", "standard error")):
+        if key in summary:
+            shown.append(f"{name} {moodle_percent(summary[key])}")
+    shown += [f"{key} {summary[key]:.4f}" for key in ("skewness", "kurtosis") if key in summary]
+    return ", ".join(shown)

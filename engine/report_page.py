@@ -9,7 +9,7 @@ and only when a page is written: the terminal commands never pay for it.
 import html
 import io
 
-from torchquiz.engine.moodle_stats import moodle_percent
+from torchquiz.engine.moodle_stats import moodle_percent, quiz_information
 from torchquiz.engine.store import StoreError
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -116,7 +116,8 @@ def _moodle_section(table):
                   for f in ("discriminationindex", "discriminativeefficiency", "effectiveweight")]
         rows.append(f"<tr>{''.join(f'<td>{c}</td>' for c in cells)}</tr>")
     return (f"<section><h2>Moodle's statistics: {html.escape(table['quiz'])}</h2><p>As Moodle's Results → "
-            f"Statistics page gives them, worked out from the imported answers.</p><table>{''.join(rows)}</table>"
+            f"Statistics page gives them, worked out from the imported answers.</p>"
+            f"<p>Quiz information: {html.escape(quiz_information(table['summary']))}.</p><table>{''.join(rows)}</table>"
             "</section>")
 
 

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 
 from torchquiz.engine.external_attempts import COUNTED_SQL, moodle_quiz_statistics, score_sql
 from torchquiz.engine.item_stats import label_flag, nearest_label, point_biserial
+from torchquiz.engine.moodle_stats import quiz_information
 from torchquiz.engine.param_effects import fit_effects, label_se
 from torchquiz.engine.store import OVERALL
 from torchquiz.record.answers import format_number
@@ -94,7 +95,8 @@ def _moodle_tables(store):
             return {"item": name, "s": item.s,
                     **{f: None if getattr(item, f) is None else float(format_number(getattr(item, f), places))
                        for f, places in _MOODLE_PLACES.items()}}
-        tables.append({"quiz": quiz, "slots": [row(s, f"slot {s.slot}") for s in stats["slots"]],
+        tables.append({"quiz": quiz, "summary": stats["quiz"],  # unrounded: each is rounded once, where shown
+                       "slots": [row(s, f"slot {s.slot}") for s in stats["slots"]],
                        "questions": [row(q, qid) for qid, q in sorted(stats["questions"].items())]})
     return tables
 
@@ -189,8 +191,8 @@ def render_text(data, width=100):
         for fix in t["fix"]:
             lines.append(f"  FIX {fix['question']}: {fix['detail']}"[:width + 40])
     for table in data.get("moodle", []):
-        lines += ["", f"Moodle's statistics for {table['quiz']} (facility, SD, discrimination index and "
-                      "efficiency, effective weight; %):"]
+        lines += ["", f"Moodle's statistics for {table['quiz']}: {quiz_information(table['summary'])}",
+                  "  (facility, SD, discrimination index and efficiency, effective weight; %):"]
         for r in table["slots"] + table["questions"]:
             cells = [r["facility"], r["sd"]]
             shown = " ".join("    -" if v is None else f"{100 * v:5.1f}" for v in cells) + " " + " ".join(

@@ -282,6 +282,29 @@ def test_cli_imports_then_calibrates_and_reports_errors_in_one_line(tmp_path, re
         assert placed[0] == 150 and placed[1] < -0.5 < 0.5 < placed[2]
 
 
+@pytest.mark.parametrize("with_grades", [True, False])
+def test_stats_by_template_shows_moodles_quiz_information(store, with_grades):
+    """The quiz-level figures were computed (and tested) but no command showed them. Without the Grades
+    report they agree too: each attempt's total picks the split its multiple-answer marks were made with."""
+    from torchquiz.engine.report_page import report_page
+    from torchquiz.engine.template_report import render_text, template_report
+
+    import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv" if with_grades else None)
+    rows = list(csv.reader(io.StringIO((REPORTS / "statistics.csv").read_text(encoding="utf-8-sig"))))
+    shown = dict(zip(rows[0], rows[1]))
+    expected = (f"150 attempts, average {shown['Average grade of all attempts']}, "
+                f"median {shown['Median grade (for highest graded attempt)']}, "
+                f"SD {shown['Standard deviation (for highest graded attempt)']}, "
+                f"CIC {shown['Coefficient of internal consistency (for highest graded attempt)']}, "
+                f"error ratio {shown['Error ratio (for highest graded attempt)']}, "
+                f"standard error {shown['Standard error (for highest graded attempt)']}, "
+                f"skewness {shown['Score distribution skewness (for highest graded attempt)']}, "
+                f"kurtosis {shown['Score distribution kurtosis (for highest graded attempt)']}")
+    data = template_report(store)
+    assert any(line.endswith(expected) for line in render_text(data))
+    assert f"Quiz information: {expected}." in report_page(data)
+
+
 def test_quiz_level_statistics_match_moodles_quiz_information(store):
     from torchquiz.engine.external_attempts import moodle_marks
     from torchquiz.engine.moodle_stats import QuestionAttempt, Slot, quiz_statistics
