@@ -48,7 +48,6 @@ except ImportError:  # pragma: no cover - depends on the environment
     ItemBank = MaxInfoSelector = None
 
 LABEL_PRIOR_ORDER = list(LABEL_PRIOR)                                            # easy, medium, hard
-PRACTICE = {"v1": {None: 0.335, 0.6: None}, "v2": {None: 0.320, 0.6: 0.423}}   # protocol's practice rows
 RANDOM_COLD = {"v1": 0.571, "v2": 0.561}                                        # random order, labels, RMSE@10
 # in-zone of the protocol's true-parameter practice rows: at rho = 0.6 the 0.54 target is above it
 PRACTICE_IN_ZONE = {("v1", None): 0.55, ("v2", None): 0.58, ("v2", 0.6): 0.41}

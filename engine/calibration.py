@@ -91,11 +91,6 @@ class Calibration:
         """What the next calibration warm-starts from, besides the item parameters (JSON-ready)."""
         return {"label_means": self.label_means, "spreads": list(self.spreads)}
 
-    @property
-    def label_sd(self) -> float:
-        """Total spread of difficulty within a level."""
-        return float(math.sqrt(sum(s * s for s in self.spreads)))
-
 
 def _estep(state, item_idx, starts, ends, y):
     """Per-item gradient and curvature of the marginal log-likelihood in b and in log a."""

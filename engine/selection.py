@@ -199,41 +199,6 @@ def history_state(pool: ItemPool, history: Sequence[Response]) -> tuple[np.ndarr
     return seen, counts
 
 
-def select_next(
-    pool: Sequence[Item] | ItemPool,
-    history: Sequence[Response],
-    rng: random.Random,
-    *,
-    target: float = 0.70,
-    top_k: int = 5,
-    topic_sd: float = 0.0,
-    predictive: bool = False,
-    **options,
-) -> Item | None:
-    """The next item for a learner with this history, or None if none is left.
-
-    target, top_k and the keyword `options` (window, topic_weight,
-    info_weight, max_exposure, band) are those of `select_index`.
-
-    topic_sd: the spread of topic abilities around the general one (see
-    `torchquiz.engine.topic_ability`); 0 treats all topics as one ability.
-    predictive: aim the success averaged over the ability's posterior rather
-    than at its mean (the quiz does: truer success, and in adaptive-sim at
-    2,000 learners RMSE@15 within noise of the plug-in aim).
-    Near variants are the quiz session's business (`torchquiz.engine.near_schedule`).
-    """
-    if not 0.0 < target < 1.0:
-        raise ValueError(f"target={target!r}: must lie strictly between 0 and 1")
-    if top_k < 1:
-        raise ValueError(f"top_k={top_k!r}: must be at least 1")
-    pool = as_pool(pool)
-    seen, counts = history_state(pool, history)
-    theta, theta_sd = selection_ability(pool, history, topic_sd)
-    i = select_index(pool, seen, counts, theta, rng, target=target, top_k=top_k,
-                     theta_sd=theta_sd if predictive else 0.0, **options)
-    return None if i is None else pool.item(i)
-
-
 def selection_ability(pool: ItemPool, history: Sequence[Response], topic_sd: float = 0.0):
     """(mean, sd) of the ability the selection aims at: one number, or one per topic code of the pool
     when topic_sd > 0 (each topic predicted from its own ability, bi-factor EAP)."""

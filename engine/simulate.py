@@ -151,8 +151,3 @@ def simulate(*, world: str = "v1", learners: int = 2000, length: int = LENGTH, s
         raise ValueError(f"length={length!r}: must lie in 1..{N_ITEMS}")
     built = build_world(world, seed, learners, topic_rho)
     return metrics(built, run(built, length=length, seed=seed, cold_start=cold_start))
-
-
-def items_to_match(rmse_by_k: list[float], reference: float) -> int | None:
-    """Fewest items after which RMSE is at or below `reference` (None: never)."""
-    return next((k + 1 for k, r in enumerate(rmse_by_k) if r <= reference), None)

@@ -9,8 +9,8 @@ import pytest
 from torchquiz.engine.irt import LABEL_PRIOR, estimate_ability, p_correct
 from torchquiz.engine.near_schedule import (NearVariant, allowance, due_near_variant, find_near_variant,
                                             schedule_near_variant, settle_pending)
-from torchquiz.engine.selection import (LEVELS, Item, ItemPool, Response, predicted_success, select_index,
-                                       select_next)
+from torchquiz.engine.selection import LEVELS, Item, ItemPool, Response, predicted_success, select_index
+from quiz_fixtures import select_next
 
 TOPICS = ["rnn", "gru", "lstm", "packing", "metrics", "shape"]
 
@@ -175,8 +175,9 @@ def test_selection_on_a_large_prepared_pool():
 
 
 def test_selection_never_imports_torch():
-    code = ("import sys, random; from torchquiz.engine.selection import select_next, Item;"
-            "select_next([Item('a:000000000000','a','rnn','easy',-1.0)], [], random.Random(0));"
+    code = ("import sys, random; from torchquiz.engine import selection as s;"
+            "p = s.as_pool([s.Item('a:000000000000','a','rnn','easy',-1.0)]); seen, counts = s.history_state(p, []);"
+            "s.select_index(p, seen, counts, 0.0, random.Random(0));"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -112,9 +112,6 @@ def test_cold_start_keeps_nothing_between_learners():
     assert list(again.items[3]) == list(log.items[3])
 
 
-def test_items_to_match():
-    assert sim.items_to_match([0.9, 0.6, 0.44, 0.40], 0.44) == 3
-    assert sim.items_to_match([0.9, 0.6], 0.1) is None
 
 
 def test_cli_json_and_table():

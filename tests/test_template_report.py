@@ -14,7 +14,8 @@ import pytest
 from torchquiz.engine.import_calibration import calibrate_after_import
 from torchquiz.engine.moodle_import import import_moodle
 from torchquiz.engine.param_effects import fit_effects
-from torchquiz.engine.selection import Response, select_next
+from torchquiz.engine.selection import Response
+from quiz_fixtures import select_next
 from torchquiz.engine.store import Store
 from torchquiz.engine.template_report import template_report
 
