@@ -54,8 +54,8 @@ def html_pages(records, mode="practice", shuffle=False, seed=None, versions=1, a
     """The pages of one `export html` run (a list of str): see the module's docstring. `title` heads
     every page (default: TITLES of the mode, and "torchquiz exam" for versions and their key)."""
     if seed is not None and not shuffle and versions == 1:
-        raise ExportError(f"--seed {seed} orders a shuffled page or exam versions: add --shuffle, or --versions N "
-                          "for an exam (without either the page keeps the set's order)")
+        raise ExportError(f"--seed {seed} orders a shuffled page or exam versions: add --shuffle, or ask an exam for "
+                          "2 or more --versions (--versions 1 is one paper in the set's order)")
     seed = seed or 0
     if versions > 1 and mode != "exam":
         raise ExportError(f"--versions {versions}: only an exam has versions (use --mode exam)")
