@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from torchquiz.engine.commands import command_line, continued, with_pins
+from torchquiz.engine.line_editing import kept_across_stop, line_editing
 from torchquiz.engine.terminal_text import code_block, record_text
 from torchquiz.record.grading import LETTERS, Malformed, grade
 
@@ -27,18 +28,6 @@ def _is_terminal(stream):
         return stream.isatty()
     except (AttributeError, ValueError):  # closed, or no isatty at all
         return False
-
-
-def _line_editing(stdin):
-    """Whether typed answers can be edited in place: a real terminal and Python's readline module
-    (missing on Windows, where the console itself edits the line)."""
-    try:
-        if not stdin.isatty():
-            return False
-        import readline  # noqa: F401  (importing it is what gives input() its line editing)
-    except (ImportError, AttributeError, ValueError):
-        return False
-    return True
 
 
 class QuizUI:
@@ -54,7 +43,7 @@ class QuizUI:
                                color_system="standard" if color else None, highlight=False,
                                markup=False, emoji=False, soft_wrap=False)
         # readline scrolls a long prompt sideways on a dumb terminal, cutting its start off
-        self.edits_lines = stdin is sys.stdin and not dumb and _line_editing(stdin)
+        self.edits_lines = stdin is sys.stdin and not dumb and line_editing(stdin)
         self.typed_at_terminal = _is_terminal(stdin)
 
     # -- primitives -----------------------------------------------------------------------
@@ -77,7 +66,8 @@ class QuizUI:
         if self.edits_lines:  # arrows, Home/End, Ctrl-A/E/K/W and the earlier answers on Up
             with self.console.capture() as wrapped:  # readline must write the prompt to know where
                 self.console.print(Text(prompt), end="")  # the line starts (it ends an empty one with
-            return input(wrapped.get())                   # a newline only then); EOFError at the end
+            with kept_across_stop(wrapped.get(), self.stdout):  # a newline only then); EOFError at the end
+                return input(wrapped.get())
         self.console.print(Text(prompt), end="")  # wrapped like everything else
         self.stdout.flush()
         line = self.stdin.readline()

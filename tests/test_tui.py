@@ -204,6 +204,40 @@ def test_ctrl_d_after_typing_on_a_dumb_terminal_leaves_without_answering(db):
         assert store.conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
 
 
+def test_ctrl_z_then_fg_keeps_the_typed_answer_on_screen_and_editable(db):
+    """In a shell with job control: type, Ctrl-Z, fg. The prompt and the typed text are shown again and
+    Backspace reaches them; before, fg left no prompt and the terminal in the shell's mode, so `1`, Ctrl-Z,
+    fg, Backspace, `0.5` was graded as 10.5, an answer the screen never showed."""
+    import re
+    import time
+
+    env = {**os.environ, "TERM": "xterm-256color", "TORCHQUIZ_DB": str(db), "PS1": "SHELL> "}
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env=env, encoding="utf-8", timeout=30,
+                          dimensions=(50, 120))
+    shell.expect("SHELL> ")
+    shell.sendline(f"{TORCHQUIZ} quiz --learner zed --length 1 --seed 2 --no-generate")
+    kind = shell.expect(PROMPTS)
+    first, final = [("B", "A"), ("B", "A"), ("1", "0.5"), ("(9", "(2, 3, 4)")][kind]
+    time.sleep(0.5)
+    shell.send(first)
+    time.sleep(0.5)
+    shell.sendcontrol("z")
+    shell.expect("Stopped")
+    shell.expect("SHELL> ")
+    shell.sendline("fg")
+    shell.expect(PROMPTS[kind] + r".*" + re.escape(first))  # the prompt and the text typed before Ctrl-Z
+    time.sleep(0.5)
+    shell.send("\x7f" * len(first))
+    shell.sendline(final)
+    shell.expect([r"✓ Right!", r"✗ Wrong\."])
+    shell.expect("SHELL> ")
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)
+    with Store.open(db) as store:
+        (response,) = store.conn.execute("SELECT response FROM attempts").fetchone()
+    assert response in (final, final.replace(" ", "")), response  # what the screen shows, not first + final
+
+
 def test_ctrl_c_in_a_real_terminal_then_resume(db):
     child = spawn("quiz", "--learner", "ada", "--length", "4", "--seed", "2", "--no-generate", db=db)
     for number in (1, 2):
