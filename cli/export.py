@@ -13,7 +13,7 @@ from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.registry import FORMATS
 from torchquiz.record.suggest import did_you_mean
 
-from .options import target_folder, write_all_atomically
+from .output_files import target_folder, write_all_atomically
 
 
 class SuggestingChoice(click.Choice):

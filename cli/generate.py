@@ -10,7 +10,8 @@ from torchquiz.record.suggest import did_you_mean
 from torchquiz.record.validate import LETTERS
 from torchquiz.record.wording import counted
 
-from .options import check_output, count_option, generation_options, progress_bar, user_errors, write_atomically
+from .options import count_option, generation_options, progress_bar, user_errors
+from .output_files import check_output, write_atomically
 
 
 @click.command()

@@ -1,7 +1,6 @@
 """Options shared by several commands, and the translation of library errors into click errors."""
 import contextlib
 import functools
-import os
 import sys
 
 import click
@@ -124,53 +123,6 @@ def progress_bar(label):
         close()
 
 
-def target_folder(path):
-    """The folder a file `path` is written in: a missing folder, or a folder where the file should be,
-    is a one-line error (nothing is written)."""
-    from pathlib import Path
-
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise click.ClickException(f"{path}: {folder} is a file, not a folder" if folder.exists()
-                                   else f"{path}: folder {folder} does not exist")
-    if path.is_dir():
-        raise click.ClickException(f"{path} is a folder, not a file: nothing written")
-    return folder
-
-
-def is_stream(path):
-    """An existing target that is no regular file or folder: a device (/dev/null) or a pipe (/dev/stdout into
-    `| wc`). It is written into, never replaced: replacing it would put a file where /dev/null was."""
-    import stat
-
-    try:
-        mode = os.stat(path).st_mode  # through links: /dev/stdout names the pipe
-    except OSError:
-        return False
-    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
-
-
-def check_output(path, force=False):
-    """Check before any work that `path` can be written: its folder exists and takes a new file,
-    and an existing file is replaced only with --force. A set can take minutes to generate, and
-    finding out afterwards that it cannot be written wastes them (issue 12)."""
-    import tempfile
-    from pathlib import Path
-
-    if is_stream(path):
-        return
-    path = Path(path)
-    folder = target_folder(path)
-    try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
-            pass
-    except OSError as exc:
-        raise click.ClickException(f"{path}: cannot write in {folder}: {exc.strerror or exc}") from None
-    if path.exists() and not force:
-        raise click.ClickException(f"{path} exists: add --force to overwrite it")
-
-
 @contextlib.contextmanager
 def json_errors(as_json):
     """With --json, an error is JSON too ({"error": "..."} on stdout, exit code 1): a script that
@@ -194,102 +146,3 @@ def count_option(help_text):
 
 
 MAX_COUNT = 10_000
-
-
-def write_atomically(path, text, replace=True):
-    """Write `text` (str, or bytes for a zip package) to `path` via a temporary file in the same
-    directory: a crash or Ctrl-C leaves the old file or none, never half of one (see write_all_atomically).
-    replace=False: a file that appeared at `path` meanwhile (another run) is kept, and this text goes to
-    PATH.new instead, with a one-line error."""
-    write_all_atomically([(path, text)], replace=replace)
-
-
-def _held_signals():
-    """Ctrl-C, SIGTERM and SIGHUP held back while the parts of an export are renamed into place, so that
-    an interruption comes after all of them, not between two (where old and new parts would mix)."""
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal mask
-        return contextlib.nullcontext()
-    held = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
-
-    @contextlib.contextmanager
-    def holding():
-        before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-        try:
-            yield
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-    return holding()
-
-
-def _put_in_place(temporary, path, replace):
-    if replace:
-        os.replace(temporary, path)
-        return
-    try:
-        os.link(temporary, path)  # fails, atomically, when the path exists
-    except FileExistsError:
-        os.replace(temporary, f"{path}.new")
-        raise click.ClickException(f"{path} appeared while this ran (another command wrote it) and is kept; this "
-                                   f"run's output is in {path}.new (add --force to overwrite)") from None
-    except OSError:  # a file system without hard links
-        if os.path.exists(path):
-            os.replace(temporary, f"{path}.new")
-            raise click.ClickException(f"{path} appeared while this ran and is kept; this run's output is in "
-                                       f"{path}.new (add --force to overwrite)") from None
-        os.replace(temporary, path)
-        return
-    os.unlink(temporary)
-
-
-def write_all_atomically(files, replace=True):
-    """Write every (path, text) of one export, or none of them: each goes to a temporary file beside
-    its target first, and only when all are written are they renamed into place. A full disk, a
-    folder in the way or a folder that may not be written is a one-line error naming the target,
-    and leaves no part behind; only a rename refused after others succeeded (another user's file in
-    a shared folder) can leave the earlier parts replaced. A file that is replaced keeps its
-    permissions (through a symlink, the file it names); a new one gets 0666 & ~umask. A device or
-    pipe (`-o /dev/null`, `-o /dev/stdout`) is written into after the files, never replaced."""
-    import tempfile
-    from pathlib import Path
-
-    umask = os.umask(0)
-    os.umask(umask)
-    written = []  # (temporary, target)
-    files = list(files)
-    streams = [(path, text) for path, text in files if is_stream(path)]
-    try:
-        for path, text in files:
-            if is_stream(path):
-                continue
-            path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)  # the file a link names
-            directory = target_folder(path)
-            try:
-                handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-            except OSError as exc:
-                raise click.ClickException(f"{path}: cannot write in {directory}: {exc.strerror or exc}") from None
-            written.append((temporary, path))
-            binary = isinstance(text, bytes)
-            try:
-                with os.fdopen(handle, "wb" if binary else "w",
-                               **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as out:
-                    out.write(text)
-            except OSError as exc:
-                raise click.ClickException(f"{path}: {exc.strerror or exc}; nothing written") from None
-            os.chmod(temporary, path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~umask)
-        with _held_signals():
-            for temporary, path in written:
-                _put_in_place(temporary, path, replace)
-    except BaseException:
-        for temporary, _ in written:
-            Path(temporary).unlink(missing_ok=True)
-        raise
-    for path, text in streams:
-        try:
-            with open(path, "wb" if isinstance(text, bytes) else "w",
-                      **({} if isinstance(text, bytes) else {"encoding": "utf-8", "newline": "\n"})) as out:
-                out.write(text)
-        except OSError as exc:
-            raise click.ClickException(f"{path}: {exc.strerror or exc}") from None

@@ -3,7 +3,8 @@ import json
 
 import click
 
-from torchquiz.cli.options import check_output, store_errors, write_atomically
+from torchquiz.cli.options import store_errors
+from torchquiz.cli.output_files import check_output, write_atomically
 
 
 def show_template_report(store, as_json, html_path):

@@ -1,4 +1,4 @@
-"""cli/options.py: how the commands write their files."""
+"""cli/output_files.py: how the commands write their files."""
 import os
 import signal
 import stat
@@ -7,7 +7,7 @@ import threading
 import click
 import pytest
 
-from torchquiz.cli import options
+from torchquiz.cli import output_files
 from conftest import torchquiz
 
 
@@ -19,10 +19,10 @@ def test_a_pipe_or_device_given_as_output_is_written_into_not_replaced(tmp_path)
     received = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    options.write_all_atomically([(fifo, "one\ntwo\n")])
+    output_files.write_all_atomically([(fifo, "one\ntwo\n")])
     reader.join(10)
     assert received == [b"one\ntwo\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
-    options.check_output(fifo)  # no "exists: add --force" for a device or pipe
+    output_files.check_output(fifo)  # no "exists: add --force" for a device or pipe
 
 
 def test_export_to_dev_stdout_in_a_pipe(tmp_path):
@@ -39,11 +39,11 @@ def test_a_file_that_appeared_meanwhile_is_kept_without_force(tmp_path):
     target = tmp_path / "set.jsonl"
     target.write_text("the other run's set\n")
     with pytest.raises(click.ClickException, match=r"appeared while this ran .* is kept; this run's output is in"):
-        options.write_atomically(target, "this run's set\n", replace=False)
+        output_files.write_atomically(target, "this run's set\n", replace=False)
     assert target.read_text() == "the other run's set\n"
     assert (tmp_path / "set.jsonl.new").read_text() == "this run's set\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["set.jsonl", "set.jsonl.new"]  # no temporary left
-    options.write_atomically(tmp_path / "fresh.jsonl", "new\n", replace=False)
+    output_files.write_atomically(tmp_path / "fresh.jsonl", "new\n", replace=False)
     assert (tmp_path / "fresh.jsonl").read_text() == "new\n"
 
 
@@ -58,7 +58,18 @@ def test_ctrl_c_between_two_renames_comes_after_all_of_them(tmp_path, monkeypatc
         real_replace(source, target)
         os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(options.os, "replace", replace_then_interrupt)
+    monkeypatch.setattr(output_files.os, "replace", replace_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        options.write_all_atomically([(part, "new") for part in parts])
+        output_files.write_all_atomically([(part, "new") for part in parts])
     assert [part.read_text() for part in parts] == ["new"] * 4
+
+
+def test_temporaries_a_killed_run_left_are_removed_once_old(tmp_path):
+    """SIGKILL during an export left hidden .NAME.*.tmp files (up to 19 MB) that no later run removed."""
+    target = tmp_path / "quiz.xml"
+    old, recent = tmp_path / ".quiz.xml.abc123.tmp", tmp_path / ".quiz.xml.def456.tmp"
+    for stale in (old, recent):
+        stale.write_text("half")
+    os.utime(old, (0, 0))
+    output_files.write_atomically(target, "<quiz/>")
+    assert target.read_text() == "<quiz/>" and not old.exists() and recent.exists()  # a run writing now keeps its own
