@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from torchquiz.engine.store import StoreError
+from torchquiz.record.validate import printable
 
 BLANK = "-"
 FINISHED = "Finished"
@@ -155,11 +156,12 @@ def iter_attempts(report):
                                       f"{len(header)} (a truncated or broken download)")
                 if cells[0] == "Overall average" or (last is not None and cells[last] == "Overall average"):
                     continue
-                name = " ".join(cells[i] for i in (first, last) if i is not None).strip()
+                # A name is printed (report, did-you-mean): no terminal escape code from a cell reaches the screen.
+                name = printable(" ".join(cells[i] for i in (first, last) if i is not None).strip())
                 if email is not None and cells[email] not in ("", BLANK):
-                    learner = cells[email]
+                    learner = printable(cells[email])
                 elif idnumber is not None and cells[idnumber] not in ("", BLANK):
-                    learner = f"{name} ({cells[idnumber]})"  # the ID number tells namesakes apart
+                    learner = f"{name} ({printable(cells[idnumber])})"  # the ID number tells namesakes apart
                 else:
                     learner = name
                 state = cells[state_col]

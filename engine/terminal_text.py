@@ -10,6 +10,7 @@ from rich.style import Style
 from rich.text import Text
 
 from torchquiz.record.markdown import CODE_SPAN, EM_STAR, EM_UNDERSCORE, STRONG
+from torchquiz.record.validate import printable
 
 INLINE_CODE = Style(color="magenta", bold=True)
 # Markdown emphasis outside code spans, the exports' <strong> and <em>: the marks are dropped.
@@ -23,8 +24,10 @@ def record_text(text, color):
     verbatim otherwise.
 
     Rich wraps a Text at spaces only, so a word or an identifier is never split across lines
-    (unless one alone is wider than the terminal, when it is folded rather than cut off).
+    (unless one alone is wider than the terminal, when it is folded rather than cut off). A control
+    character (a terminal escape code in a store filled before records were checked for them) shows as U+FFFD.
     """
+    text = printable(text)
     if not color:
         return Text(text, overflow="fold")
     out = Text(overflow="fold")
@@ -104,6 +107,7 @@ def fold_points(line, width):
 
 def code_block(code, width, color):
     """The snippet as Text, indented by CODE_INDENT, long lines folded at token starts with a marker."""
+    code = printable(code)
     room = max(width - CODE_INDENT, 10)  # a 20-column terminal: 16 of code, not 20 that it wraps again
     out = Text(no_wrap=True, overflow="ignore")
     for line in _highlighted_lines(code, color):

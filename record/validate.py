@@ -4,6 +4,7 @@ Every reader of records (exports, bank import, bank verify) checks them here, an
 name `file:line (id)`, so an educator can open the set at the broken record.
 """
 import functools
+import re
 import string
 
 from .errors import RecordError
@@ -11,6 +12,31 @@ from .schema import load_schema
 
 CHOICE_TYPES = ("multichoice", "multiresponse", "truefalse")
 LETTERS = string.ascii_uppercase  # option i is shown, typed and reported as LETTERS[i]: at most 26 options
+# What no text of a record, nor a learner's name, may hold: C0 and C1 control characters other than tab and line
+# breaks (terminal escape codes, which the quiz would send to a learner's terminal, and which XML 1.0 forbids) and
+# lone surrogates (half a character: not Unicode text, and no file can hold one).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text):
+    """`text` with every CONTROL character shown as U+FFFD: for names and texts from files that are printed."""
+    return CONTROL.sub("\ufffd", text)
+
+
+def text_problems(value, field=""):
+    """A problem for each text of a record that holds a CONTROL character, named by its field."""
+    if isinstance(value, str):
+        found = CONTROL.search(value)
+        if found is None:
+            return []
+        code = ord(found.group())
+        what = "half of a character (a lone surrogate)" if 0xD800 <= code <= 0xDFFF else "a control character"
+        return [f"{field}: holds U+{code:04X}, {what}, which is not question text"]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in text_problems(item, f"{field}.{key}" if field else key)]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in text_problems(item, f"{field}[{i}]")]
+    return []
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,7 +111,7 @@ def record_problems(record):
     """Everything wrong with one record (schema first, then gradability); empty if it is usable."""
     if not isinstance(record, dict):
         return [f"expected a JSON object, got {type(record).__name__}"]
-    return schema_problems(record) or answer_problems(record)
+    return schema_problems(record) or answer_problems(record) + text_problems(record)
 
 
 def numbered_problems(numbered, first_copy):

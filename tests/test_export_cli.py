@@ -256,3 +256,20 @@ def test_one_question_is_one_question(set_path, tmp_path):
     one.write_text(set_path.read_text().splitlines()[0] + "\n")
     result = run("export", "moodle", one, "-o", tmp_path / "one.xml")
     assert result.output.strip() == f"Wrote 1 question in 1 category to {tmp_path / 'one.xml'}"
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "html", "qti12", "qti21", "gift"])
+@pytest.mark.parametrize("field,bad", [("stem", "What is printed? \x1b]52;c;cm0gLXJmIH4=\x1b\\\x1b[2J"),
+                                       ("hint", "Look at the emoji \ud83d")])
+def test_a_record_holding_a_control_character_or_half_a_character_is_refused(tmp_path, fmt, field, bad):
+    """An ESC in a record reached the learner's terminal in the quiz (window title, clipboard, clear screen) and
+    made QTI 2.1 items unparseable; a lone surrogate crashed export html and qti21 with a traceback."""
+    records = edge_case_records()[:2]
+    records[1][field] = bad
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")  # ensure_ascii: the surrogate as \ud83d
+    out = tmp_path / "out"
+    result = run("export", fmt, path, "-o", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"set.jsonl:2" in result.output and f"{field}: holds U+" in result.output
+    assert not out.exists()

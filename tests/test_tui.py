@@ -369,6 +369,24 @@ def test_a_typed_answer_can_be_edited_in_a_real_terminal(db):
     assert child.exitstatus == 0
 
 
+def test_escape_codes_in_a_stored_question_never_reach_the_terminal(db):
+    """A set with an ESC in a stem (window title, clipboard, clear screen) is refused at import now; a store
+    filled before that shows such characters as U+FFFD instead of sending them to the learner's terminal."""
+    import json as json_module
+
+    payload = "\x1b]0;PWN\x1b\\\x1b]52;c;cm0gLXJmIH4=\x1b\\\x1b[2J"
+    with Store.open(db) as store:
+        for qid, text in store.conn.execute("SELECT id, record FROM questions").fetchall():
+            record = json_module.loads(text)
+            record["stem"] += payload
+            record["code"] = (record.get("code") or "") + payload
+            store.conn.execute("UPDATE questions SET record = ? WHERE id = ?", (json_module.dumps(record), qid))
+        session = QuizSession.start(store, "ada", seed=3, length=1, topics=["batch_first"])
+        out = io.StringIO()
+        play(session, QuizUI(io.StringIO("A\n\n"), out, color=True))
+    assert "\ufffd]52;c;" in out.getvalue() and "\x1b]" not in out.getvalue() and "\x1b[2J" not in out.getvalue()
+
+
 def test_a_busy_store_keeps_the_answer_and_saves_it_when_free(db):
     """Another command holds the store's write lock for 2.5 s: the quiz says so once (within a second: it had
     waited 15 s in SQLite, where Ctrl-C waits too, before saying anything), keeps the answer and saves it when
