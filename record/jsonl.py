@@ -29,15 +29,39 @@ def jsonl_text(records):
     return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records)
 
 
+# A record nests 4 levels (record, options, option, its fields); the decoder, the schema check and its
+# messages recurse once per level, so a line nested hundreds deep would end in a RecursionError traceback.
+MAX_NESTING = 100
+
+
+def nested_too_deeply(value, limit=MAX_NESTING):
+    """Whether lists and objects in `value` nest deeper than `limit` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        if children and depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_lines(lines):
     """(line number, record or None, problem or None) for each non-empty line of a JSON Lines set."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line), None
+            record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+        except RecursionError:  # `[[[[...` thousands deep: the decoder itself gives up
+            yield number, None, "invalid JSON: nested too deeply"
+        else:
+            if nested_too_deeply(record):
+                yield number, None, "invalid JSON: nested too deeply"
+            else:
+                yield number, record, None
 
 
 def _read_text(path):
@@ -54,7 +78,9 @@ def read_set(path):
     """(entries, bad_lines) for a set file: entries are (line, record) of the good lines, bad_lines a
     BadLine for every bad one (bad JSON, schema, ungradable, repeated id), printed `path:line (id): message`."""
     parsed, problems, entries = [], [], []
-    for number, record, problem in parse_lines(_read_text(path).splitlines()):
+    # "\n" only: str.splitlines() also breaks at U+2028, U+2029 and U+0085, which jsonl_text writes raw
+    # inside strings (ensure_ascii=False); reading in text mode already made "\r\n" and "\r" into "\n"
+    for number, record, problem in parse_lines(_read_text(path).split("\n")):
         if problem:
             problems.append(BadLine(str(path), number, None, problem))
         else:
