@@ -14,16 +14,27 @@ count disagreements, which would mean the page and the record have drifted apart
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, digest, write_sessions
 from torchquiz.engine.moodle_reports import ReportError
 from torchquiz.engine.store import UnknownQuestion
 from torchquiz.record.grading import Malformed, grade
+from torchquiz.record.jsonl import nested_too_deeply
 
 FORMAT, VERSION = "torchquiz-practice", 1
 DOWNLOAD_PREFIX = "torchquiz-answers-"  # the page names every download torchquiz-answers-<set>.json
 _SET = re.compile(r"^[0-9a-f]{16}$")
+# The page writes every time with JavaScript's Date.toISOString() (2026-11-29T09:58:00.000Z); an offset
+# instead of Z is the same instant. Times become learners' created_at and attempts' answered_at.
+_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(?:Z|([+-])(\d\d):(\d\d))\Z", re.ASCII)
+# No typed answer to a question about shapes, numbers or code comes near this; the page's text box has
+# no limit, so a file could otherwise carry megabytes into the store as one answer.
+MAX_RESPONSE = 10_000
+# A learner's name is printed on one line of reports and commands: no control character (terminal
+# escape codes), and no line break of any kind.
+_NOT_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass
@@ -41,6 +52,26 @@ def _fail(path, message):
     raise ReportError(f"{path}: {message}")
 
 
+def _shown(value, limit=60):
+    """`value` as the message quotes it: repr (no raw control character) cut to `limit` characters."""
+    text = repr(value[:limit] if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def is_date(value):
+    """Whether `value` is a date and time as the page writes it, and a real one (no 2026-02-30)."""
+    found = _DATE.match(value) if isinstance(value, str) else None
+    if found is None:
+        return False
+    year, month, day, hour, minute, second, sign, off_hours, off_minutes = found.groups()
+    try:
+        datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                 tzinfo=timezone(timedelta(hours=int(off_hours), minutes=int(off_minutes))) if sign else None)
+    except ValueError:  # a month 13, a day 30 of February, an offset of 24 hours or more
+        return False
+    return True
+
+
 def read_practice(path):
     """The parsed file, checked field by field; ReportError names the file and the field."""
     try:
@@ -49,6 +80,10 @@ def read_practice(path):
         _fail(path, f"cannot read it: {exc}")
     except json.JSONDecodeError as exc:
         _fail(path, f"not JSON (line {exc.lineno}: {exc.msg}); is it a practice page's saved answers?")
+    except RecursionError:  # [[[[... thousands deep
+        _fail(path, "not a practice page's saved answers: its JSON is nested too deeply")
+    if nested_too_deeply(data):  # the page writes 3 levels; repr() of hundreds in a message recurses too
+        _fail(path, "not a practice page's saved answers: its JSON is nested too deeply")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         _fail(path, f"not a torchquiz practice file (format is {data.get('format') if isinstance(data, dict) else None!r}, "
                     f"expected {FORMAT!r})")
@@ -56,8 +91,10 @@ def read_practice(path):
         _fail(path, f"version {data.get('version')!r}: this torchquiz reads version {VERSION}; upgrade torchquiz")
     if not isinstance(data.get("set"), str) or not _SET.match(data["set"]):
         _fail(path, f"set={data.get('set')!r}: expected 16 hexadecimal digits")
-    if not isinstance(data.get("saved_at"), str):
+    if "saved_at" not in data:
         _fail(path, "saved_at is missing")
+    if not is_date(data["saved_at"]):
+        _fail(path, f"saved_at={_shown(data['saved_at'])}: expected a date and time like 2026-11-29T09:58:00.000Z")
     if not isinstance(data.get("answers"), list):
         _fail(path, "answers is missing or not a list")
     for n, answer in enumerate(data["answers"]):
@@ -66,12 +103,20 @@ def read_practice(path):
             _fail(path, f"{where}: expected an object")
         if not isinstance(answer.get("id"), str) or not isinstance(answer.get("response"), str):
             _fail(path, f"{where}: id and response must be strings")
+        if len(answer["response"]) > MAX_RESPONSE:
+            _fail(path, f"{where}.response: {len(answer['response']):,} characters; "
+                        f"no answer is longer than {MAX_RESPONSE:,}")
         if not isinstance(answer.get("correct"), bool):
-            _fail(path, f"{where}.correct={answer.get('correct')!r}: expected true or false")
+            _fail(path, f"{where}.correct={_shown(answer.get('correct'))}: expected true or false")
         seconds = answer.get("seconds")
         if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(seconds, bool)
                                     or not 0 <= seconds < 10**7):  # NaN and 1e999 (infinity) fail this too
-            _fail(path, f"{where}.seconds={seconds!r}: expected a number of seconds")
+            _fail(path, f"{where}.seconds={_shown(seconds)}: expected a number of seconds")
+        if answer.get("answered_at") is not None and not is_date(answer["answered_at"]):
+            _fail(path, f"{where}.answered_at={_shown(answer['answered_at'])}: "
+                        "expected a date and time like 2026-11-29T09:58:00.000Z")
+        if "hint_used" in answer and not isinstance(answer["hint_used"], bool):  # files saved before it lack it
+            _fail(path, f"{where}.hint_used={_shown(answer['hint_used'])}: expected true or false")
     return data
 
 
@@ -119,8 +164,13 @@ def _first_answers(data):
 def plan_practice_import(store, path, learner=None):
     data = read_practice(path)
     if data.get("learner") is not None and not isinstance(data.get("learner"), str):
-        _fail(path, f"learner={data['learner']!r}: expected the learner's name as text")
+        _fail(path, f"learner={_shown(data['learner'])}: expected the learner's name as text")
     name = learner or data.get("learner") or learner_from_path(path)
+    if _NOT_IN_NAME.search(name):
+        source = ("--learner" if learner else "learner" if data.get("learner")
+                  else "the learner named after the file or its folder")
+        _fail(path, f"{source} {_shown(name)} holds a control character or a line break, which no learner's "
+                    f"name may hold{'' if learner else ' (name the learner with --learner)'}")
     result = PracticeImport(Path(path).name, name)
     answers, unknown = [], []
     for n, entry in enumerate(data["answers"], start=1):
@@ -138,7 +188,7 @@ def plan_practice_import(store, path, learner=None):
         result.correct += correct
         answers.append(ExternalAnswer(record["id"], n, response, correct, misconception,
                                       mark=None, seconds=entry.get("seconds"), answered_at=entry.get("answered_at"),
-                                      hint_used=bool(entry.get("hint_used", False))))
+                                      hint_used=entry.get("hint_used", False)))
     if unknown:
         result.problems = unknown
         raise ReportError(f"{path}: {len(unknown)} answers to questions the store does not hold "

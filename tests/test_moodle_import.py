@@ -266,6 +266,77 @@ def test_a_practice_file_with_impossible_times_or_a_numeric_learner_is_refused(s
     assert counts(store)["attempts"] == 0
 
 
+@pytest.mark.parametrize("field,value,message", [
+    ("answered_at", {"a": 1}, "answers[0].answered_at={'a': 1}: expected a date and time"),
+    ("answered_at", 5, "answers[0].answered_at=5: expected a date and time"),
+    ("answered_at", "yesterday", "answers[0].answered_at='yesterday': expected a date and time"),
+    ("answered_at", "2026-02-30T10:00:00.000Z", "answers[0].answered_at='2026-02-30T10:00:00.000Z': expected"),
+    ("saved_at", "not a date", "saved_at='not a date': expected a date and time"),
+    ("saved_at", 5, "saved_at=5: expected a date and time"),
+    ("hint_used", {"x": [1]}, "answers[0].hint_used={'x': [1]}: expected true or false"),
+    ("hint_used", "yes", "answers[0].hint_used='yes': expected true or false"),
+    ("response", "9" * 10_001, "answers[0].response: 10,001 characters; no answer is longer than 10,000"),
+])
+def test_a_practice_file_with_a_bad_time_hint_or_response_is_refused_and_stores_nothing(
+        store, tmp_path, records, field, value, message):
+    """These went into the store unchecked: a dict answered_at ended in an sqlite3 traceback, 5 or "not a date"
+    became a learner's created_at, any hint_used counted as true, and a 50 MB response was stored."""
+    path, _, _ = practice_file(tmp_path, records)
+    data = json.loads(path.read_text())
+    if field == "saved_at":
+        data[field] = value
+    else:
+        data["answers"][0][field] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(ReportError, match=re.escape(f"{path}: {message}")):
+        import_practice(store, [path])
+    assert counts(store)["attempts"] == counts(store)["learners"] == 0
+
+
+def test_the_times_the_page_writes_are_accepted(store, tmp_path, records):
+    path, _, _ = practice_file(tmp_path, records, saved_at="2026-11-29T10:00:00.123Z")
+    data = json.loads(path.read_text())
+    data["answers"][0].update(answered_at="2026-11-29T09:58:00.000+01:00", hint_used=True)
+    data["answers"][1]["response"] = "A" + " " * 9_999
+    path.write_text(json.dumps(data))
+    (result,) = import_practice(store, [path])
+    assert result.answers == 3
+    assert store.conn.execute("SELECT created_at FROM learners").fetchall() == [("2026-11-29T09:58:00.000+01:00",)]
+    assert store.conn.execute("SELECT sum(hint_used) FROM attempts").fetchone() == (1,)
+
+
+def test_a_deeply_nested_practice_file_is_a_one_line_error(store, tmp_path, records):
+    path, _, _ = practice_file(tmp_path, records)
+    text = path.read_text()
+    for nested in ("[" * 200_000 + "]" * 200_000, "[" * 500 + "]" * 500):  # the decoder gives up; repr() would
+        path.write_text(text.replace('"answers": [', f'"answers": [{nested}, ', 1))
+        with pytest.raises(ReportError, match=re.escape(f"{path}: not a practice page's saved answers: "
+                                                        "its JSON is nested too deeply")):
+            import_practice(store, [path])
+    assert counts(store)["attempts"] == 0
+
+
+def test_a_learner_name_with_a_control_character_or_line_break_is_refused(store, tmp_path, records):
+    named, _, _ = practice_file(tmp_path, records, name="bob", learner="bob\nImported 999 question(s)")
+    with pytest.raises(ReportError, match=re.escape(r"learner 'bob\nImported 999 question(s)' holds a control "
+                                                    "character or a line break")):
+        import_practice(store, [named])
+    plain, _, _ = practice_file(tmp_path, records, name="ada")
+    for name in ("\x1b[2Jeve", "eve\u2028", "eve\x85", "a\tb"):
+        with pytest.raises(ReportError, match=re.escape(f"--learner {name!r} holds a control character")):
+            import_practice(store, [plain], learner=name)
+    escaped, _, _ = practice_file(tmp_path, records, name="\x1b]0;owned\x07eve")
+    with pytest.raises(ReportError, match="the learner named after the file or its folder .* holds a control"):
+        import_practice(store, [escaped])
+    folder = tmp_path / "line\u2029break"
+    folder.mkdir()
+    in_folder = folder / "torchquiz-answers-0123456789abcdef.json"
+    in_folder.write_text(plain.read_text())
+    with pytest.raises(ReportError, match="the learner named after the file or its folder 'line"):
+        import_practice(store, [in_folder])
+    assert counts(store)["attempts"] == counts(store)["learners"] == 0
+
+
 def test_cli_imports_then_calibrates_and_reports_errors_in_one_line(tmp_path, records):
     db = tmp_path / "cli.db"
     torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", str(db))
@@ -631,3 +702,19 @@ def test_an_interrupted_command_says_so_and_exits_130(tmp_path, records, monkeyp
     assert "Interrupted while recalibrating: the answers are imported" in result.output
     result = CliRunner().invoke(main, ["calibrate", "--db", str(db)])
     assert result.exit_code == 130 and "Interrupted: nothing was left half-written." in result.output
+
+
+def test_a_name_cell_holding_escape_codes_is_stored_printable(store, tmp_path):
+    """A Responses row whose First name held terminal escape codes was stored as is, and printed raw later by
+    report's "Did you mean" and the import's own messages."""
+    def hostile(text):
+        rows = list(csv.reader(io.StringIO(text)))
+        rows[1][rows[0].index("First name")] = "\x1b]0;owned\x07\x1b[2JEve"
+        rows[1][rows[0].index("Email address")] = "eve\x1b[31m@example.com"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue()
+
+    import_moodle(store, rewrite(tmp_path, "responses.csv", hostile))
+    names = [name for (name,) in store.conn.execute("SELECT name FROM learners")]
+    assert "eve\ufffd[31m@example.com" in names and not any("\x1b" in n or "\x07" in n for n in names)
