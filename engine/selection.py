@@ -168,9 +168,16 @@ def select_index(
     restrictions = [pool.exposure >= max_exposure]  # over-shown items only as a last resort
     if band is not None:
         restrictions.append(miss > band)
+    # A level rule with nothing unseen left under it gives way one label at a time: after a run of misses
+    # on the last easy questions, medium comes next, not hard.
+    levels = int(pool.level.max())
     if max_level is not None:
+        while max_level < levels and not (unseen & (pool.level <= max_level)).any():
+            max_level += 1
         restrictions.append(pool.level > max_level)
     if min_level is not None:
+        while min_level > 0 and not (unseen & (pool.level >= min_level)).any():
+            min_level -= 1
         restrictions.append(pool.level < min_level)
     for banned in reversed(restrictions):  # the level rules first, exposure last
         if (allowed & ~banned).any():

@@ -192,7 +192,10 @@ class QuizSession:
             if item is not None:
                 self.last_variant_at = self.position
                 return item
-        seen, counts = selection.history_state(self.pool, self.history)
+        seen, _ = selection.history_state(self.pool, self.history)
+        # Topics are balanced within this quiz: counted over a learner's whole history, a topic answered often
+        # in earlier quizzes outweighed the level, and the weakest learners met hard questions.
+        _, counts = selection.history_state(self.pool, self.history[len(self.history) - self.answered:])
         in_session = [self.pool.index[q] for q in self.session_ids if q in self.pool.index]
         seen[in_session] = True
         used = np.zeros(len(self.pool.template_code), bool)
@@ -216,8 +219,9 @@ class QuizSession:
         return min(ROUTING_TARGET, target) if sd > ROUTING_SD else target
 
     def _level_cap(self):
-        """After WRONG_RUN wrong answers in a row in this quiz: no label harder than the easiest missed."""
-        levels = self._run_levels(WRONG_RUN, correct=False)
+        """After WRONG_RUN wrong answers in a row, this quiz's or the end of the last one's: no label harder
+        than the easiest missed."""
+        levels = self._run_levels(WRONG_RUN, correct=False, across_quizzes=True)
         return min(levels) if levels else None
 
     def _level_floor(self):
@@ -226,10 +230,11 @@ class QuizSession:
         levels = self._run_levels(RIGHT_RUN, correct=True) if self.position < CLIMB_WITHIN else []
         return min(min(levels) + 1, max(selection.LEVELS.values())) if levels else None
 
-    def _run_levels(self, n, *, correct):
-        """Levels of this quiz's last n answers when all n were right (correct=True) or all wrong, else []."""
+    def _run_levels(self, n, *, correct, across_quizzes=False):
+        """Levels of this quiz's last n answers (or the learner's, across_quizzes) when all n were right
+        (correct=True) or all wrong, else []."""
         recent = self.history[-n:]
-        if self.answered < n or any(r.correct != correct for r in recent):
+        if (len(self.history) if across_quizzes else self.answered) < n or any(r.correct != correct for r in recent):
             return []
         return [int(self.pool.level[self.pool.index[r.item_id]]) for r in recent if r.item_id in self.pool.index]
 

@@ -217,3 +217,17 @@ def test_near_variant_and_next_question_aim_by_the_same_rule():
                               info_weight=0.0, theta_sd=sd)
         assert pool.items[chosen].id == expected
         assert find_near_variant(pool, variant, [], aim=(0.0, sd, 0.7)).id == expected
+
+
+def test_a_level_cap_with_nothing_unseen_under_it_gives_way_one_label_at_a_time():
+    """After misses on the last unseen easy questions the cap was dropped altogether, and a strong-looking
+    estimate (or a saturated one) picked hard; now the next label up comes first."""
+    pool = ItemPool(make_pool(60))
+    seen = np.array([item.label == "easy" for item in pool.items])
+    counts = np.zeros(len(pool.topics), np.int64)
+    for seed in range(20):
+        i = select_index(pool, seen, counts, 2.5, random.Random(seed), max_level=LEVELS["easy"])
+        assert pool.items[i].label == "medium"
+    floor = select_index(pool, ~np.array([item.label == "easy" for item in pool.items]), counts, -3.0,
+                         random.Random(0), min_level=LEVELS["hard"])
+    assert pool.items[floor].label == "easy"  # every hard and medium one seen: the floor gives way too

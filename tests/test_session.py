@@ -220,3 +220,20 @@ def test_difficulties_refit_after_each_early_learner_then_sparser(store):
     store.set_meta("refit_attempts", 1000)   # as if 1,000 answers were fitted: 5% more are needed
     assert not progress.calibrate_if_due(store)
 
+
+
+def test_a_new_quiz_after_a_run_of_misses_starts_no_harder_than_them(tmp_path):
+    """The wrong-run cap looked at this quiz's answers only, and topics were balanced over the learner's whole
+    history, so the weakest learner's next quiz opened with hard questions (one right after two misses)."""
+    for seed in range(8):
+        with Store.open(tmp_path / f"runs{seed}.db") as store:
+            store.add_questions(bank(48))
+            first = QuizSession.start(store, "weak", length=12, seed=seed)
+            while (record := first.next_question()) is not None:
+                answer_with(first, record, right=False)
+            first.finish()
+            missed = [record["difficulty"] for record in map(store.question, [r.item_id for r in first.history[-2:]])]
+            second = QuizSession.start(store, "weak", length=3, seed=seed)
+            opening = second.next_question()
+            order = ["easy", "medium", "hard"]
+            assert order.index(opening["difficulty"]) <= min(map(order.index, missed)), (seed, missed, opening["difficulty"])
