@@ -62,10 +62,11 @@ def item_statistics(store, *, min_attempts=20):
         + f" WHERE {COUNTED_SQL} ORDER BY q.template, a.question_id", (OVERALL,)).fetchall()
     per_question = defaultdict(lambda: {"ys": [], "xs": []})
     meta = {}
-    for qid, template, label, b, a, correct, theta in rows:
-        per_question[qid]["ys"].append(float(correct))  # the LMS's mark where it gave one: partial credit counts
-        per_question[qid]["xs"].append(theta)
-        meta[qid] = (template, label, b, a)
+    with store.numbers_checked():  # float(): text in a damaged file's b is one line here, not a traceback
+        for qid, template, label, b, a, correct, theta in rows:
+            per_question[qid]["ys"].append(float(correct))  # the LMS's mark where it gave one: partial credit counts
+            per_question[qid]["xs"].append(theta)
+            meta[qid] = (template, label, float(b), float(a))
     questions, per_template = [], defaultdict(lambda: {"ys": [], "xs": [], "bs": [], "as": []})
     for qid, data in per_question.items():
         template, label, b, a = meta[qid]

@@ -169,8 +169,9 @@ def history(store, learner):
         "SELECT a.question_id, i.topic, i.b, i.a, a.correct, a.misconception FROM attempts a "
         "JOIN items i ON i.question_id = a.question_id WHERE a.learner_id = ? AND a.correct IS NOT NULL "
         "ORDER BY a.id", (learner,)).fetchall()
-    return [Response(item_id=q, topic=t, b=b, a=a, correct=bool(c), misconception=m)
-            for q, t, b, a, c, m in rows]
+    with store.numbers_checked():  # float(): text in a damaged file's b is one line here, not a numpy traceback
+        return [Response(item_id=q, topic=t, b=float(b), a=float(a), correct=bool(c), misconception=m)
+                for q, t, b, a, c, m in rows]
 
 
 def item_exposure(store, floor=20):
@@ -243,7 +244,9 @@ def calibrate(store, *, fit_topics=True, **options):
     attempts = [(q, lid, bool(c), t) for q, lid, c, t in rows]
     if not attempts:
         return 0, 0
-    items = store.conn.execute("SELECT question_id, label, topic, b, a, template FROM items").fetchall()
+    with store.numbers_checked():  # float(): text in a damaged file's b is one line here, not a traceback
+        items = [(q, label, topic, float(b), float(a), template) for q, label, topic, b, a, template
+                 in store.conn.execute("SELECT question_id, label, topic, b, a, template FROM items")]
     labels = {q: label for q, label, *_ in items}
     learners = len({lid for _, lid, _, _ in attempts})
     fitted = calibrate_records(attempts, labels, initial={q: (b, a) for q, _, _, b, a, _ in items},

@@ -51,3 +51,45 @@ def _migration_1(db):
 
 
 MIGRATIONS = {1: _migration_1}  # version -> function that brings version-1 up to it
+
+# Every table of the current schema. A file that says it is a current store but lacks one (restored in
+# part, or made by hand) is refused when it is opened, not halfway through a command. The first import
+# creates external_sessions and external_marks (engine/external_attempts.py), so a store may lack those.
+TABLES = ("torchquiz_meta", "questions", "question_topics", "items", "learners", "sessions", "attempts", "abilities")
+
+
+
+def schema_problem(version, tables):
+    """Why a store whose torchquiz_meta says `version` and that holds `tables` cannot be used, or None."""
+    if not (isinstance(version, str) and version.isascii() and version.isdigit()):
+        return f"its schema_version is {repr(version)[:30]}, not a number"
+    missing = [t for t in TABLES if t not in tables] if int(version) == SCHEMA_VERSION else []
+    if len(missing) > 1:
+        return f"tables {', '.join(missing)} are missing"
+    return f"table {missing[0]} is missing" if missing else None
+
+
+def not_a_number(conn):
+    """The first item whose b or a is no number (text, NULL), as 'items.b of question ID is 'abc'', or None.
+    torchquiz writes only floats there, so one means the file was edited or damaged. It reads every item
+    (0.1 s for 100,000), so it runs only to explain a failure, never when a store is opened."""
+    found = conn.execute(
+        "SELECT question_id, typeof(b) IN ('real', 'integer') AS b_ok, b, a FROM items "
+        "WHERE typeof(b) NOT IN ('real', 'integer') OR typeof(a) NOT IN ('real', 'integer') LIMIT 1").fetchone()
+    if found is None:
+        return None
+    question, b_ok, b, a = found
+    return f"items.{'a' if b_ok else 'b'} of question {question} is {repr(a if b_ok else b)[:40]}, not a number"
+
+
+def filter_sql(topics, families, alias, id_column="id"):
+    """SQL (starting with AND) restricting questions to any of `topics` and any of `families`."""
+    where, args = "", []
+    if families:
+        where += f" AND {alias}.family IN ({','.join('?' * len(families))})"
+        args += list(families)
+    if topics:
+        where += (f" AND EXISTS (SELECT 1 FROM question_topics t WHERE t.question_id = {alias}.{id_column} "
+                  f"AND t.topic IN ({','.join('?' * len(topics))}))")
+        args += list(topics)
+    return where, args

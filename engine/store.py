@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from torchquiz.engine.schema import MIGRATIONS, SCHEMA_VERSION
+from torchquiz.engine.schema import MIGRATIONS, SCHEMA_VERSION, filter_sql, not_a_number, schema_problem
 from torchquiz.engine.sqlite_errors import sqlite_problem
 
 APP_NAME = "torchquiz"
@@ -50,6 +50,10 @@ class NewerSchemaError(StoreError):
 
 class UnknownQuestion(StoreError):
     """A question id that the store does not hold."""
+
+
+class DamagedStore(StoreError):
+    """The file holds what torchquiz never writes (text where a number belongs): edited by hand, or damaged."""
 
 
 def default_db_path():
@@ -172,6 +176,10 @@ class Store:
         rows = dict(self.conn.execute("SELECT key, value FROM torchquiz_meta").fetchall())
         if rows.get("app") != APP_NAME:
             raise NotATorchquizDatabase(f"{self.path} is not a torchquiz database (no app marker)")
+        problem = schema_problem(rows.get("schema_version", "0"), tables)
+        if problem:  # a file restored in part, or made by hand: refused here, not halfway through a command
+            raise NotATorchquizDatabase(f"{self.path} is not a usable torchquiz database: {problem}; "
+                                        "restore it from a copy")
         return int(rows.get("schema_version", "0"))
 
     def _migrate(self):
@@ -198,6 +206,18 @@ class Store:
     def meta(self, key, default=None):
         row = self.conn.execute("SELECT value FROM torchquiz_meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
+
+    @contextlib.contextmanager
+    def numbers_checked(self):
+        """Inside it, a TypeError or ValueError that an item's b or a explains (text where a number belongs)
+        becomes the DamagedStore it is; any other stays the bug it is."""
+        try:
+            yield
+        except (TypeError, ValueError) as exc:
+            found = not_a_number(self.conn)
+            if found is None:
+                raise
+            raise DamagedStore(f"{self.path}: the store file is damaged: {found}; restore it from a copy") from exc
 
     # -- questions ------------------------------------------------------------------------
     def add_questions(self, records, label_prior=None):
@@ -235,7 +255,7 @@ class Store:
         return json.loads(row[0])
 
     def count_questions(self, topics=(), families=()):
-        where, args = _filter_sql(topics, families, alias="q")
+        where, args = filter_sql(topics, families, alias="q")
         return self.conn.execute(f"SELECT count(*) FROM questions q WHERE 1 {where}", args).fetchone()[0]
 
     def difficulty_by_label(self):
@@ -257,7 +277,7 @@ class Store:
         """
         from torchquiz.engine.selection import Item
 
-        where, args = _filter_sql(topics, families, alias="i", id_column="question_id")
+        where, args = filter_sql(topics, families, alias="i", id_column="question_id")
         if ids is not None:
             where += f" AND i.question_id IN ({','.join('?' * len(ids))})"
             args += list(ids)
@@ -265,9 +285,10 @@ class Store:
             "SELECT i.question_id, i.template, i.topic, i.label, i.b, i.a, i.misconceptions FROM items i "
             f"WHERE 1 {where}", args)  # rowid order: sequential reads, and stable for a given file
         shared = {}  # few distinct misconception sets: build each frozenset once
-        return [Item(qid, template, topic, label, b, a,
-                     shared.get(m) or shared.setdefault(m, frozenset(m.split(",")) if m else frozenset()))
-                for qid, template, topic, label, b, a, m in rows]
+        with self.numbers_checked():  # float(): a damaged b fails here, not later in numpy
+            return [Item(qid, template, topic, label, float(b), float(a),
+                         shared.get(m) or shared.setdefault(m, frozenset(m.split(",")) if m else frozenset()))
+                    for qid, template, topic, label, b, a, m in rows]
 
     def item(self, question_id):
         row = self.conn.execute("SELECT question_id, topic, label, b, a, n_seen FROM items WHERE question_id = ?",
@@ -291,16 +312,3 @@ def record_misconceptions(record):
     found = {o.get("misconception") for o in record.get("options", [])}
     found |= {e.get("misconception") for e in record.get("misconception_answers", []) or []}
     return sorted(m for m in found if m)
-
-
-def _filter_sql(topics, families, alias, id_column="id"):
-    """SQL (starting with AND) restricting questions to any of `topics` and any of `families`."""
-    where, args = "", []
-    if families:
-        where += f" AND {alias}.family IN ({','.join('?' * len(families))})"
-        args += list(families)
-    if topics:
-        where += (f" AND EXISTS (SELECT 1 FROM question_topics t WHERE t.question_id = {alias}.{id_column} "
-                  f"AND t.topic IN ({','.join('?' * len(topics))}))")
-        args += list(topics)
-    return where, args

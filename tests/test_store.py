@@ -1,4 +1,5 @@
 """The SQLite store: creation, migrations, refusing foreign files, questions, concurrency."""
+import re
 import sqlite3
 import subprocess
 import sys
@@ -84,7 +85,63 @@ def test_newer_schema_is_refused(tmp_path):
         Store.open(path)
 
 
-@pytest.mark.parametrize("kind", ["text", "other_app", "newer"])
+def only_the_marker(path):
+    """A file that says it is a current torchquiz store and holds nothing else (crafted, or restored in part)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE torchquiz_meta (key TEXT PRIMARY KEY, value TEXT)")
+        conn.executemany("INSERT INTO torchquiz_meta VALUES (?, ?)",
+                         [("app", "torchquiz"), ("schema_version", str(SCHEMA_VERSION))])
+    conn.close()
+
+
+def test_a_store_that_lacks_a_table_of_its_schema_is_refused_when_opened(tmp_path):
+    """Each of report, stats, calibrate and quiz ended in `sqlite3.OperationalError: no such table`."""
+    only_the_marker(tmp_path / "marker.db")
+    with pytest.raises(NotATorchquizDatabase, match=r"marker.db is not a usable torchquiz database: tables "
+                       r"questions, question_topics, items, learners, sessions, attempts, abilities are missing"):
+        Store.open(tmp_path / "marker.db", create=False)
+    path = tmp_path / "half.db"
+    with Store.open(path) as store:
+        store.add_questions(bank(4))
+        store.conn.execute("DROP TABLE abilities")
+        store.conn.execute("DROP TABLE learners")
+    with pytest.raises(NotATorchquizDatabase, match=re.escape(
+            f"{path} is not a usable torchquiz database: tables learners, abilities are missing; "
+            "restore it from a copy")):
+        Store.open(path)
+    with Store.open(tmp_path / "whole.db") as store:
+        store.conn.execute("DROP TABLE items")
+        store.set_meta("schema_version", "one")
+    with pytest.raises(NotATorchquizDatabase, match="schema_version is 'one', not a number"):
+        Store.open(tmp_path / "whole.db")
+
+
+def test_a_store_whose_item_difficulty_is_text_is_damaged_not_a_traceback(store):
+    """UPDATE items SET b = 'abc': stats ended in a TypeError, calibrate and the quiz in a ValueError."""
+    from torchquiz.engine.item_stats import item_statistics
+    from torchquiz.engine.store import DamagedStore
+
+    store.add_questions(bank(6))
+    learner = progress.learner_id(store, "ada")
+    session = progress.start_session(store, learner, length=5, target=0.7, filters={}, seed=1)
+    ids = [item.id for item in store.pool_items()]
+    for n, qid in enumerate(ids):
+        progress.record_attempt(store, session, progress.Attempt(qid, "A", n % 2 == 0), abilities={"*": (0.0, 1.0, n)})
+    store.conn.execute("UPDATE items SET b = 'abc' WHERE question_id = ?", (ids[2],))
+    damaged = re.escape(f"the store file is damaged: items.b of question {ids[2]} is 'abc', not a number")
+    for use in (store.pool_items, lambda: item_statistics(store, min_attempts=1), lambda: progress.calibrate(store),
+                lambda: progress.history(store, learner)):
+        with pytest.raises(DamagedStore, match=damaged):
+            use()
+    store.conn.execute("UPDATE items SET b = 0.5, a = NULL WHERE question_id = ?", (ids[2],))
+    with pytest.raises(DamagedStore, match=f"items.a of question {re.escape(ids[2])} is None, not a number"):
+        store.pool_items()
+    store.conn.execute("UPDATE items SET a = 1.0")
+    with pytest.raises(TypeError), store.numbers_checked():  # a failure the data does not explain stays a bug
+        len(5)
+
+
+@pytest.mark.parametrize("kind", ["text", "other_app", "newer", "only_marker", "half_restored", "text_b"])
 def test_bad_database_is_a_clear_cli_error(tmp_path, kind):
     path = tmp_path / "bad.db"
     if kind == "text":
@@ -92,16 +149,33 @@ def test_bad_database_is_a_clear_cli_error(tmp_path, kind):
     elif kind == "other_app":
         with sqlite3.connect(path) as conn:
             conn.execute("CREATE TABLE photos (id INTEGER)")
+    elif kind == "only_marker":
+        only_the_marker(path)
+    elif kind in ("half_restored", "text_b"):
+        with Store.open(path) as store:
+            store.add_questions(bank(6))
+            if kind == "half_restored":
+                store.conn.execute("DROP TABLE attempts")
+            else:
+                learner = progress.learner_id(store, "ada")
+                session = progress.start_session(store, learner, length=5, target=0.7, filters={}, seed=1)
+                qid = store.pool_items()[0].id
+                progress.record_attempt(store, session, progress.Attempt(qid, "A", True),
+                                        abilities={"*": (0.0, 1.0, 1)})
+                store.conn.execute("UPDATE items SET b = 'abc'")
     else:
         with Store.open(path) as store, store.write():
             store.set_meta("schema_version", 99)
     for command in (["quiz", "--learner", "ada"], ["report", "--learner", "ada"], ["stats"], ["calibrate"]):
+        if kind == "text_b" and command[0] == "report":  # the report reads no difficulty: it works
+            continue
         done = subprocess.run([TORCHQUIZ, *command, "--db", str(path)], capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=60)
         assert done.returncode == 1, (command, done.stderr)
         assert done.stderr.startswith("Error: "), done.stderr
         assert "Traceback" not in done.stderr
         assert str(path) in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
 def test_add_questions_deduplicates_by_id(store):
