@@ -26,7 +26,9 @@ def _check_names(kind, given, known):
 @click.option("--resume", is_flag=True, help="Continue your unfinished quiz where you left it.")
 @click.option("--target", default=0.70, show_default=True, type=click.FloatRange(0.05, 0.95),
               help="The chance of success the questions aim for.")
-@click.option("--seed", type=int, default=None, help="Fix the question order (for demos and tests).")
+@click.option("--seed", type=int, default=None,
+              help="Fix the question order of a quiz taken without a break (for demos and tests); after --resume "
+                   "the rest follows its own reproducible order.")
 @click.option("--generate/--no-generate", "generate", default=True, show_default=True,
               help="Generate near variants in the background when the store has none.")
 @db_option

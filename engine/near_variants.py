@@ -24,9 +24,10 @@ class NearVariantMaker:
         self.running = []
         self.failures = []
 
-    def request(self, template, misconception, *, seed):
+    def request(self, template, misconception, *, seed, level=None, topics=()):
         command = [sys.executable, "-m", "torchquiz.engine.near_variants", "--db", self.db_path, "--template", template,
                    "--misconception", misconception, "--seed", str(seed)]
+        command += (["--level", level] if level else []) + [w for topic in topics for w in ("--topic", topic)]
         if self.settings is not None:  # --bank and --device of the quiz reach the generation
             command += self.settings.replace(workers=1).command_line()
         # Own session: the learner's Ctrl-C stops the quiz, not a generation that will be
@@ -57,10 +58,13 @@ class NearVariantMaker:
             process.wait(timeout)
 
 
-def generate_near_variant(db_path, template, misconception, *, seed, settings=None):
-    """Generate one variant of `template` with the misconception's isolating pins and store it.
+TRIES = 6  # variants drawn for one request: the isolating pins alone often leave the misconception unasked
 
-    Returns the stored ids whose options can diagnose `misconception`.
+
+def generate_near_variant(db_path, template, misconception, *, seed, level=None, topics=(), settings=None):
+    """Generate variants of `template` at `level` (the missed question's; any when None) with the misconception's
+    isolating pins, and of the quiz's `topics` (`--topic lstm` draws LSTMs), and store the first whose options
+    can diagnose `misconception`. Returns its id; a RuntimeError when none of TRIES draws can.
     """
     from torchquiz.engine.store import Store, record_misconceptions
     from torchquiz.generator.api import generate_set
@@ -70,10 +74,14 @@ def generate_near_variant(db_path, template, misconception, *, seed, settings=No
     settings = settings or GenerationSettings(workers=1)
     entry = load_misconceptions(settings.bank_dirs, settings.include_builtin).get(misconception)
     pins = dict(getattr(entry, "isolate", None) or {})
-    result = generate_set(settings, templates=[template], count=1, seed=seed, pins=pins)
+    result = generate_set(settings, templates=[template], count=TRIES, seed=seed, pins=pins,
+                          difficulty=level or "mixed", topics=list(topics))
     if result.failures and not result.records:
         raise RuntimeError(result.failures[0].message)
-    wanted = [r for r in result.records if misconception in record_misconceptions(r)]
+    wanted = [r for r in result.records if misconception in record_misconceptions(r)][:1]
+    if not wanted:
+        raise RuntimeError(f"none of {TRIES} variants of {template}{f' at {level} level' if level else ''} "
+                           f"asks about {misconception}")
     with Store.open(db_path) as store:
         store.add_questions(wanted)
     return [r["id"] for r in wanted]
@@ -85,13 +93,15 @@ def main(argv=None):
     parser.add_argument("--template", required=True)
     parser.add_argument("--misconception", required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--level", help="the missed question's level: the variant is at most this hard")
+    parser.add_argument("--topic", action="append", default=[], help="the quiz's topics (repeatable)")
     GenerationSettings.add_arguments(parser)
     args = parser.parse_args(argv)
     from torchquiz.generator.errors import GeneratorError
 
     try:
-        ids = generate_near_variant(args.db, args.template, args.misconception, seed=args.seed,
-                                    settings=GenerationSettings.from_arguments(args))
+        ids = generate_near_variant(args.db, args.template, args.misconception, seed=args.seed, level=args.level,
+                                    topics=args.topic, settings=GenerationSettings.from_arguments(args))
     except (GeneratorError, RuntimeError) as exc:  # one line for the quiz to show, not a traceback
         sys.exit(f"{exc}")
     print(json.dumps({"ids": ids}))

@@ -43,6 +43,7 @@ WRONG_RUN = 2                 # after this many wrong answers in a row, nothing 
 # so a learner who answers everything right meets a hard question within CLIMB_WITHIN.
 RIGHT_RUN = 2
 CLIMB_WITHIN = 5
+LEVEL_NAMES = {index: name for name, index in selection.LEVELS.items()}
 
 
 class NoQuestions(StoreError):
@@ -256,7 +257,8 @@ class QuizSession:
             self.variants_scheduled += 1
             if self.near_variants is not None and not (
                     near_schedule.find_near_variant(self.pool, variant, self._seen_ids() | {record["id"]})):
-                self.near_variants.request(variant.template, variant.misconception, seed=self.rng.randrange(2**31))
+                self.near_variants.request(variant.template, variant.misconception, seed=self.rng.randrange(2**31),
+                                           level=LEVEL_NAMES[variant.level], topics=self.row.filters.get("topics", ()))
         return [vars(v) for v in after]
 
     def collect_arrivals(self):
@@ -266,7 +268,9 @@ class QuizSession:
         ids = self.near_variants.arrived()
         if not ids:
             return 0
-        items = [i for i in self.store.pool_items(ids=ids) if i.id not in self._seen_ids()]
+        # Only what the quiz's --topic and --family allow: a generated variant may have drawn another layer.
+        items = [i for i in self.store.pool_items(self.row.filters.get("topics", ()), self.row.filters.get("families", ()),
+                                                  ids=ids) if i.id not in self._seen_ids()]
         self.arrivals = selection.ItemPool(self.arrivals.items + items)
         return len(items)
 
@@ -278,23 +282,18 @@ class QuizSession:
         """
         if self.topic_sd > 0.0:
             return estimate_across_topics(self.history, self.pool.topics, self.topic_sd)
-        return ability_of(self.history), {}
+        return irt.estimate_ability(self.history), {}
 
     def _abilities(self, topic):
         overall, by_topic = self.ability()
         in_topic = [r for r in self.history if r.topic == topic]
-        mean, sd = by_topic.get(topic) or ability_of(in_topic)
+        mean, sd = by_topic.get(topic) or irt.estimate_ability(in_topic)
         return {topic: (mean, sd, len(in_topic)), OVERALL: (*overall, len(self.history))}
 
     # -- summary --------------------------------------------------------------------------
     def summary(self):
         """This quiz's counts, abilities, misconceptions and advice (the same builder as `torchquiz report`)."""
         return progress_report(self.store, self.learner_name, session=self.row)
-
-
-def ability_of(responses):
-    """EAP (mean, sd) of responses; irt.eap over plain lists, which stays fast for long histories."""
-    return irt.eap([r.b for r in responses], [r.a for r in responses], [float(r.correct) for r in responses])
 
 
 def _load_pool(store, topics, families):

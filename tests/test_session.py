@@ -158,6 +158,34 @@ def test_near_variant_is_generated_in_the_background_when_the_pool_has_none(tmp_
         assert variant.template == "shape.recurrent_output" and wrong["misconception"] in variant.misconceptions
 
 
+def test_a_near_variant_keeps_to_the_quizs_topic_and_the_missed_level(tmp_path):
+    """quiz --topic lstm showed GRU and RNN near variants: the background generation drew any layer, and
+    collect_arrivals took whatever it stored. It now draws the quiz's topics at the missed level, keeps to
+    the quiz's filters, and tries several draws for one that asks about the misconception."""
+    from torchquiz.generator.api import generate_set
+    settings = GenerationSettings(workers=1)
+    lstm = generate_set(settings, templates=["shape.recurrent_output"], count=1, seed=11, difficulty="medium",
+                        topics=["lstm"]).records
+    gru = generate_set(settings, templates=["shape.recurrent_output"], count=1, seed=12, difficulty="easy",
+                       topics=["gru"]).records
+    path = tmp_path / "topic.db"
+    with Store.open(path) as store:
+        store.add_questions(lstm + gru)
+        maker = NearVariantMaker(path)
+        session = QuizSession.start(store, "ada", topics=["lstm"], length=6, seed=1, near_variants=maker)
+        record = store.question(lstm[0]["id"])
+        wrong = next(o for o in record["options"] if o["misconception"])
+        session.answer(record, grade(record, wrong["text"]))
+        maker.wait(timeout=300)
+        real_arrived = maker.arrived
+        maker.arrived = lambda: real_arrived() + [gru[0]["id"]]  # an arrival of another layer
+        assert session.collect_arrivals() == 1, maker.failures
+        (variant,) = session.arrivals.items
+        stored = store.question(variant.id)
+        assert stored["topics"][0] == "lstm" and stored["difficulty"] == "medium"
+        assert wrong["misconception"] in variant.misconceptions
+
+
 QUIZ_IN_PROCESS = textwrap.dedent("""
     import sys
     from click.testing import CliRunner
