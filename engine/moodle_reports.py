@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from torchquiz.engine.store import StoreError
-from torchquiz.record.validate import printable
+from torchquiz.record.validate import NOT_IN_NAME, printable
 
 BLANK = "-"
 FINISHED = "Finished"
@@ -157,11 +157,11 @@ def iter_attempts(report):
                 if cells[0] == "Overall average" or (last is not None and cells[last] == "Overall average"):
                     continue
                 # A name is printed (report, did-you-mean): no terminal escape code from a cell reaches the screen.
-                name = printable(" ".join(cells[i] for i in (first, last) if i is not None).strip())
+                name = printable(" ".join(cells[i] for i in (first, last) if i is not None).strip(), NOT_IN_NAME)
                 if email is not None and cells[email] not in ("", BLANK):
-                    learner = printable(cells[email])
+                    learner = printable(cells[email], NOT_IN_NAME)
                 elif idnumber is not None and cells[idnumber] not in ("", BLANK):
-                    learner = f"{name} ({printable(cells[idnumber])})"  # the ID number tells namesakes apart
+                    learner = f"{name} ({printable(cells[idnumber], NOT_IN_NAME)})"  # the ID number tells namesakes apart
                 else:
                     learner = name
                 state = cells[state_col]

@@ -22,6 +22,7 @@ from torchquiz.engine.moodle_reports import ReportError
 from torchquiz.engine.store import UnknownQuestion
 from torchquiz.record.grading import Malformed, grade
 from torchquiz.record.jsonl import nested_too_deeply
+from torchquiz.record.validate import NOT_IN_NAME
 
 FORMAT, VERSION = "torchquiz-practice", 1
 DOWNLOAD_PREFIX = "torchquiz-answers-"  # the page names every download torchquiz-answers-<set>.json
@@ -32,9 +33,6 @@ _DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(?:
 # No typed answer to a question about shapes, numbers or code comes near this; the page's text box has
 # no limit, so a file could otherwise carry megabytes into the store as one answer.
 MAX_RESPONSE = 10_000
-# A learner's name is printed on one line of reports and commands: no control character (terminal
-# escape codes), and no line break of any kind.
-_NOT_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass
@@ -166,7 +164,7 @@ def plan_practice_import(store, path, learner=None):
     if data.get("learner") is not None and not isinstance(data.get("learner"), str):
         _fail(path, f"learner={_shown(data['learner'])}: expected the learner's name as text")
     name = learner or data.get("learner") or learner_from_path(path)
-    if _NOT_IN_NAME.search(name):
+    if NOT_IN_NAME.search(name):
         source = ("--learner" if learner else "learner" if data.get("learner")
                   else "the learner named after the file or its folder")
         _fail(path, f"{source} {_shown(name)} holds a control character or a line break, which no learner's "

@@ -15,12 +15,16 @@ LETTERS = string.ascii_uppercase  # option i is shown, typed and reported as LET
 # What no text of a record, nor a learner's name, may hold: C0 and C1 control characters other than tab and line
 # breaks (terminal escape codes, which the quiz would send to a learner's terminal, and which XML 1.0 forbids) and
 # lone surrogates (half a character: not Unicode text, and no file can hold one).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+CONTROL = re.compile(f"[{_CONTROL}]")
+# A learner's name is printed on one line of reports and commands: no CONTROL character, and no line break.
+NOT_IN_NAME = re.compile(f"[{_CONTROL}\t\n\r\u2028\u2029]")
 
 
-def printable(text):
-    """`text` with every CONTROL character shown as U+FFFD: for names and texts from files that are printed."""
-    return CONTROL.sub("\ufffd", text)
+def printable(text, unwanted=CONTROL):
+    """`text` with every `unwanted` character (CONTROL, or NOT_IN_NAME for a name) shown as U+FFFD: for texts
+    and names from files that are printed."""
+    return unwanted.sub("\ufffd", text)
 
 
 def text_problems(value, field=""):
