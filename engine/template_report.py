@@ -73,9 +73,9 @@ def template_report(store, templates=None):
     by_template = defaultdict(list)
     for row in rows:
         by_template[row[0]].append(row)
-    out = []
-    for template, answers in sorted(by_template.items()):
-        out.append(_one_template(store, template, answers, discrimination))
+    with store.numbers_checked():  # text where a stored b or a belongs: the damaged store it is, not a TypeError
+        out = [_one_template(store, template, answers, discrimination)
+               for template, answers in sorted(by_template.items())]
     moodle = _moodle_tables(store)
     return {"templates": out, "answers": len(rows), "moodle_quizzes": len(moodle), "moodle": moodle,
             "low_discrimination": LOW_DISCRIMINATION}

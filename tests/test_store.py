@@ -129,8 +129,9 @@ def test_a_store_whose_item_difficulty_is_text_is_damaged_not_a_traceback(store)
         progress.record_attempt(store, session, progress.Attempt(qid, "A", n % 2 == 0), abilities={"*": (0.0, 1.0, n)})
     store.conn.execute("UPDATE items SET b = 'abc' WHERE question_id = ?", (ids[2],))
     damaged = re.escape(f"the store file is damaged: items.b of question {ids[2]} is 'abc', not a number")
+    from torchquiz.engine.template_report import template_report
     for use in (store.pool_items, lambda: item_statistics(store, min_attempts=1), lambda: progress.calibrate(store),
-                lambda: progress.history(store, learner)):
+                lambda: progress.history(store, learner), lambda: template_report(store)):
         with pytest.raises(DamagedStore, match=damaged):
             use()
     store.conn.execute("UPDATE items SET b = 0.5, a = NULL WHERE question_id = ?", (ids[2],))
