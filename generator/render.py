@@ -3,6 +3,8 @@ import functools
 
 import jinja2
 
+from torchquiz.record.wording import counted
+
 ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
@@ -10,6 +12,9 @@ ENV = jinja2.Environment(
 )
 ENV.globals.update(zip=zip, len=len, range=range, sum=sum, min=min, max=max, round=round,
                    sorted=sorted, enumerate=enumerate, abs=abs, int=int, float=float, str=str)
+# `{{ n | counted("real step") }}` is "1 real step" or "3 real steps" (record/wording.py, the one plural rule);
+# an irregular plural is the second argument: `{{ n | counted("sequence", "sequences") }}`.
+ENV.filters["counted"] = counted
 
 
 @functools.lru_cache(maxsize=4096)
