@@ -6,7 +6,9 @@ interpreter (never typed in); concept questions without code are checked against
 options. Where the seed's key is wrong (003 Q4, 002's 2-D distractor, 002's quick-check letters), the test
 asserts that ours differs from the seed's and is what torch does. Where the seed's right option is incomplete (003 Q5
 packs lengths that are not in decreasing order without enforce_sorted=False), the entry records our corrected option
-and why, and a test shows with torch that the seed's wording fails for those lengths.
+and why, and a test shows with torch that the seed's wording fails for those lengths. Where the seed's stem makes a
+wrong option right (001 and 002 Q5: a loop over the sequences does handle their lengths), the entry records our
+corrected stem and why.
 
 Pages 000 and 003/004 are garbled: their questions are reconstructed from their solution text. Page 000's
 practice questions are the same five as page 001's (same solutions, same code).
@@ -48,6 +50,8 @@ class SeedQuestion:
     quick_check_text: str = None  # the option the page's "Quick Check" letter points at, when it disagrees
     corrected_key: str = None     # our right option where the page's is not true as written (a deliberate correction)
     correction: str = None        # why the page's right option was corrected
+    corrected_stem: str = None    # our stem where the page's makes a wrong option right (a deliberate correction)
+    stem_correction: str = None   # why the page's stem was corrected
 
 
 GRU_PURPOSE = dict(
@@ -77,12 +81,19 @@ GRU_DEFAULT_LAYOUT = dict(
           "ask": "output"},
     snippet=IMPORTS + "gru = nn.GRU(input_size=8, hidden_size=4)\nx = torch.randn(5, 10, 8)\nout, h = gru(x)\nprint(out.shape)\n",
     seed_key="It runs and prints (5, 10, 4)")
+# The pages' variable-length stems ask for an approach that "correctly handles" the lengths, and 002's options include
+# a loop over the sequences, which does handle them; our stem says the whole batch goes through the layer in one call.
+LOOP_IS_CORRECT = "a loop over the sequences handles variable lengths correctly, just not in one call of the layer"
 GRU_VARIABLE_LENGTH = dict(
     template="concept.variable_length", difficulty="easy",
     pins={"layer": "GRU", "phrasing": "build", "foils": "missing_step"},
     seed_key="Pad sequences to the same length and use pack_padded_sequence before feeding to nn.GRU",
     seed_stem="You want to build a GRU-based model to process variable-length sequences in a batch. "
               "Which approach correctly handles this in PyTorch?",
+    corrected_stem="You want to build a GRU-based model to process variable-length sequences in a batch. "
+                   "The whole batch should go through the layer in one call. "
+                   "Which approach correctly handles this in PyTorch?",
+    stem_correction=LOOP_IS_CORRECT,
     seed_options=("Feed raw variable-length sequences directly to nn.GRU without padding",
                   "Manually truncate all sequences to the shortest length before input",
                   "Use nn.GRU with batch_first=False and ignore sequence lengths"))
@@ -131,6 +142,10 @@ QUESTIONS = [
                  seed_key="Pad sequences to the same length and use pack_padded_sequence before the RNN",
                  seed_stem="You want to process a batch of sequences with varying lengths using nn.RNN. "
                            "Which approach correctly handles this in PyTorch?",
+                 corrected_stem="You want to process a batch of sequences with varying lengths using nn.RNN. "
+                                "The whole batch should go through the layer in one call. "
+                                "Which approach correctly handles this in PyTorch?",
+                 stem_correction=LOOP_IS_CORRECT,
                  seed_options=("Feed sequences directly without padding or packing",
                                "Use a for loop to process each sequence separately without padding",
                                "Set hidden_size equal to the longest sequence length")),
@@ -313,7 +328,10 @@ def test_concept_questions_match_the_seeds_answer_stem_and_options(regenerated, 
     assert _plain(record["answer"]["text"]) == _plain(key)
     right = [o for o in record["options"] if o["correct"]]
     assert len(right) == 1 and _plain(right[0]["text"]) == _plain(key)
-    if question.seed_stem:
+    if question.corrected_stem:  # a deliberate correction of the page's stem
+        assert question.stem_correction and _plain(record["stem"]) != _plain(question.seed_stem)
+        assert _plain(record["stem"]) == _plain(question.corrected_stem)
+    elif question.seed_stem:
         assert _plain(record["stem"]) == _plain(question.seed_stem)
     if question.seed_options:
         assert {_plain(o["text"]) for o in record["options"] if not o["correct"]} == {_plain(t) for t in question.seed_options}
