@@ -39,8 +39,8 @@ def _features(params_list):
     for key in keys:
         values = [p.get(key) for p in params_list]
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values if v is not None)
-        present = [v for v in values if v is not None]
-        if len(set(map(repr, present))) < 2:
+        spelt = [None if v is None else repr(v) for v in values]  # once per value: a category's name
+        if len(set(spelt) - {None}) < 2:
             continue  # constant across these attempts: nothing to learn
         if numeric:
             arr = np.array([float(v) if v is not None else np.nan for v in values])
@@ -48,13 +48,16 @@ def _features(params_list):
             columns.append((key, None, "numeric", float(sd)))
             matrix.append(np.nan_to_num((arr - mean) / sd))
         else:
-            counts = Counter(repr(v) for v in present)
+            counts = Counter(s for s in spelt if s is not None)
+            first = {}  # spelling -> the first value spelt so
+            for value, spelling in zip(values, spelt):
+                if spelling is not None:
+                    first.setdefault(spelling, value)
             reference = counts.most_common(1)[0][0]
             for value in sorted(counts, key=lambda v: (-counts[v], v)):
                 if value != reference:
-                    shown = next(v for v in present if repr(v) == value)
-                    columns.append((key, shown, "category", next(v for v in present if repr(v) == reference)))
-                    matrix.append(np.array([1.0 if repr(v) == value else 0.0 for v in values]))
+                    columns.append((key, first[value], "category", first[reference]))
+                    matrix.append(np.array([1.0 if s == value else 0.0 for s in spelt]))
     return columns, (np.array(matrix).T if matrix else np.zeros((len(params_list), 0)))
 
 

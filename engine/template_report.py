@@ -55,10 +55,10 @@ def _option_counts(store, qids):
     return out
 
 
-def _moodle_discrimination(store):
+def _moodle_discrimination(statistics):
     """question id -> (Moodle discrimination index, attempts) over every imported Moodle quiz."""
     found = {}
-    for stats in moodle_quiz_statistics(store).values():
+    for stats in statistics.values():
         for qid, item in stats["questions"].items():
             if item.discriminationindex is not None:
                 index, n = found.get(qid, (0.0, 0))
@@ -69,14 +69,15 @@ def _moodle_discrimination(store):
 def template_report(store, templates=None):
     """The report as JSON-serialisable data: {"templates": [...]}, one entry per answered template."""
     rows = [r for r in _answers(store) if not templates or r[0] in templates]
-    discrimination = _moodle_discrimination(store)
+    statistics = moodle_quiz_statistics(store)  # once: the discrimination column and the tables both read it
+    discrimination = _moodle_discrimination(statistics)
     by_template = defaultdict(list)
     for row in rows:
         by_template[row[0]].append(row)
     with store.numbers_checked():  # text where a stored b or a belongs: the damaged store it is, not a TypeError
         out = [_one_template(store, template, answers, discrimination)
                for template, answers in sorted(by_template.items())]
-    moodle = _moodle_tables(store)
+    moodle = _moodle_tables(statistics)
     return {"templates": out, "answers": len(rows), "moodle_quizzes": len(moodle), "moodle": moodle,
             "low_discrimination": LOW_DISCRIMINATION}
 
@@ -85,10 +86,10 @@ _MOODLE_FIELDS = ("s", "facility", "sd", "discriminationindex", "discriminativee
 _MOODLE_PLACES = {"facility": 4, "sd": 4, "discriminationindex": 2, "discriminativeefficiency": 2, "effectiveweight": 2}
 
 
-def _moodle_tables(store):
+def _moodle_tables(statistics):
     """Moodle's statistics table of each imported Moodle quiz: a row per slot, then per question drawn."""
     tables = []
-    for quiz, stats in sorted(moodle_quiz_statistics(store).items()):
+    for quiz, stats in sorted(statistics.items()):
         def row(item, name):
             # Half up, as Moodle's page rounds (78.125% shows as 78.13): the one rounding rule, format_number.
             # Fractions (facility, SD) to 4 places, percentages to 2: each rounded once to what Moodle shows.
