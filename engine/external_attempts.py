@@ -71,14 +71,17 @@ class SessionWriter:
     """
     CHUNK = 2000
 
-    def __init__(self, conn):
+    def __init__(self, conn, *, preload=True):
         ensure_tables(conn)
         # A large import touches every page of the attempts indexes; with SQLite's default 2 MB page
         # cache they spill to the WAL again and again. 64 MB keeps them in memory until commit.
         conn.execute("PRAGMA cache_size = -65536")
         self.conn = conn
-        self.learners = dict(conn.execute("SELECT name, id FROM learners"))
-        self.stored = {k for (k,) in conn.execute("SELECT key FROM external_sessions")}
+        # A large import reads every learner and stored key at once; a practice file's one session looks up
+        # its own (reading them all for each of 500 files made the last files slower than the first).
+        self.preloaded = preload
+        self.learners = dict(conn.execute("SELECT name, id FROM learners")) if preload else {}
+        self.stored = {k for (k,) in conn.execute("SELECT key FROM external_sessions")} if preload else set()
         self.next_session = (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
         self.next_attempt = (conn.execute("SELECT max(id) FROM attempts").fetchone()[0] or 0) + 1
         self.sessions = self.answers = 0
@@ -86,9 +89,16 @@ class SessionWriter:
         self._filters = {}
 
     def known(self, key):
+        if key not in self.stored and not self.preloaded and self.conn.execute(
+                "SELECT 1 FROM external_sessions WHERE key = ?", (key,)).fetchone():
+            self.stored.add(key)
         return key in self.stored
 
     def _learner(self, name, stamp):
+        if name not in self.learners and not self.preloaded:
+            row = self.conn.execute("SELECT id FROM learners WHERE name = ?", (name,)).fetchone()
+            if row:
+                self.learners[name] = row[0]
         if name not in self.learners:
             self.learners[name] = self.conn.execute(
                 "INSERT INTO learners (name, created_at) VALUES (?, ?)", (name, stamp)).lastrowid
@@ -96,7 +106,7 @@ class SessionWriter:
 
     def add(self, session):
         """Queue `session`; one already stored (or already queued) is left alone. True if queued."""
-        if session.key in self.stored:
+        if self.known(session.key):
             return False
         self.stored.add(session.key)
         learner = self._learner(session.learner, session.started_at or session.finished_at)
@@ -135,11 +145,12 @@ class SessionWriter:
         self._buffers = ([], [], [], [])
 
 
-def write_sessions(store, sessions):
+def write_sessions(store, sessions, *, preload=False):
     """Store `sessions` (an iterable of ExternalSession) in one transaction; those already stored
-    are left alone. An exception while iterating rolls everything back. Returns (sessions, answers)."""
+    are left alone. An exception while iterating rolls everything back. Returns (sessions, answers).
+    preload: read every learner and stored key first (for many sessions; a few look theirs up)."""
     with store.write() as conn:
-        writer = SessionWriter(conn)
+        writer = SessionWriter(conn, preload=preload)
         for session in sessions:
             writer.add(session)
         writer.flush()
