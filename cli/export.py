@@ -13,7 +13,7 @@ from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.registry import FORMATS
 from torchquiz.record.suggest import did_you_mean
 
-from .output_files import target_folder, write_all_atomically
+from .output_files import is_stream, target_folder, write_all_atomically
 
 
 class SuggestingChoice(click.Choice):
@@ -86,6 +86,10 @@ def make_command(fmt):
                 click.echo(str(files[0]), nl=False)
                 click.echo(_summary(records, options, ["standard output"]), err=True)
                 return
+            streamed = is_stream(output)  # a device or pipe: -o /dev/stdout | ..., -o /dev/null
+            if streamed and len(files) > 1:  # its parts would be files named /dev/stdout-A ... beside it
+                raise click.ClickException(f"-o {output}: this {fmt.name} export is {len(files)} files; give a file "
+                                           "name")
             paths = output_paths(output, files)
             if any(path.resolve() == set_path.resolve() for path in paths):
                 raise click.ClickException(f"{set_path} would be overwritten by a part of this export: "
@@ -93,8 +97,8 @@ def make_command(fmt):
             write_all_atomically(zip(paths, files))
         except (ExportError, RecordError) as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(_summary(records, options, paths))
-        stale = earlier_outputs(output, paths)
+        click.echo(_summary(records, options, paths), err=streamed)  # not into the pipe the export went to
+        stale = [] if streamed else earlier_outputs(output, paths)
         if stale:
             click.echo(f"Note: {', '.join(map(str, stale))} {'is' if len(stale) == 1 else 'are'} left from an earlier "
                        "export with this name; use only the files listed above.", err=True)

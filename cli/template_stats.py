@@ -4,7 +4,7 @@ import json
 import click
 
 from torchquiz.cli.options import store_errors
-from torchquiz.cli.output_files import check_output, write_atomically
+from torchquiz.cli.output_files import check_output, is_stream, write_atomically
 
 
 def show_template_report(store, as_json, html_path):
@@ -16,13 +16,14 @@ def show_template_report(store, as_json, html_path):
     with store_errors():
         data = template_report(store)
     # The report first: the page's plots take seconds (matplotlib), and the figures need not wait for them.
+    aside = bool(html_path) and is_stream(html_path)  # --html /dev/stdout: the page alone goes there
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(data, indent=2), err=aside)
     elif not data["templates"]:
-        click.echo("No answers stored yet: nothing to report per template.")
+        click.echo("No answers stored yet: nothing to report per template.", err=aside)
     else:
         for line in render_text(data):
-            click.echo(line)
+            click.echo(line, err=aside)
     if html_path:
         from torchquiz.engine.report_page import report_page
 

@@ -30,8 +30,13 @@ def test_export_to_dev_stdout_in_a_pipe(tmp_path):
     from export_records import edge_case_records
     from torchquiz.record.jsonl import jsonl_text
     set_path.write_text(jsonl_text(edge_case_records()[:2]))
-    result = torchquiz("export", "gift", str(set_path), "-o", "/dev/stdout")  # stdout is a pipe here
-    assert result.returncode == 0 and "::" in result.stdout
+    result = torchquiz("export", "moodle", str(set_path), "-o", "/dev/stdout")  # stdout is a pipe here
+    assert result.returncode == 0 and "Wrote 2 questions" in result.stderr
+    import lxml.etree as etree
+    assert len(etree.fromstring(result.stdout.encode()).findall("question")) >= 2  # the XML alone: no summary after it
+    several = torchquiz("export", "html", str(set_path), "--mode", "exam", "--versions", "2", "--seed", "1",
+                        "-o", "/dev/stdout", check=False)
+    assert several.returncode == 1 and "is 3 files; give a file name" in several.stderr  # not /dev/stdout-A ...
 
 
 def test_a_file_that_appeared_meanwhile_is_kept_without_force(tmp_path):
