@@ -177,12 +177,12 @@ def _marks_by_total(result, report, attempt, answers, even):
         return abs(sum(marks) * per_question - attempt.grade) <= tolerance
 
     now = [answer.mark or 0.0 for answer in answers]
-    if fits(now):
-        return answers
-    if fits([even.get(i, mark) for i, mark in enumerate(now)]):
+    as_even = [even.get(i, mark) for i, mark in enumerate(now)]
+    if fits(as_even) and not fits(now):
         result.even_split += 1
         return [replace(answer, mark=even[i]) if i in even else answer for i, answer in enumerate(answers)]
-    result.undecided += 1
+    if not fits(now) or fits(as_even):  # neither, or both (a total rounded to whole marks may fit both)
+        result.undecided += 1
     return answers
 
 

@@ -718,3 +718,21 @@ def test_a_name_cell_holding_escape_codes_is_stored_printable(store, tmp_path):
     import_moodle(store, rewrite(tmp_path, "responses.csv", hostile))
     names = [name for (name,) in store.conn.execute("SELECT name FROM learners")]
     assert "eve\ufffd[31m@example.com" in names and not any("\x1b" in n or "\x07" in n for n in names)
+
+
+def test_totals_rounded_too_coarsely_to_tell_the_split_are_said_not_to(store, tmp_path):
+    """A quiz showing grades to 0 decimals: a total can fit both splits, and the import had kept 40% without
+    a word for all 61 even-split marks."""
+    def whole_marks(text):
+        rows = list(csv.reader(io.StringIO(text)))
+        column = next(i for i, name in enumerate(rows[0]) if name.startswith("Grade/"))
+        rows[0][column] = "Grade/10"
+        for row in rows[1:]:
+            if row and row[column] not in ("", "-"):
+                row[column] = str(round(float(row[column])))
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue()
+
+    result = import_moodle(store, rewrite(tmp_path, "responses.csv", whole_marks))
+    assert result.undecided > 0 and any("do not tell" in note for note in result.notes)
