@@ -4,8 +4,8 @@ Python's readline leaves the terminal to the shell as it had set it for editing 
 quiz, and `fg` brings it back with no prompt shown and the terminal in the shell's mode: each key echoed
 twice, Backspace unable to reach what was typed before, and an answer graded that the screen never
 showed (`1`, Ctrl-Z, fg, Backspace, `0.5` was graded as 10.5). While an answer is read, Ctrl-Z now gives
-the shell its own terminal mode, stops, and on fg takes readline's mode back and shows the prompt with
-the text typed so far.
+the shell its own terminal mode, stops, and on fg takes readline's mode back and has readline draw the
+prompt and the text typed so far again, its cursor where the learner left it.
 """
 import contextlib
 import os
@@ -26,6 +26,20 @@ def line_editing(stdin):
     return True
 
 
+def _loaded_readline():
+    """The GNU readline library Python's readline module runs on (already loaded, so its state is the line
+    being edited), or None: libedit, or a readline that cannot be found."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("readline")
+        library = ctypes.CDLL(name, mode=os.RTLD_NOLOAD) if name and hasattr(os, "RTLD_NOLOAD") else None
+        return library if library is not None and hasattr(library, "rl_on_new_line") else None
+    except (OSError, AttributeError):
+        return None
+
+
 @contextlib.contextmanager
 def kept_across_stop(prompt, stdout):
     """Around one input(prompt): Ctrl-Z and fg leave the line as it was, shown again after fg."""
@@ -43,6 +57,8 @@ def kept_across_stop(prompt, stdout):
         yield
         return
 
+    library = _loaded_readline()
+
     def stop(signum, frame):
         editing = termios.tcgetattr(fd)
         termios.tcsetattr(fd, termios.TCSADRAIN, shells)
@@ -50,8 +66,13 @@ def kept_across_stop(prompt, stdout):
         os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until fg
         signal.signal(signal.SIGTSTP, stop)
         termios.tcsetattr(fd, termios.TCSADRAIN, editing)
-        stdout.write(prompt + readline.get_line_buffer())
         stdout.flush()
+        if library is not None:  # readline draws prompt and line, its cursor where the learner left it
+            library.rl_on_new_line()
+            readline.redisplay()
+        else:  # another line editor: the line as typed, the cursor at its end
+            stdout.write(prompt + readline.get_line_buffer())
+            stdout.flush()
 
     previous = signal.signal(signal.SIGTSTP, stop)
     try:

@@ -238,6 +238,44 @@ def test_ctrl_z_then_fg_keeps_the_typed_answer_on_screen_and_editable(db):
     assert response in (final, final.replace(" ", "")), response  # what the screen shows, not first + final
 
 
+def test_after_ctrl_z_and_fg_the_screen_shows_the_line_readline_holds(db):
+    """With the cursor moved inside the answer before Ctrl-Z, fg drew the line with the cursor at its end while
+    readline's stayed inside: typing then showed one answer and graded another. The screen is rendered here by
+    a terminal emulator (pyte) from the bytes the quiz wrote."""
+    import time
+
+    import pyte
+
+    screen = pyte.Screen(120, 50)
+    stream = pyte.Stream(screen)
+    env = {**os.environ, "TERM": "xterm-256color", "TORCHQUIZ_DB": str(db), "PS1": "SHELL> "}
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env=env, encoding="utf-8", timeout=30,
+                          dimensions=(50, 120))
+    shell.expect("SHELL> ")
+    shell.sendline(f"{TORCHQUIZ} quiz --learner yan --length 1 --seed 2 --no-generate")
+    shell.expect(PROMPTS)
+    time.sleep(0.5)
+    shell.send("12")
+    time.sleep(0.3)
+    shell.send("\x1b[D")  # Left: the cursor between 1 and 2
+    time.sleep(0.3)
+    shell.sendcontrol("z")
+    shell.expect("SHELL> ")
+    shell.sendline("fg")
+    time.sleep(1.0)
+    shell.send("3")
+    time.sleep(1.0)
+    try:
+        while True:
+            stream.feed(shell.read_nonblocking(100000, timeout=0.5))
+    except (pexpect.TIMEOUT, pexpect.EOF):
+        pass
+    line = screen.display[screen.cursor.y].rstrip()
+    shell.sendcontrol("c")
+    shell.sendline("exit")
+    assert line.endswith("quit): 132"), line  # what readline holds, and where its cursor is
+
+
 def test_ctrl_c_in_a_real_terminal_then_resume(db):
     child = spawn("quiz", "--learner", "ada", "--length", "4", "--seed", "2", "--no-generate", db=db)
     for number in (1, 2):
