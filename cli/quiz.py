@@ -17,8 +17,19 @@ def _check_names(kind, given, known):
             raise click.BadParameter(f"no {kind} '{name}' in the store.{hint}", param_hint=f"--{kind}")
 
 
+def one_line_name(name):
+    """A learner's name is printed on one line of reports and commands (record/validate.NOT_IN_NAME)."""
+    from torchquiz.record.validate import NOT_IN_NAME
+
+    if name is not None and NOT_IN_NAME.search(name):
+        raise click.BadParameter(f"{name!r} holds a control character or a line break, which no learner's name "
+                                 "may hold")
+    return name
+
+
 @click.command()
 @click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=default_learner, show_default="your user name",
+              callback=lambda ctx, param, name: one_line_name(name),
               help="Whose progress to use and keep (env TORCHQUIZ_LEARNER).")
 @click.option("--topic", "topics", multiple=True, help="Only questions on this topic (repeatable).")
 @click.option("--family", "families", multiple=True, help="Only questions of this family (repeatable).")

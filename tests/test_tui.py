@@ -479,3 +479,13 @@ def test_ability_rows_fit_a_narrow_terminal(db, width):
         rows = [line for line in out.getvalue().splitlines() if "±" in line and "%" in line]
         assert rows and all(len(row) <= width for row in rows)
         assert all(row.rstrip().endswith("%") for row in rows)  # bar and mastery on the row, not wrapped below
+
+
+def test_a_learner_name_with_an_escape_code_or_line_break_is_refused(db):
+    """quiz --learner stored a name holding an escape code and a newline; report then printed it over two lines
+    and the resume command named someone else."""
+    for name in ("evil\x1b]0;x\x07", "two\nlines"):
+        result = CliRunner().invoke(main, ["quiz", "--db", str(db), "--learner", name, "--no-generate"])
+        assert result.exit_code == 2 and "holds a control character or a line break" in result.output
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT count(*) FROM learners").fetchone()[0] == 0
