@@ -251,10 +251,10 @@ def test_a_browser_that_refuses_storage_is_told_its_answers_are_not_kept(browser
     assert "keeps no answers" not in score(browser)[2]
 
 
-def thousand(real_records):
-    """1,000 real questions: the generated set repeated under distinct ids."""
+def thousand(real_records, count=1000):
+    """1,000 (or `count`) real questions: the generated set repeated under distinct ids."""
     out = []
-    for index in range(1000):
+    for index in range(count):
         record = copy.deepcopy(real_records[index % len(real_records)])
         record["id"] = make_id(record["template"], f"copy{index}")
         out.append(record)
@@ -275,6 +275,32 @@ def test_a_thousand_question_page_opens_within_1_5_seconds(browser, real_records
     assert browser.execute_script("return document.querySelectorAll('li.question').length") == 1000
     browser.get(path.as_uri() + "#q900")  # a link to a late question brings it in at once
     assert browser.execute_script("return !!document.getElementById('q900')")
+
+
+@pytest.mark.browser
+def test_a_long_page_adds_its_later_questions_in_time_linear_in_their_number(browser, real_records, tmp_path):
+    """Scale review item 1: a question was a <form>, and Chromium's autofill re-read every form on
+    the page after each chunk of 20 was added, so each chunk cost more than the one before: 2,000
+    questions took 8.5 times as long as 1,000 (52 s), and input waited up to 11 s meanwhile.
+    Linear adding makes 4 times the questions take about 4 times as long (4 to 6 here); the bound
+    leaves room for a loaded machine. The quadratic version was still adding after 12 times as long."""
+    def all_in(count, limit):
+        page = to_html(thousand(real_records, count))
+        assert not re.search(r"(<|\\u003c)form\b", page)  # no form element, inline or deferred: see above
+        path = write(tmp_path, f"long-{count}.html", page)
+        browser.get("about:blank")
+        browser.get(path.as_uri())
+        deadline = time.monotonic() + limit
+        while browser.execute_script("return document.body.dataset.pending") != "0":
+            assert time.monotonic() < deadline, f"{count} questions: still adding after {limit:.0f} s"
+            time.sleep(0.1)
+        assert browser.execute_script("return document.querySelectorAll('li.question').length") == count
+        return browser.execute_script("return performance.getEntriesByName('torchquiz:all-in')[0].startTime") / 1000
+
+    small = min(all_in(500, 60) for _ in range(2))
+    large = all_in(2000, max(20.0, 12 * small))
+    print(f"every question in after {small:.2f} s (500 questions), {large:.2f} s (2,000): {large / small:.1f} times")
+    assert large / small < 10, (small, large)
 
 
 def pdf_pages(driver, path, name):

@@ -129,19 +129,22 @@
     if (q.type === "numerical" || q.type === "shortanswer") { gradeTyped(form, q); } else { gradeChoices(form, q); }
   }
 
-  function formFor(event) { return event.target.closest && event.target.closest("form.question-form"); }
+  function formFor(event) { return event.target.closest && event.target.closest(".question-form"); }
 
-  document.addEventListener("submit", function (event) {
+  // Check, or Enter in an answer, grades it (a question is a div, not a form element: see quiz.html.j2).
+  document.addEventListener("click", function (event) {
     var form = formFor(event);
-    if (!form) { return; }
-    event.preventDefault();
-    grade(form);
+    if (form && event.target.closest("button.check")) { grade(form); }
   });
   // A click or tap on an option grades at once. Arrow keys move through a radio group and
   // change the choice on the way, so keyboard users confirm with Enter or the Check button;
   // meanwhile the old verdict is cleared, never left beside an answer it did not grade.
   var lastInput = "key";  // what changed the choice: a "pointer" (click, tap) or a "key"
-  document.addEventListener("keydown", function () { lastInput = "key"; });
+  document.addEventListener("keydown", function (event) {
+    lastInput = "key";
+    var form = event.key === "Enter" && !event.isComposing && event.target.tagName === "INPUT" && formFor(event);
+    if (form) { event.preventDefault(); grade(form); }
+  });
   document.addEventListener("pointerdown", function (event) {
     lastInput = "pointer";
     var form = formFor(event);
@@ -169,7 +172,7 @@
   function forgetAll() {
     answers = {};
     document.querySelectorAll(".question[data-id]").forEach(function (item) {  // those on the page so far
-      var form = item.querySelector("form.question-form");
+      var form = item.querySelector(".question-form");
       if (form) { clearAnswer(form); }
     });
     store();
@@ -180,7 +183,7 @@
    * is practice that changes neither. */
   document.getElementById("try-again").addEventListener("click", function () {
     document.querySelectorAll(".question[data-id]").forEach(function (item) {
-      var form = item.querySelector("form.question-form");
+      var form = item.querySelector(".question-form");
       var first = answers[item.dataset.id];
       if (form && first && first.correct !== true) { clearAnswer(form); }
     });
@@ -216,7 +219,7 @@
     restoring = true;
     Array.prototype.forEach.call(items, function (item) {
       var answer = answers[item.dataset.id];
-      var form = answer && item.querySelector("form.question-form");
+      var form = answer && item.querySelector(".question-form");
       if (!form) { return; }
       var typed = form.querySelector("input.typed");
       if (typed) { typed.value = answer.response; }
@@ -235,7 +238,7 @@
     var details = event.target;
     if (!details.open || !(details.classList.contains("hint") || details.classList.contains("solution"))) { return; }
     var item = details.closest(".question[data-id]");
-    var form = item && item.querySelector("form.question-form");
+    var form = item && item.querySelector(".question-form");
     if (form) { helped[Number(form.dataset.q)] = true; }
   }, true);
 
@@ -251,7 +254,7 @@
   }, { threshold: 0.5 }) : null;
   function watch(root) {
     if (!inView) { return; }
-    Array.prototype.forEach.call(root.querySelectorAll("form.question-form"), function (f) { inView.observe(f); });
+    Array.prototype.forEach.call(root.querySelectorAll(".question-form"), function (f) { inView.observe(f); });
   }
   watch(document);
 
@@ -268,10 +271,13 @@
     var before = list.children.length;
     list.insertAdjacentHTML("beforeend", chunks[nextChunk]);
     chunks[nextChunk++] = null;
-    restore(Array.prototype.slice.call(list.children, before));
-    Array.prototype.slice.call(list.children, before).forEach(watch);
+    var added = Array.prototype.slice.call(list.children, before);  // this chunk's questions only
+    restore(added); added.forEach(watch);
     document.body.dataset.pending = chunks.length - nextChunk;
-    if (nextChunk >= chunks.length) { document.getElementById("more-questions").remove(); }
+    if (nextChunk >= chunks.length) {  // the mark times the adding (benchmarks/practice_page.py)
+      document.getElementById("more-questions").remove();
+      if (window.performance && performance.mark) { performance.mark("torchquiz:all-in"); }
+    }
     return true;
   }
 
@@ -291,7 +297,11 @@
     }
     var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
     var soon = { timeout: 200 };  // a busy page still gets its questions, one chunk at a time
-    idle(function step() { if (addChunk()) { idle(step, soon); } }, soon);
+    idle(function step(deadline) {  // as many chunks (~10 ms each) as the idle time allows: each frame costs more on a longer page
+      var left = addChunk();
+      while (left && deadline && !deadline.didTimeout && deadline.timeRemaining() > 20) { left = addChunk(); }
+      if (left) { idle(step, soon); }
+    }, soon);
     window.addEventListener("beforeprint", addAll);
     var jumpTo = function () {
       var match = /^#q(\d+)$/.exec(window.location.hash);
