@@ -173,8 +173,9 @@ def _options(template, key, params, specs, run, catalogue, rng, ctx):
             misconception = catalogue.get(option.get("misconception")) if not option.get("correct") else None
             feedback = option.get("feedback") or (misconception.feedback if misconception else template.feedback)
             text = render(option["text"], ctx).strip()
+            own = {"key": text} if option.get("correct") else {}  # a right option's feedback is about itself
             options.append({"text": text, "correct": bool(option.get("correct")),
-                            "feedback": _feedback(feedback, {**ctx, "wrong": text}),
+                            "feedback": _feedback(feedback, {**ctx, "wrong": text, **own}),
                             "misconception": None if option.get("correct") else misconception.id})
         rng.shuffle(options)
         return options, []

@@ -41,3 +41,6 @@ def test_a_curated_multiresponse_question_keeps_every_right_option(write_bank):
         right = sorted(o["text"] for o in record["options"] if o["correct"])
         assert right == ["nn.GRU", "nn.LSTM", "nn.RNN", "nn.RNNCell"]
         assert len(record["options"]) == 7  # and three of the four wrong ones
+        for option in record["options"]:  # each right option's feedback is about itself, not the first right one
+            if option["correct"]:
+                assert option["text"] in option["feedback"], option
