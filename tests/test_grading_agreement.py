@@ -168,12 +168,12 @@ def test_html_page_in_chromium(browser, table_page):  # noqa: F811
     graded = browser.execute_script(
         """const data = JSON.parse(document.getElementById("torchquiz-data").textContent);
         return arguments[0].map(([q, response]) => torchquizGrading.gradeTyped(data[q], response));""", rows)
-    # ... and the page itself: the answer put in the question's box and the form submitted.
+    # ... and the page itself: the answer put in the question's box and its Check button pressed.
     shown = browser.execute_script(
         """return arguments[0].map(([q, response]) => {
-          const form = document.querySelector('form.question-form[data-q="' + q + '"]');
+          const form = document.querySelector('.question-form[data-q="' + q + '"]');
           form.querySelector("input.typed").value = response;
-          form.requestSubmit();
+          form.querySelector("button.check").click();
           const verdict = form.querySelector(".verdict");
           return [verdict.className.replace("verdict ", ""), verdict.textContent];
         });""", rows)
