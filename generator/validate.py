@@ -8,6 +8,7 @@ from .params import draws_layers, spec_problems
 from .question_types import declared_types, form_data, form_lines, structure_problems
 from .render import ENV
 from .rules import RULES
+from .validate_scope import option_scope_problems, transform_problems
 from .yamlsource import line_of
 
 from torchquiz.record.schema import FAMILIES, LEVELS, TYPES  # the record's schema is the one authority
@@ -275,6 +276,9 @@ def _form_problems(data, lines, path, catalogue):
             for name in _feedback_problems(mid, catalogue[mid], names):
                 add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
                     f"its feedback uses {name!r}, which this template does not define")
+        for name in transform_problems(catalogue[mid], params) if mid in catalogue else ():
+            add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
+                f"it changes {name!r}, which is not a parameter of this template, so it gives no option here")
         if mid in catalogue and catalogue[mid].requires:
             # A precondition that cannot be evaluated here would silently drop the misconception.
             for name in _requires_problems(catalogue[mid], set(params)):
@@ -284,6 +288,9 @@ def _form_problems(data, lines, path, catalogue):
         if index in bad_options:
             continue
         mid = option.get("misconception") if isinstance(option, dict) else None
+        for sub_field, message in option_scope_problems(option, list(levels or LEVELS), params, _did_you_mean) \
+                if isinstance(option, dict) else ():
+            add(line_of(lines, ("options", index, sub_field)), f"options[{index}].{sub_field}", message)
         if not isinstance(option, dict) or not option.get("text"):
             add(line_of(lines, ("options", index)), f"options[{index}]", "needs text (and correct: true or a misconception)")
         elif not option.get("correct") and mid not in catalogue:

@@ -256,3 +256,25 @@ def test_a_parameter_that_draws_the_layer_under_another_name_is_a_problem(write_
                         "so that --topic lstm picks the layer and each question's first topic is the layer it drew"]
     root, problems = problems_of(write_bank, {"concept/why.yaml": text.replace("cell", "layer")})
     assert problems == []
+
+
+def test_what_an_option_or_a_distractor_names_must_exist_in_the_template(write_bank):
+    """A curated option kept to a level the template lacks (or a misspelt one), or to a parameter it lacks,
+    silently never appeared; a distractor whose transform changes a parameter the template lacks gave no option,
+    and the question shipped without it. Each is now a problem at its line."""
+    text = CONCEPT.replace("answer: curated", "params:\n  layer: {choice: [GRU, LSTM]}\ndifficulty: {easy: {}, hard: {}}\n"
+                           "answer: curated").replace(
+        "    misconception: packing_always_needs_sorting", "    misconception: packing_always_needs_sorting\n"
+        "    levels: [hrad]\n    when: {layr: GRU}")
+    root, problems = problems_of(write_bank, {"concept/why.yaml": text})
+    path = root / "concept" / "why.yaml"
+    assert f"{path}:16: options[1].levels: 'hrad' is not a level of this template (easy, hard), so the option " \
+           "would never appear. Did you mean 'hard'?" in problems, problems
+    assert f"{path}:17: options[1].when: 'layr' is not a parameter, so the option would never appear. Did you mean " \
+           "'layer'?" in problems, problems
+    from test_templates import GOOD
+    mapped = GOOD.replace("distractors: [swap_batch_seq, swap_input_hidden, confuse_hn_output]",
+                          "distractors: [swap_batch_seq, swap_input_hidden, f1_arithmetic_mean]")
+    root, problems = problems_of(write_bank, {"shape/m.yaml": mapped})
+    assert any("distractors[2]='f1_arithmetic_mean': it changes 'metric', which is not a parameter of this "
+               "template, so it gives no option here" in p for p in problems), problems

@@ -1,0 +1,23 @@
+"""What a template's distractors and curated options name must exist in the template: a name that does
+not makes them silently do nothing (a transform of a parameter the template lacks gives no option; an
+option kept to a level the template lacks never appears)."""
+
+
+def transform_problems(misconception, params):
+    """Parameters a misconception's set or map changes that this template does not have."""
+    changed = list(misconception.set) + list(misconception.map)
+    return sorted({name for name in changed if name not in params})
+
+
+def option_scope_problems(option, levels, params, did_you_mean):
+    """(sub-field, message) for a curated option's `levels` and `when` that name what the template lacks."""
+    found = []
+    for level in option.get("levels") or []:
+        if level not in levels:
+            found.append(("levels", f"{level!r} is not a level of this template ({', '.join(levels)}), so the option "
+                                    f"would never appear{did_you_mean(level, levels)}"))
+    for name in (option.get("when") or {}):
+        if name not in params:
+            found.append(("when", f"{name!r} is not a parameter, so the option would never appear"
+                                  f"{did_you_mean(name, params)}"))
+    return found
