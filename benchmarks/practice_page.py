@@ -23,7 +23,6 @@ before (forms): 6.36 s and 63.8 s, ratio 10.0, longest stall 8.2 s; after: 1.41 
 ratio 2.26, longest stall 112 ms.
 """
 import argparse
-import copy
 import json
 import os
 import sys
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser_page import start_chromium  # noqa: E402
-from export_records import make_id, replicated_records  # noqa: E402
+from export_records import repeated, replicated_records  # noqa: E402
 from torchquiz.exports.html import to_html  # noqa: E402
 
 # Runs before the page's own scripts: a 20 ms timer whose lateness is the main thread's stall,
@@ -62,13 +61,8 @@ window.__probe = {stall: 0, begun: null, done: null};
 
 def set_records(path, count):
     """`count` records from the set at `path`, repeated under distinct ids."""
-    base = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    out = []
-    for index in range(count):
-        record = copy.deepcopy(base[index % len(base)])
-        record["id"] = make_id(record["template"], f"copy{index}")
-        out.append(record)
-    return out
+    return repeated([json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()],
+                    count)
 
 
 def measure(driver, path, timeout):

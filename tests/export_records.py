@@ -117,6 +117,16 @@ def edge_case_records():
     ]
 
 
+def repeated(records, count):
+    """`count` records: `records` repeated in turn, each copy under its own id."""
+    out = []
+    for index in range(count):
+        record = copy.deepcopy(records[index % len(records)])
+        record["id"] = make_id(record["template"], f"copy{index}")
+        out.append(record)
+    return out
+
+
 def replicated_records(count):
     """`count` records: the edge-case set repeated with distinct ids (benchmarks).
 

@@ -4,7 +4,6 @@ a 1,000-question page's load time, and exam versions printed to PDF with their p
 Screenshots of each mode at phone and desktop width, and the printed PDFs, go to test-artifacts/.
 """
 import base64
-import copy
 import hashlib
 import json
 import math
@@ -13,7 +12,7 @@ import time
 
 import pytest
 
-from export_records import edge_case_records, make_id
+from export_records import edge_case_records, repeated
 from browser_page import (ARTIFACTS, allow_downloads, choose, console_errors, open_page, question, save_answers, score,
                           type_answer, verdict)
 from torchquiz.exports.html import to_html
@@ -253,12 +252,7 @@ def test_a_browser_that_refuses_storage_is_told_its_answers_are_not_kept(browser
 
 def thousand(real_records, count=1000):
     """1,000 (or `count`) real questions: the generated set repeated under distinct ids."""
-    out = []
-    for index in range(count):
-        record = copy.deepcopy(real_records[index % len(real_records)])
-        record["id"] = make_id(record["template"], f"copy{index}")
-        out.append(record)
-    return out
+    return repeated(real_records, count)
 
 
 @pytest.mark.browser
