@@ -91,23 +91,27 @@ def _held_signals():
 
 
 def _put_in_place(temporary, path, replace):
-    if replace:
-        os.replace(temporary, path)
-        return
-    try:
-        os.link(temporary, path)  # fails, atomically, when the path exists
-    except FileExistsError:
-        os.replace(temporary, f"{path}.new")
-        raise click.ClickException(f"{path} appeared while this ran (another command wrote it) and is kept; this "
-                                   f"run's output is in {path}.new (add --force to overwrite)") from None
-    except OSError:  # a file system without hard links
-        if os.path.exists(path):
+    if not replace:
+        try:
+            os.link(temporary, path)  # fails, atomically, when the path exists
+            os.unlink(temporary)
+            return
+        except FileExistsError:
+            taken = True
+        except OSError:  # a file system without hard links
+            taken = os.path.exists(path)
+        if taken:
             os.replace(temporary, f"{path}.new")
-            raise click.ClickException(f"{path} appeared while this ran and is kept; this run's output is in "
-                                       f"{path}.new (add --force to overwrite)") from None
-        os.replace(temporary, path)
-        return
-    os.unlink(temporary)
+            raise click.ClickException(f"{path} appeared while this ran (another command wrote it) and is kept; this "
+                                       f"run's output is in {path}.new (add --force to overwrite)")
+    os.replace(temporary, path)
+
+
+def _write(target, text):
+    """`text` (str, or bytes for a zip package) into `target`, a path or an open file descriptor."""
+    binary = isinstance(text, bytes)
+    with open(target, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as out:
+        out.write(text)
 
 
 def _remove_stale_temporaries(path, age=3600):
@@ -137,13 +141,11 @@ def write_all_atomically(files, replace=True):
 
     umask = os.umask(0)
     os.umask(umask)
-    written = []  # (temporary, target)
-    files = list(files)
-    streams = [(path, text) for path, text in files if is_stream(path)]
+    written, streams, regular = [], [], []  # (temporary, target); (path, text) written into; the others
+    for path, text in files:
+        (streams if is_stream(path) else regular).append((path, text))
     try:
-        for path, text in files:
-            if is_stream(path):
-                continue
+        for path, text in regular:
             path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)  # the file a link names
             directory = target_folder(path)
             try:
@@ -151,11 +153,8 @@ def write_all_atomically(files, replace=True):
             except OSError as exc:
                 raise click.ClickException(f"{path}: cannot write in {directory}: {exc.strerror or exc}") from None
             written.append((temporary, path))
-            binary = isinstance(text, bytes)
             try:
-                with os.fdopen(handle, "wb" if binary else "w",
-                               **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as out:
-                    out.write(text)
+                _write(handle, text)
             except OSError as exc:
                 raise click.ClickException(f"{path}: {exc.strerror or exc}; nothing written") from None
             os.chmod(temporary, path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~umask)
@@ -170,8 +169,6 @@ def write_all_atomically(files, replace=True):
         _remove_stale_temporaries(path)
     for path, text in streams:
         try:
-            with open(path, "wb" if isinstance(text, bytes) else "w",
-                      **({} if isinstance(text, bytes) else {"encoding": "utf-8", "newline": "\n"})) as out:
-                out.write(text)
+            _write(path, text)
         except OSError as exc:
             raise click.ClickException(f"{path}: {exc.strerror or exc}") from None
