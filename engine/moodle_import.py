@@ -19,6 +19,7 @@ from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, 
 from torchquiz.engine.moodle_match import EVEN_SPLIT, GRADE_LIST, MatchError, QuestionIndex, grade_cell, right_answer_of
 from torchquiz.engine.moodle_reports import (DECIMAL_COMMA, FINISHED, ReportError, iter_attempts, pair_grades,
                                              read_report)
+from torchquiz.record.wording import shortened
 
 _SHOWN = 60  # characters of a question shown when it cannot be matched
 
@@ -91,8 +92,7 @@ def grouped_problems(problems, shown=5):
 
 
 def _short(text):
-    text = " ".join(text.split())
-    return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
+    return shortened(" ".join(text.split()), _SHOWN)
 
 
 def _sessions(store, report, marks, slot_max, result, writer, seen):

@@ -11,6 +11,8 @@ import io
 
 from torchquiz.engine.moodle_stats import moodle_percent, quiz_information
 from torchquiz.engine.store import StoreError
+from torchquiz.engine.template_report import effect_name
+from torchquiz.record.wording import shortened
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 section{border-top:1px solid #ccc;padding:1em 0}.plots{display:flex;flex-wrap:wrap;gap:1em}
@@ -67,7 +69,7 @@ def _effects_plot(plt, template):
     if not effects:
         return ""
     fig, ax = plt.subplots(figsize=(4.2, 0.4 + 0.3 * len(effects)))
-    names = [_short(f"{e['param']}={e['value']}" + (f" vs {e['reference']}" if e.get("kind") == "category" else ""), 34)
+    names = [shortened(effect_name(e), 34)
              for e in effects][::-1]
     mids = [e["effect"] for e in effects][::-1]
     lows = [e["effect"] - e["low"] for e in effects][::-1]
@@ -81,7 +83,7 @@ def _effects_plot(plt, template):
     ax.set_xlabel("effect on difficulty (logits; + = harder)", fontsize=7)
     ax.set_title("parameter effects, 95% intervals", fontsize=9)
     return _svg(plt, fig, "Parameter effects on difficulty, in logits (+ = harder), with 95% intervals: " + "; ".join(
-        f"{e['param']}={e['value']}{' vs ' + str(e['reference']) if e.get('kind') == 'category' else ''} "
+        f"{effect_name(e)} "
         f"{_signed(e['effect'])} ({_signed(e['low'])} to {_signed(e['high'])}{', clear' if e['clear'] else ''})"
         for e in effects) + ".")
 
@@ -91,18 +93,13 @@ def _misconception_plot(plt, template):
     if not shares:
         return ""
     fig, ax = plt.subplots(figsize=(3.6, 0.4 + 0.3 * len(shares)))
-    ax.barh([_short(m["id"], 32) for m in shares][::-1], [m["share"] for m in shares][::-1], color="#c08a2e")
+    ax.barh([shortened(m["id"], 32) for m in shares][::-1], [m["share"] for m in shares][::-1], color="#c08a2e")
     ax.set_xlim(0, 1)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("share of wrong answers", fontsize=7)
     ax.set_title("misconceptions chosen", fontsize=9)
     return _svg(plt, fig, "Misconceptions chosen, as a share of wrong answers: " + "; ".join(
         f"{m['id']} {m['share']:.0%}" for m in shares) + ".")
-
-
-def _short(text, width):
-    """A plot label of at most `width` characters; a cut one ends in '…', so it is not read as a whole id."""
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _moodle_section(table):

@@ -23,6 +23,7 @@ from torchquiz.engine.store import OVERALL
 from torchquiz.record.answers import format_number
 from torchquiz.record.schema import LEVELS
 from torchquiz.record.validate import CHOICE_TYPES, LETTERS
+from torchquiz.record.wording import shortened
 
 LOW_DISCRIMINATION = 15.0      # Moodle's docs: below this a question needs checking
 MIN_ANSWERS_FOR_DISTRACTORS = 20
@@ -100,6 +101,12 @@ def _moodle_tables(statistics):
                        "slots": [row(s, f"slot {s.slot}") for s in stats["slots"]],
                        "questions": [row(q, qid) for qid, q in sorted(stats["questions"].items())]})
     return tables
+
+
+def effect_name(effect):
+    """A parameter effect as the reports name it: `layer=GRU vs RNN` (a category against its reference)."""
+    reference = f" vs {effect['reference']}" if effect.get("kind") == "category" else ""
+    return f"{effect['param']}={effect['value']}{reference}"
 
 
 def _one_template(store, template, answers, discrimination):
@@ -181,8 +188,7 @@ def render_text(data, width=100):
             note = "" if eff["identified"] else f" (only {eff['variants']} variants: weakly identified)"
             lines.append(f"  parameters (+ = harder, logits, 95% interval){note}:")
             for e in shown[:4]:
-                what = f"{e['param']}={e['value']}" + (f" vs {e['reference']}" if e["kind"] == "category" else "")
-                what = what if len(what) <= 58 else what[:57] + "…"   # a long list value must not run into its figure
+                what = shortened(effect_name(e), 58)   # a long list value must not run into its figure
                 lines.append(f"    {what:<58}  {e['effect']:+.2f} [{e['low']:+.2f}, {e['high']:+.2f}]")
             hidden = len(eff["effects"]) - len(shown[:4])
             if hidden > 0:

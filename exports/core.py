@@ -13,6 +13,7 @@ from pathlib import Path
 
 from torchquiz.record.schema import LEVELS
 from torchquiz.record.validate import CHOICE_TYPES
+from torchquiz.record.wording import shortened
 from torchquiz.exports.errors import ExportError
 from torchquiz.exports.text import code_block, inline_html, plain_text, run_html, xml_safe
 
@@ -108,13 +109,11 @@ def question_name(record, limit=255):
     """A readable, unique name: title, level, short hash, stem. The hash comes before the stem
     excerpt, so cutting the name at `limit` (Moodle's 255) never reaches it. Tag-like brackets
     become look-alikes, since Moodle strips tags from names."""
-    label = record_title(record)
-    if len(label) > 100:
-        label = label[:99] + "…"
+    label = shortened(record_title(record), 100)
     digest = record["id"].rpartition(":")[2]
     name = f"{label} [{record['difficulty']}] {digest}: {plain_text(record['stem'])}"
     name = xml_safe(name.replace("<", "‹").replace(">", "›"))
-    return name if len(name) <= limit else name[:limit - 1] + "…"
+    return shortened(name, limit)
 
 
 def category_title(members, category_by):
