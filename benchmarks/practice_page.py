@@ -23,7 +23,6 @@ before (forms): 6.36 s and 63.8 s, ratio 10.0, longest stall 8.2 s; after: 1.41 
 ratio 2.26, longest stall 112 ms.
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -35,6 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser_page import start_chromium  # noqa: E402
 from export_records import repeated, replicated_records  # noqa: E402
+from torchquiz.record.jsonl import load_records  # noqa: E402
 from torchquiz.exports.html import to_html  # noqa: E402
 
 # Runs before the page's own scripts: a 20 ms timer whose lateness is the main thread's stall,
@@ -61,8 +61,7 @@ window.__probe = {stall: 0, begun: null, done: null};
 
 def set_records(path, count):
     """`count` records from the set at `path`, repeated under distinct ids."""
-    return repeated([json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()],
-                    count)
+    return repeated(load_records(path), count)
 
 
 def measure(driver, path, timeout):
