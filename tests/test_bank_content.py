@@ -74,7 +74,7 @@ def texts(record):
     for option in record.get("options") or []:
         yield option["text"]
         yield option["feedback"]
-    for wrong in record.get("wrong_answers") or []:
+    for wrong in record.get("misconception_answers") or []:
         yield wrong.get("feedback", "")
 
 
