@@ -36,6 +36,19 @@ def start_chromium(profile):
     return driver
 
 
+def write(folder, name, text):
+    """The page `text` as the file `folder/name`, to open."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def emulate_width(driver, pixels):
+    """The window `pixels` CSS pixels wide (a phone below 500)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": pixels, "height": 900, "deviceScaleFactor": 1, "mobile": pixels < 500})
+
+
 def open_page(driver, path):
     """Load `path`; return the URLs of the requests it made, plus any network request at all."""
     driver.get_log("performance")  # drop entries of earlier pages

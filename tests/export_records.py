@@ -135,14 +135,10 @@ def replicated_records(count):
     """
     import re
 
-    base = edge_case_records()
-    records = []
-    for index in range(count):
-        item = copy.deepcopy(base[index % len(base)])
-        item["id"] = make_id(item["template"], f"copy{index}")
+    records = repeated(edge_case_records(), count)
+    for index, item in enumerate(records):
         if item["code"]:
             item["code"] = re.sub(r"\b\d+\b", lambda m: str(int(m.group()) + index), item["code"])
-        records.append(item)
     return records
 
 

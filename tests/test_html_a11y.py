@@ -5,7 +5,7 @@ and plots in the `stats --html` report with a text alternative.
 """
 import pytest
 
-from browser_page import open_page, question
+from browser_page import emulate_width, open_page, question, write
 from export_records import edge_case_records, replicated_records
 from torchquiz.exports.html import LAZY_LAYOUT_AFTER, to_html
 
@@ -13,12 +13,6 @@ from torchquiz.exports.html import LAZY_LAYOUT_AFTER, to_html
 @pytest.fixture(scope="module")
 def records():
     return edge_case_records()
-
-
-def write(folder, name, text):
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def ax_nodes(driver):
@@ -86,11 +80,6 @@ def test_a_practice_page_whose_script_cannot_run_says_so_and_hides_its_dead_cont
         open_page(browser, path)
         assert shown(browser, ".no-js-note") == [] and shown(browser, "#score")
         assert question(browser, 1).find_element("css selector", "button").is_displayed()
-
-
-def emulate_width(driver, pixels):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": pixels, "height": 900, "deviceScaleFactor": 1, "mobile": pixels < 500})
 
 
 @pytest.mark.browser

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from export_records import edge_case_records, repeated
-from browser_page import (ARTIFACTS, allow_downloads, choose, console_errors, open_page, question, save_answers, score,
-                          type_answer, verdict)
+from browser_page import (ARTIFACTS, allow_downloads, choose, console_errors, emulate_width, open_page, question,
+                          save_answers, score, type_answer, verdict, write)
 from torchquiz.exports.html import to_html
 from torchquiz.exports.html_papers import html_pages
 
@@ -33,24 +33,13 @@ def real_records(generated_set):
     return generated_set[1]
 
 
-def width(driver, pixels):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": pixels, "height": 900, "deviceScaleFactor": 1, "mobile": pixels < 500})
-
-
-def write(folder, name, text):
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("mode", ["practice", "exam", "key"])
 def test_no_question_is_wider_than_the_page_on_a_phone_or_a_desktop(browser, real_records, tmp_path, mode):
     path = write(tmp_path, f"{mode}.html", to_html(real_records, mode=mode, answer_grid=mode == "exam"))
     try:
         for pixels in (PHONE, DESKTOP):
-            width(browser, pixels)
+            emulate_width(browser, pixels)
             open_page(browser, path)
             browser.execute_script(LAY_OUT_ALL)
             page, document, wide = browser.execute_script("""
@@ -250,14 +239,9 @@ def test_a_browser_that_refuses_storage_is_told_its_answers_are_not_kept(browser
     assert "keeps no answers" not in score(browser)[2]
 
 
-def thousand(real_records, count=1000):
-    """1,000 (or `count`) real questions: the generated set repeated under distinct ids."""
-    return repeated(real_records, count)
-
-
 @pytest.mark.browser
 def test_a_thousand_question_page_opens_within_1_5_seconds(browser, real_records, tmp_path):
-    path = write(tmp_path, "thousand.html", to_html(thousand(real_records)))
+    path = write(tmp_path, "thousand.html", to_html(repeated(real_records, 1000)))
     timings = []
     for _ in range(3):
         browser.get(path.as_uri())
@@ -279,7 +263,7 @@ def test_a_long_page_adds_its_later_questions_in_time_linear_in_their_number(bro
     Linear adding makes 4 times the questions take about 4 times as long (4 to 6 here); the bound
     leaves room for a loaded machine. The quadratic version was still adding after 12 times as long."""
     def all_in(count, limit):
-        page = to_html(thousand(real_records, count))
+        page = to_html(repeated(real_records, count))
         assert not re.search(r"(<|\\u003c)form\b", page)  # no form element, inline or deferred: see above
         path = write(tmp_path, f"long-{count}.html", page)
         browser.get("about:blank")
