@@ -14,14 +14,21 @@ import sys
 import threading
 
 
+def is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed, or no isatty at all
+        return False
+
+
 def line_editing(stdin):
     """Whether typed answers can be edited in place: a real terminal and Python's readline module
     (missing on Windows, where the console itself edits the line)."""
+    if not is_terminal(stdin):
+        return False
     try:
-        if not stdin.isatty():
-            return False
         import readline  # noqa: F401  (importing it is what gives input() its line editing)
-    except (ImportError, AttributeError, ValueError):
+    except ImportError:
         return False
     return True
 

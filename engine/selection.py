@@ -191,16 +191,17 @@ def select_index(
     return int(candidates[rng.randrange(len(candidates))])
 
 
-def history_state(pool: ItemPool, history: Sequence[Response]) -> tuple[np.ndarray, np.ndarray]:
-    """(seen mask, answered-per-topic counts) of a history against a pool."""
+def history_state(pool: ItemPool, history: Sequence[Response], counted_from: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(seen mask, answered-per-topic counts) of a history against a pool; the topics counted from the
+    answer at `counted_from` on (the quiz counts its own answers)."""
     seen = np.zeros(len(pool), bool)
     counts = np.zeros(len(pool.topics), np.int64)
     topic_code = {t: k for k, t in enumerate(pool.topics)}
-    for r in history:
+    for n, r in enumerate(history):
         i = pool.index.get(r.item_id)
         if i is not None:
             seen[i] = True
-        k = topic_code.get(r.topic)
+        k = topic_code.get(r.topic) if n >= counted_from else None
         if k is not None:
             counts[k] += 1
     return seen, counts

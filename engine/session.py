@@ -193,10 +193,9 @@ class QuizSession:
             if item is not None:
                 self.last_variant_at = self.position
                 return item
-        seen, _ = selection.history_state(self.pool, self.history)
         # Topics are balanced within this quiz: counted over a learner's whole history, a topic answered often
         # in earlier quizzes outweighed the level, and the weakest learners met hard questions.
-        _, counts = selection.history_state(self.pool, self.history[len(self.history) - self.answered:])
+        seen, counts = selection.history_state(self.pool, self.history, len(self.history) - self.answered)
         in_session = [self.pool.index[q] for q in self.session_ids if q in self.pool.index]
         seen[in_session] = True
         used = np.zeros(len(self.pool.template_code), bool)

@@ -16,18 +16,11 @@ from rich.console import Console
 from rich.text import Text
 
 from torchquiz.engine.commands import command_line, continued, with_pins
-from torchquiz.engine.line_editing import kept_across_stop, line_editing
+from torchquiz.engine.line_editing import is_terminal, kept_across_stop, line_editing
 from torchquiz.engine.terminal_text import code_block, record_text
 from torchquiz.record.grading import LETTERS, Malformed, grade
 
 QUIT, DONE = "quit", "done"
-
-
-def _is_terminal(stream):
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # closed, or no isatty at all
-        return False
 
 
 class QuizUI:
@@ -44,7 +37,7 @@ class QuizUI:
                                markup=False, emoji=False, soft_wrap=False)
         # readline scrolls a long prompt sideways on a dumb terminal, cutting its start off
         self.edits_lines = stdin is sys.stdin and not dumb and line_editing(stdin)
-        self.typed_at_terminal = _is_terminal(stdin)
+        self.typed_at_terminal = is_terminal(stdin)
 
     # -- primitives -----------------------------------------------------------------------
     def write(self, text="", style=None):
@@ -66,8 +59,9 @@ class QuizUI:
         if self.edits_lines:  # arrows, Home/End, Ctrl-A/E/K/W and the earlier answers on Up
             with self.console.capture() as wrapped:  # readline must write the prompt to know where
                 self.console.print(Text(prompt), end="")  # the line starts (it ends an empty one with
-            with kept_across_stop(wrapped.get(), self.stdout):  # a newline only then); EOFError at the end
-                return input(wrapped.get())
+            shown = wrapped.get()                         # a newline only then); EOFError at the end
+            with kept_across_stop(shown, self.stdout):
+                return input(shown)
         self.console.print(Text(prompt), end="")  # wrapped like everything else
         self.stdout.flush()
         line = self.stdin.readline()
