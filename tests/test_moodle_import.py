@@ -122,6 +122,16 @@ def rewrite(tmp_path, name, change):
     return path
 
 
+def rewrite_rows(tmp_path, name, change):
+    """rewrite() of the report's CSV rows: `change(rows)` returns the rows to write."""
+    def edit(text):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(change(list(csv.reader(io.StringIO(text)))))
+        return out.getvalue()
+
+    return rewrite(tmp_path, name, edit)
+
+
 @pytest.mark.parametrize("name,change,message", [
     ("responses.csv", lambda t: t.replace('","', '";"').replace(",", ";"), "';' separators"),
     ("responses.csv", lambda t: "\n".join(t.splitlines()[:5] + [t.splitlines()[5][:300]]), "row 6 has"),
@@ -554,21 +564,12 @@ def test_the_same_attempts_downloaded_with_other_settings_are_not_imported_twice
     import_moodle(store, REPORTS / "responses.csv")
     before = counts(store)
 
-    def without_email(text):
-        rows = list(csv.reader(io.StringIO(text)))
-        column = rows[0].index("Email address")
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows([r[:column] + r[column + 1:] for r in rows])
-        return out.getvalue()
-
     def an_hour_later(text):
         return re.sub(r"(\d{4}\s+)(\d{1,2}):", lambda m: f"{m[1]}{int(m[2]) % 12 + 1}:", text)  # 9:00 AM -> 10:00
 
-    for name, change in (("hidden.csv", without_email), ("shifted.csv", an_hour_later)):
-        changed = change((REPORTS / "responses.csv").read_text(encoding="utf-8-sig"))
-        assert changed != (REPORTS / "responses.csv").read_text(encoding="utf-8-sig")
-        path = tmp_path / name
-        path.write_text(changed, encoding="utf-8")
+    original = (REPORTS / "responses.csv").read_text(encoding="utf-8-sig")
+    for path in (without_email(tmp_path, "responses.csv"), rewrite(tmp_path, "responses.csv", an_hour_later)):
+        assert path.read_text(encoding="utf-8-sig") != original
         again = import_moodle(store, path)
         assert (again.imported, again.already) == (0, 150) and counts(store) == before
 
@@ -586,18 +587,15 @@ def test_a_responses_report_cut_short_is_named_as_such(store, tmp_path):
 def test_two_alike_attempts_of_one_file_are_both_imported(store, tmp_path, name_columns):
     """Two attempts with the same name, time taken and every response (here a copy of a row with another
     e-mail, in a report with or without name columns) are two attempts, not one and an 'already imported'."""
-    def add_twin(text):
-        rows = list(csv.reader(io.StringIO(text)))
+    def add_twin(rows):
         names = [] if name_columns else [rows[0].index("First name"), rows[0].index("Last name")]
         rows = [[c for i, c in enumerate(r) if i not in names] for r in rows]
         email = rows[0].index("Email address")
         twin = list(rows[1])
         twin[email] = "twin@example.com"
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(rows[:2] + [twin] + rows[2:])
-        return out.getvalue()
+        return rows[:2] + [twin] + rows[2:]
 
-    path = rewrite(tmp_path, "responses.csv", add_twin)
+    path = rewrite_rows(tmp_path, "responses.csv", add_twin)
     result = import_moodle(store, path)
     assert (result.imported, result.already) == (151, 0)
     again = import_moodle(store, path)
@@ -613,16 +611,14 @@ def _with_totals(tmp_path, store, total):
     report, index = read_report(REPORTS / "responses.csv"), QuestionIndex(store)
     grade = {a.row: total(a, {s: index.match(c.question, c.right_answer) for s, c in a.cells.items()}, report)
              for a in iter_attempts(report)}
-    rows = list(csv.reader(io.StringIO((REPORTS / "responses.csv").read_text(encoding="utf-8-sig"))))
-    column = next(i for i, name in enumerate(rows[0]) if name.startswith("Grade/"))
-    for number, row in enumerate(rows[1:], start=2):
-        if number in grade:
-            row[column] = grade[number]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path = tmp_path / "responses.csv"
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
+    def totals(rows):
+        column = next(i for i, name in enumerate(rows[0]) if name.startswith("Grade/"))
+        for number, row in enumerate(rows[1:], start=2):
+            if number in grade:
+                row[column] = grade[number]
+        return rows
+
+    return rewrite_rows(tmp_path, "responses.csv", totals)
 
 
 def _grade_list_total(attempt, records, report):
@@ -644,7 +640,7 @@ def test_without_grades_the_totals_tell_an_even_split_export_from_a_grade_list_o
     with Store.open(tmp_path / "new.db") as new_store:
         new_store.add_questions(records)
         path = _with_totals(tmp_path, new_store, _grade_list_total)
-        assert path.read_text() != (REPORTS / "responses.csv").read_text(encoding="utf-8-sig")
+        assert path.read_text(encoding="utf-8-sig") != (REPORTS / "responses.csv").read_text(encoding="utf-8-sig")
         new = import_moodle(new_store, path)
         assert (new.even_split, new.undecided, new.disagreements) == (0, 0, 0)
         assert {m for (m,) in new_store.conn.execute("SELECT DISTINCT mark FROM external_marks")} == {0.5, 0.6}
@@ -707,15 +703,12 @@ def test_an_interrupted_command_says_so_and_exits_130(tmp_path, records, monkeyp
 def test_a_name_cell_holding_escape_codes_is_stored_printable(store, tmp_path):
     """A Responses row whose First name held terminal escape codes was stored as is, and printed raw later by
     report's "Did you mean" and the import's own messages."""
-    def hostile(text):
-        rows = list(csv.reader(io.StringIO(text)))
+    def hostile(rows):
         rows[1][rows[0].index("First name")] = "\x1b]0;owned\x07\x1b[2JEve"
         rows[1][rows[0].index("Email address")] = "eve\x1b[31m@example.com"
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(rows)
-        return out.getvalue()
+        return rows
 
-    import_moodle(store, rewrite(tmp_path, "responses.csv", hostile))
+    import_moodle(store, rewrite_rows(tmp_path, "responses.csv", hostile))
     names = [name for (name,) in store.conn.execute("SELECT name FROM learners")]
     assert "eve\ufffd[31m@example.com" in names and not any("\x1b" in n or "\x07" in n for n in names)
 
@@ -723,16 +716,13 @@ def test_a_name_cell_holding_escape_codes_is_stored_printable(store, tmp_path):
 def test_totals_rounded_too_coarsely_to_tell_the_split_are_said_not_to(store, tmp_path):
     """A quiz showing grades to 0 decimals: a total can fit both splits, and the import had kept 40% without
     a word for all 61 even-split marks."""
-    def whole_marks(text):
-        rows = list(csv.reader(io.StringIO(text)))
+    def whole_marks(rows):
         column = next(i for i, name in enumerate(rows[0]) if name.startswith("Grade/"))
         rows[0][column] = "Grade/10"
         for row in rows[1:]:
             if row and row[column] not in ("", "-"):
                 row[column] = str(round(float(row[column])))
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(rows)
-        return out.getvalue()
+        return rows
 
-    result = import_moodle(store, rewrite(tmp_path, "responses.csv", whole_marks))
+    result = import_moodle(store, rewrite_rows(tmp_path, "responses.csv", whole_marks))
     assert result.undecided > 0 and any("do not tell" in note for note in result.notes)
