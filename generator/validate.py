@@ -276,9 +276,8 @@ def _form_problems(data, lines, path, catalogue):
             for name in _feedback_problems(mid, catalogue[mid], names):
                 add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
                     f"its feedback uses {name!r}, which this template does not define")
-        for name in transform_problems(catalogue[mid], params) if mid in catalogue else ():
-            add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}",
-                f"it changes {name!r}, which is not a parameter of this template, so it gives no option here")
+        for _name, message in transform_problems(catalogue[mid], params) if mid in catalogue else ():
+            add(line_of(lines, ("distractors", index)), f"distractors[{index}]={mid!r}", message)
         if mid in catalogue and catalogue[mid].requires:
             # A precondition that cannot be evaluated here would silently drop the misconception.
             for name in _requires_problems(catalogue[mid], set(params)):

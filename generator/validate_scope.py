@@ -4,9 +4,19 @@ option kept to a level the template lacks never appears)."""
 
 
 def transform_problems(misconception, params):
-    """Parameters a misconception's set or map changes that this template does not have."""
-    changed = list(misconception.set) + list(misconception.map)
-    return sorted({name for name in changed if name not in params})
+    """(name, message) for what a distractor names that this template does not have: a parameter its set, map
+    or swap changes (it gives no option), or one its `when` tests (it never applies)."""
+    found = {}
+    for name in list(misconception.set) + list(misconception.map) + list(misconception.swap):
+        if name not in params:
+            found.setdefault(name, f"it changes {name!r}, which is not a parameter of this template, "
+                                   "so it gives no option here")
+    for name, wanted in misconception.when.items():
+        absent_allowed = wanted is None or (isinstance(wanted, list) and None in wanted)  # [..., null]: may be absent
+        if name not in params and not absent_allowed:
+            found.setdefault(name, f"its when tests {name!r}, which is not a parameter of this template, "
+                                   "so it never applies here")
+    return sorted(found.items())
 
 
 def option_scope_problems(option, levels, params, did_you_mean):

@@ -161,7 +161,7 @@ def test_strict_generate_writes_nothing_when_one_variant_fails(write_bank, tmp_p
 
 
 def test_a_catalogue_entry_given_again_is_noted_and_the_catalogue_is_listed(write_bank):
-    catalogue = ("swap_batch_seq:\n  description: mine\n  feedback: \"{{ wrong }} mine\"\n  swap: [a, b]\n"
+    catalogue = ("swap_batch_seq:\n  description: mine\n  feedback: \"{{ wrong }} mine\"\n  swap: [batch, seq_len]\n"
                  "my_own:\n  description: Mine alone.\n  feedback: \"{{ wrong }}\"\n  set: {a: 1}\n")
     root = write_bank({"shape/good.yaml": GOOD}, catalogue=catalogue)
     result = torchquiz("bank", "validate", str(root))
@@ -278,3 +278,22 @@ def test_what_an_option_or_a_distractor_names_must_exist_in_the_template(write_b
     root, problems = problems_of(write_bank, {"shape/m.yaml": mapped})
     assert any("distractors[2]='f1_arithmetic_mean': it changes 'metric', which is not a parameter of this "
                "template, so it gives no option here" in p for p in problems), problems
+
+
+def test_a_distractor_that_names_what_the_template_lacks_is_a_problem(write_bank):
+    """A `when` on a parameter the template lacks never holds, and a swap of one gives nothing: either way the
+    distractor silently does nothing. A `when` that accepts null is written for templates without the name."""
+    catalogue = ("needs_bf:\n  description: d\n  feedback: \"{{ wrong }} d\"\n  when: {batch_first: true}\n"
+                 "  set: {batch: 1}\n"
+                 "absent_ok:\n  description: d\n  feedback: \"{{ wrong }} d\"\n  when: {nested: [false, null]}\n"
+                 "  set: {batch: 1}\n"
+                 "swaps_missing:\n  description: d\n  feedback: \"{{ wrong }} d\"\n  swap: [batch, num_heads]\n")
+    text = GOOD.replace("distractors: [swap_batch_seq, swap_input_hidden, confuse_hn_output]",
+                        "distractors: [swap_batch_seq, needs_bf, absent_ok, swaps_missing]")
+    root, problems = problems_of(write_bank, {"shape/scope.yaml": text}, catalogue=catalogue)
+    path = root / "shape" / "scope.yaml"
+    assert f"{path}:21: distractors[1]='needs_bf': its when tests 'batch_first', which is not a parameter of this " \
+           "template, so it never applies here" in problems, problems
+    assert f"{path}:21: distractors[3]='swaps_missing': it changes 'num_heads', which is not a parameter of this " \
+           "template, so it gives no option here" in problems, problems
+    assert not any("absent_ok" in p for p in problems), problems
