@@ -120,7 +120,7 @@ def bank_problems(settings=None, path=None):
     """Every problem in the bank, or in one extra bank folder or template file (`path`), at once."""
     from pathlib import Path
 
-    from .catalogue import CATALOGUE_FILE, load_misconceptions
+    from .catalogue import CATALOGUE_FILE, checked_misconceptions, load_misconceptions
     from .templates import load_template
 
     settings = settings or GenerationSettings()
@@ -129,15 +129,16 @@ def bank_problems(settings=None, path=None):
     path = Path(path)
     if path.is_dir():
         return load_bank((*settings.bank_dirs, path), settings.include_builtin)[1]
+    problems = []
     try:
         if path.name == CATALOGUE_FILE:  # the misconception catalogue, not a template
             load_misconceptions((*settings.bank_dirs, path.parent), settings.include_builtin)
             return []
-        catalogue = load_misconceptions((*settings.bank_dirs, path.parent.parent), settings.include_builtin)
+        catalogue, problems = checked_misconceptions((*settings.bank_dirs, path.parent.parent))
         load_template(path, catalogue)
     except TemplateError as exc:
-        return exc.problems
-    return []
+        return problems + exc.problems
+    return problems
 
 
 def run_jobs(jobs, settings=None, *, on_progress=None, trace=False):

@@ -175,23 +175,46 @@ def _expression_problem(source):
 
 def load_catalogue_file(path):
     """Parse one catalogue file; raises TemplateError listing every problem."""
+    entries, problems, _broken = read_catalogue_file(path)
+    if problems:
+        raise TemplateError(problems)
+    return entries
+
+
+def read_catalogue_file(path):
+    """(entries, problems, ids of the entries with problems) of one catalogue file; a file that is not YAML
+    raises TemplateError."""
     data, lines, _ = load_yaml_file(path)
     if not isinstance(data, dict):
         raise TemplateError([Problem(path, 1, "", "a misconception catalogue is a mapping of id -> entry")])
-    problems, entries = [], {}
+    problems, entries, broken = [], {}, set()
     for mid, entry in data.items():
         found = _entry_problems(path, lines, mid, entry)
         problems += found
         if found:
+            broken.add(mid)
             continue
         entries[mid] = Misconception(
             id=mid, description=entry["description"].strip(), feedback=entry["feedback"].strip(),
             when=entry.get("when", {}), set=entry.get("set", {}), swap=tuple(entry.get("swap", ())),
             map=entry.get("map", {}), replace=tuple(tuple(r) for r in entry.get("replace", ())),
             isolate=entry.get("isolate", {}), source=str(path), requires=entry.get("requires", "").strip())
-    if problems:
-        raise TemplateError(problems)
-    return entries
+    return entries, problems, broken
+
+
+def checked_misconceptions(bank_dirs=()):
+    """(catalogue, problems) for checking a bank: a catalogue entry with a problem stands in as an empty entry,
+    so the templates are still checked (and a template naming it is not told the name is unknown).
+    A catalogue file that is not YAML raises TemplateError: nothing in it can be known."""
+    catalogue, problems = {}, []
+    for root in bank_roots(bank_dirs, True):
+        path = root / CATALOGUE_FILE
+        if path.is_file():
+            entries, found, broken = read_catalogue_file(path)
+            catalogue.update({mid: Misconception(mid, "", "", {}, {}, (), {}, (), {}, str(path)) for mid in broken})
+            catalogue.update(entries)
+            problems += found
+    return catalogue, problems
 
 
 def catalogue_overrides(bank_dirs=()):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from torchquiz.record.schema import LEVELS as DIFFICULTIES
 
-from .catalogue import CATALOGUE_FILE, bank_roots, load_misconceptions
+from .catalogue import CATALOGUE_FILE, bank_roots, checked_misconceptions, load_misconceptions
 from .errors import GeneratorError, NothingSelected, Problem, TemplateError, UnknownTemplate
 from .question_types import current_template_id, declared_types, form_data
 from .validate import template_problems
@@ -153,7 +153,7 @@ def unread_files(bank_dirs=(), include_builtin=True):
 def load_bank(bank_dirs=(), include_builtin=True, validate=True):
     """Load every template; returns ({id: Template}, [Problem]) so callers see all problems at once."""
     try:
-        catalogue = load_misconceptions(bank_dirs, include_builtin)
+        catalogue, catalogue_problems = checked_misconceptions(bank_dirs)
     except TemplateError as exc:
         return {}, exc.problems
     templates, problems = {}, []
@@ -168,6 +168,8 @@ def load_bank(bank_dirs=(), include_builtin=True, validate=True):
                                     f"duplicate template id (also in {templates[template.id].path})"))
             continue
         templates[template.id] = template
+    if catalogue_problems:  # the templates were checked against what the catalogue could give; none is usable
+        return {}, catalogue_problems + problems
     return templates, problems
 
 

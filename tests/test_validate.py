@@ -297,3 +297,20 @@ def test_a_distractor_that_names_what_the_template_lacks_is_a_problem(write_bank
     assert f"{path}:21: distractors[3]='swaps_missing': it changes 'num_heads', which is not a parameter of this " \
            "template, so it gives no option here" in problems, problems
     assert not any("absent_ok" in p for p in problems), problems
+
+
+def test_a_catalogue_problem_does_not_hide_the_templates_problems(write_bank):
+    """Every problem at once: a broken catalogue entry is reported beside the templates' own problems, and a
+    template naming that entry is not told the name is unknown."""
+    catalogue = "mine_broken:\n  description: d\n  feedback: \"{{ wrong }} d\"\n"  # no transform
+    text = (GOOD.replace("distractors: [swap_batch_seq, swap_input_hidden, confuse_hn_output]",
+                         "distractors: [swap_batch_seq, mine_broken, swap_input_hiden]"))
+    root, problems = problems_of(write_bank, {"shape/both.yaml": text}, catalogue=catalogue)
+    path = root / "shape" / "both.yaml"
+    assert any(p.startswith(f"{root / 'misconceptions.yaml'}:1: mine_broken: needs a transform") for p in problems), problems
+    assert any(p.startswith(f"{path}:21: distractors[2]='swap_input_hiden': unknown misconception") for p in problems), \
+        problems
+    assert not any("distractors[1]" in p for p in problems), problems
+    single = torchquiz("bank", "validate", str(path), "--bank", str(root), check=False)
+    assert "mine_broken: needs a transform" in single.stderr and "swap_input_hiden" in single.stderr, single.stderr
+    assert load_bank([root], include_builtin=False)[0] == {}  # nothing is generated from a broken catalogue
