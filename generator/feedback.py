@@ -21,13 +21,17 @@ def _feedback(source, ctx):
     bare: templates compare it (`key == 'h_n[-1]'`) and call with it (`torch.allclose({{ key }}, ...)`)."""
     if isinstance(ctx.get("wrong"), str):
         ctx = {**ctx, "wrong": quote_option(ctx["wrong"])}
-    return _CONTINUED_AFTER_STOP.sub("” ", " ".join(render(source, ctx).split()))
+    text = _CONTINUED_AFTER_STOP.sub("” ", " ".join(render(source, ctx).split()))
+    return _STOP_AFTER_STOP.sub("", text)
 
 
 # A quoted option that ends in a full stop, followed by the sentence it is the subject of
 # ("“…then average.” gets the cost…"), reads as a sentence that ended and went on in lower
 # case. A quotation inside a sentence drops its full stop, as in print (issue 12).
 _CONTINUED_AFTER_STOP = re.compile(r"\.” (?=[a-z])")
+# A sentence that ends in a key which is itself a sentence ("The right answer is {{ key }}." with the key
+# "Packing skips the padded steps.") ends once, not in "steps.."; an ellipsis ("...") is left alone.
+_STOP_AFTER_STOP = re.compile(r"(?<=[^.\s][.!?])\.(?=\s|$)")
 
 
 def naming_every_right_option(feedback, key, rights):

@@ -15,6 +15,14 @@ def test_the_option_arrives_quoted_in_misconception_feedback():
     assert quote_option("(11, 7, 7)") == "“(11, 7, 7)”"
 
 
+def test_a_sentence_key_at_the_end_of_a_sentence_ends_it_once():
+    source = "{{ wrong }} is not it. The right answer is {{ key }}. Then x[..., 0]... and so on."
+    text = _feedback(source, {"wrong": "(2, 3)", "key": "Packing skips the padded steps."})
+    assert text == "“(2, 3)” is not it. The right answer is Packing skips the padded steps. Then x[..., 0]... and so on."
+    assert _feedback("Is it {{ key }}.", {"key": "this?"}) == "Is it this?"
+    assert _feedback("for t = 0 .. {{ key }}.", {"key": "4"}) == "for t = 0 .. 4."
+
+
 def test_no_generated_feedback_splices_an_option_in_bare_or_quotes_it_twice(tmp_path_factory):
     path = generated_set_or_skip(tmp_path_factory)
     quoted = 0
