@@ -134,13 +134,16 @@ def _entry_problems(path, lines, mid, entry):
         if not isinstance(entry.get(key), str) or not entry.get(key).strip():
             problems.append(Problem(path, line_of(lines, (mid,)), f"{mid}.{key}", "is required (text)"))
     if isinstance(entry.get("feedback"), str):
-        from .render import ENV
+        from .render import ENV, filter_problems
 
         try:
-            ENV.parse(entry["feedback"])
+            ast = ENV.parse(entry["feedback"])
         except jinja2.TemplateSyntaxError as exc:
             problems.append(Problem(path, line_of(lines, (mid, "feedback")), f"{mid}.feedback",
                                     f"jinja syntax error: {exc.message}"))
+        else:
+            problems += [Problem(path, line_of(lines, (mid, "feedback")), f"{mid}.feedback", message)
+                         for _lineno, message in filter_problems(ast)]
     if not any(op in entry for op in OPS):
         problems.append(Problem(path, line_of(lines, (mid,)), mid, f"needs a transform: one of {', '.join(OPS)}"))
     swap = entry.get("swap")

@@ -27,6 +27,23 @@ def compile_expression(source):
     return ENV.compile_expression(source, undefined_to_none=False)
 
 
+def filter_problems(ast):
+    """(line within the source, message) for each filter a parsed template cannot apply: one jinja does not
+    know (it would fail only when rendered, without a line), or `counted` without its noun."""
+    from jinja2 import nodes
+
+    from torchquiz.record.suggest import did_you_mean
+
+    found = []
+    for node in ast.find_all(nodes.Filter):
+        if node.name not in ENV.filters:
+            hint = did_you_mean(node.name, list(ENV.filters))
+            found.append((node.lineno, f"unknown filter {node.name!r}{'.' + hint if hint else ''}"))
+        elif node.name == "counted" and not node.args and not node.kwargs:
+            found.append((node.lineno, 'counted needs its noun: {{ n | counted("step") }} gives "1 step" or "3 steps"'))
+    return found
+
+
 GLOBALS = dict(ENV.globals)  # a plain dict: jinja would copy its ChainMap on every render
 
 

@@ -6,7 +6,7 @@ from jinja2 import meta
 from .failures import expects_problems
 from .params import draws_layers, spec_problems
 from .question_types import declared_types, form_data, form_lines, structure_problems
-from .render import ENV
+from .render import ENV, filter_problems
 from .rules import RULES
 from .validate_scope import option_scope_problems, transform_problems
 from .yamlsource import line_of
@@ -38,9 +38,10 @@ def _jinja_problems(path, lines, field_path, source, names, open_names):
         # A block scalar's text starts on the line after its key.
         line = where + (exc.lineno or 1) if "\n" in source else where
         return [(line, label, f"jinja syntax error: {exc.message}")]
-    if open_names:
-        return []
-    problems = []
+    # A block scalar's text starts on the line after its key.
+    problems = [(where + lineno if "\n" in source else where, label, message) for lineno, message in filter_problems(ast)]
+    if open_names or problems:  # names are found by compiling, which an unknown filter stops
+        return problems
     for name in sorted(meta.find_undeclared_variables(ast) - names - set(ENV.globals)):
         line = where
         if "\n" in source:  # point at the first line of the block that uses the name

@@ -314,3 +314,18 @@ def test_a_catalogue_problem_does_not_hide_the_templates_problems(write_bank):
     single = torchquiz("bank", "validate", str(path), "--bank", str(root), check=False)
     assert "mine_broken: needs a transform" in single.stderr and "swap_input_hiden" in single.stderr, single.stderr
     assert load_bank([root], include_builtin=False)[0] == {}  # nothing is generated from a broken catalogue
+
+
+def test_a_filter_that_cannot_apply_is_a_problem_at_its_line(write_bank):
+    """`counted` without its noun, or a misspelt filter, failed only when a variant was rendered, without a line."""
+    text = (GOOD.replace('solution: ["It prints {{ key }}."]',
+                         'solution: ["It prints {{ key }} over {{ seq_len | counted }}.", "{{ batch | lenght }}"]'))
+    catalogue = "mine:\n  description: d\n  feedback: \"{{ wrong }} has {{ batch | counted }}\"\n  set: {batch: 1}\n"
+    root, problems = problems_of(write_bank, {"shape/filters.yaml": text}, catalogue=catalogue)
+    path = root / "shape" / "filters.yaml"
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("solution:"))) + 1
+    assert f'{path}:{line}: solution.0: counted needs its noun: {{{{ n | counted("step") }}}} gives "1 step" or ' \
+           '"3 steps"' in problems, problems
+    assert f"{path}:{line}: solution.1: unknown filter 'lenght'. Did you mean 'length'?" in problems, problems
+    assert any(p.startswith(f"{root / 'misconceptions.yaml'}:3: mine.feedback: counted needs its noun") for p in problems), \
+        problems
