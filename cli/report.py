@@ -59,8 +59,9 @@ def report(learner, as_json, db_path):
 
 @click.command()
 @click.option("--min-attempts", default=20, show_default=True, type=click.IntRange(1),
-              help="Attempts an item needs before its label is checked.")
-@click.option("--flagged", is_flag=True, help="Only items and templates whose label looks wrong.")
+              help="Answers a question needs before its label is checked (in every table and report).")
+@click.option("--flagged", is_flag=True, help="Only items and templates whose label looks wrong "
+              "(with --by-template: the templates with such a question).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--by-template", is_flag=True,
               help="Per template: facility and discrimination per level, parameter effects, misconceptions, items to fix.")
@@ -70,8 +71,8 @@ def report(learner, as_json, db_path):
 def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
     """How each question and template performs: attempts, facility, discrimination, label check.
 
-    Facility is the mean mark (Moodle's partial credit where Moodle marked it). Discrimination is the point-biserial
-    correlation of right/wrong with the learners' ability estimate (adaptive quizzes
+    Facility is the mean mark (Moodle's partial credit where Moodle marked it). r(abil), the discrimination, is the
+    correlation of that mark with the learners' ability estimate (adaptive quizzes
     give learners different questions, so raw totals are not comparable). b is the
     calibrated difficulty; a label is flagged when b lies nearer another label's prior and
     its whole 95% interval lies outside its own label's band (the prior +- 0.5): the same
@@ -84,36 +85,46 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
       torchquiz stats --json
       torchquiz stats --by-template --html report.html
     """
-    from torchquiz.engine.item_stats import item_statistics
+    from torchquiz.engine.item_stats import item_statistics, rounded
+    from torchquiz.engine.template_report import signed
+    from torchquiz.record.answers import format_number
 
     store = open_store(db_path)
     if by_template or html_path:
         from torchquiz.cli.template_stats import show_template_report
-        return show_template_report(store, as_json, html_path)
+        return show_template_report(store, as_json, html_path, min_attempts=min_attempts, flagged=flagged)
     with store_errors():
         data = item_statistics(store, min_attempts=min_attempts)
     if flagged:
         data["questions"] = [q for q in data["questions"] if q["flag"]]
         data["templates"] = [t for t in data["templates"] if t["flag"]]
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(rounded(data), indent=2))
         return
-    if not data["attempts"] and not flagged:
+    if not data["attempts"]:
         click.echo(f"No answers stored yet ({counted(data['questions_stored'], 'question')}): nothing to measure.")
         return
     click.echo(f"{data['attempted']} of {data['questions_stored']} stored questions attempted "
                f"({counted(data['attempts'], 'answer')}).\n")
+    if flagged and not data["questions"] and not data["templates"]:
+        click.echo(f"No label looks wrong among the questions and templates with at least {min_attempts} answers.")
+        return
+    click.echo("facility: the mean mark; r(abil): its correlation with the learners' ability; b: the fitted "
+               "difficulty (labels start at easy -1, medium 0, hard +1); flag: a label the data contradicts.\n")
     for title, rows, key in (("Per template", data["templates"], "template"),
                              ("Per question", data["questions"], "id")):
+        if not rows:  # --flagged left none of these
+            click.echo(f"{title}: no label looks wrong.\n")
+            continue
         click.echo(title + ":")
         width = max([len(key)] + [len(r[key]) for r in rows])
-        # r: right/wrong against the learners' ability (point-biserial); Moodle's discrimination index
-        # (--by-template) is another measure, on a 0-100 scale
+        # r: the mark against the learners' ability; Moodle's discrimination index (--by-template) is
+        # another measure, on a 0-100 scale
         click.echo(f"{key:<{width}} {'label':<6} {'n':>5} {'facility':>8} {'r(abil)':>7} {'b':>6}  flag")
-        for r in rows:
-            discr = "  -" if r["discrimination"] is None else f"{r['discrimination']:+.2f}"
-            click.echo(f"{r[key]:<{width}} {r['label']:<6} {r['attempts']:>5} {r['facility']:>8.2f} {discr:>7} "
-                       f"{r['b']:>+6.2f}  {r['flag'] or ''}")
+        for r in rows:  # each figure rounded once, half up (format_number)
+            discr = "-" if r["discrimination"] is None else signed(r["discrimination"])
+            click.echo(f"{r[key]:<{width}} {r['label']:<6} {r['attempts']:>5} {format_number(r['facility'], 2):>8} "
+                       f"{discr:>7} {signed(r['b']):>6}  {r['flag'] or ''}")
         click.echo()
 
 

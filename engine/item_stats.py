@@ -45,14 +45,28 @@ def label_flag(label, b, se):
         "looks easier" if b < LABEL_PRIOR[label] else "looks harder")
 
 
+def rounded(data, places=4):
+    """`data` (dicts, lists, numbers) with every float rounded to `places` for JSON output. The figures themselves
+    stay unrounded, so each text or page rounds them once (0.73529 shows as 0.74, not 0.735 then 0.73)."""
+    if isinstance(data, float):
+        return round(data, places)
+    if isinstance(data, dict):
+        return {k: rounded(v, places) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [rounded(v, places) for v in data]
+    return data
+
+
 def _row(key, label, ys, xs, b, a, min_attempts):
     flag = None if len(ys) < min_attempts else label_flag(label, b, label_se(b, a, xs))
-    return {key[0]: key[1], "label": label, "attempts": len(ys), "facility": round(sum(ys) / len(ys), 3),
-            "discrimination": None if (d := point_biserial(ys, xs)) is None else round(d, 3),
-            "b": round(b, 3), "label_b": LABEL_PRIOR.get(label), "flag": flag}
+    return {key[0]: key[1], "label": label, "attempts": len(ys), "facility": sum(ys) / len(ys),
+            "discrimination": point_biserial(ys, xs), "b": b, "label_b": LABEL_PRIOR.get(label), "flag": flag}
 
 
-def item_statistics(store, *, min_attempts=20):
+MIN_ATTEMPTS = 20  # answers a question needs before its label is checked, in every report
+
+
+def item_statistics(store, *, min_attempts=MIN_ATTEMPTS):
     """Per question and per (template, label): attempts, facility, discrimination, b, flag."""
     join, score = score_sql(store)
     rows = store.conn.execute(

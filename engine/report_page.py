@@ -11,7 +11,7 @@ import io
 
 from torchquiz.engine.moodle_stats import moodle_percent, quiz_information
 from torchquiz.engine.store import StoreError
-from torchquiz.engine.template_report import effect_name
+from torchquiz.engine.template_report import discrimination_text, effect_name, percent, signed
 from torchquiz.record.wording import shortened
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -61,7 +61,7 @@ def _facility_plot(plt, template):
     ax.set_ylabel("facility")
     ax.set_title("facility by level", fontsize=9)
     return _svg(plt, fig, "Facility by level: " + "; ".join(
-        f"{lv['level']} {lv['facility']:.0%} ({lv['answers']} answers)" for lv in levels) + ".")
+        f"{lv['level']} {percent(lv['facility'])} ({lv['answers']} answers)" for lv in levels) + ".")
 
 
 def _effects_plot(plt, template):
@@ -99,7 +99,7 @@ def _misconception_plot(plt, template):
     ax.set_xlabel("share of wrong answers", fontsize=7)
     ax.set_title("misconceptions chosen", fontsize=9)
     return _svg(plt, fig, "Misconceptions chosen, as a share of wrong answers: " + "; ".join(
-        f"{m['id']} {m['share']:.0%}" for m in shares) + ".")
+        f"{m['id']} {percent(m['share'])}" for m in shares) + ".")
 
 
 def _moodle_section(table):
@@ -124,15 +124,16 @@ def report_page(data, title="torchquiz: how the templates perform"):
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
              f"<p>{data['answers']} answers over {len(data['templates'])} templates. Facility is the mean mark "
-             "(Moodle's partial credit where Moodle marked); discrimination is Moodle's index (below "
-             f"{data['low_discrimination']:.0f} needs a look); an effect's interval that crosses 0 means the "
+             "(Moodle's partial credit where Moodle marked); discrimination is Moodle's index where a Moodle quiz "
+             f"asked the questions (below {data['low_discrimination']:.0f} needs a look), else r, the correlation of "
+             "the mark with the learners' ability; an effect's interval that crosses 0 means the "
              "data cannot tell.</p>"]
     for t in data["templates"]:
         eff = t["effects"]
         caveat = "" if eff["identified"] else f" Only {eff['variants']} variants were answered: effects are weakly identified."
         parts.append(f"<section id='{html.escape(t['template'])}'><h2>{html.escape(t['title'])} "
                      f"<small>({html.escape(t['template'])})</small></h2>"
-                     f"<p>{t['answers']} answers, facility {t['facility']:.0%}.{html.escape(caveat)}</p>"
+                     f"<p>{t['answers']} answers, facility {percent(t['facility'])}.{html.escape(caveat)}</p>"
                      "<div class='plots'>")
         for caption, svg in (("Facility by level", _facility_plot(plt, t)),
                              ("Parameter effects", _effects_plot(plt, t)),
@@ -142,9 +143,10 @@ def report_page(data, title="torchquiz: how the templates perform"):
         parts.append("</div><table><tr><th>level</th><th>questions</th><th>answers</th><th>facility</th>"
                      "<th>b</th><th>discrimination</th></tr>")
         for lv in t["levels"]:
-            di = "–" if lv["discrimination_index"] is None else f"{lv['discrimination_index']:.0f}"
+            di = discrimination_text(lv)
+            di = "–" if di == "-" else di
             parts.append(f"<tr><td>{lv['level']}</td><td>{lv['questions']}</td><td>{lv['answers']}</td>"
-                         f"<td>{lv['facility']:.0%}</td><td>{lv['b']:+.2f}</td><td>{di}</td></tr>")
+                         f"<td>{percent(lv['facility'])}</td><td>{signed(lv['b'])}</td><td>{di}</td></tr>")
         parts.append("</table>")
         if t["fix"]:
             parts.append("<ul>" + "".join(f"<li class='fix'>{html.escape(f['question'])}: {html.escape(f['detail'])}</li>"

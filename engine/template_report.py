@@ -16,14 +16,14 @@ import json
 from collections import Counter, defaultdict
 
 from torchquiz.engine.external_attempts import COUNTED_SQL, moodle_quiz_statistics, score_sql
-from torchquiz.engine.item_stats import label_flag, nearest_label, point_biserial
+from torchquiz.engine.item_stats import MIN_ATTEMPTS, label_flag, nearest_label, point_biserial
 from torchquiz.engine.moodle_stats import quiz_information
 from torchquiz.engine.param_effects import fit_effects, label_se
 from torchquiz.engine.store import OVERALL
 from torchquiz.record.answers import format_number
 from torchquiz.record.schema import LEVELS
 from torchquiz.record.validate import CHOICE_TYPES, LETTERS
-from torchquiz.record.wording import shortened
+from torchquiz.record.wording import counted, shortened
 
 LOW_DISCRIMINATION = 15.0      # Moodle's docs: below this a question needs checking
 MIN_ANSWERS_FOR_DISTRACTORS = 20
@@ -67,8 +67,10 @@ def _moodle_discrimination(statistics):
     return found
 
 
-def template_report(store, templates=None):
-    """The report as JSON-serialisable data: {"templates": [...]}, one entry per answered template."""
+def template_report(store, templates=None, *, min_attempts=MIN_ATTEMPTS, flagged=False):
+    """The report as JSON-serialisable data: {"templates": [...]}, one entry per answered template.
+    A question's label is checked once it has min_attempts answers (as `stats` checks it); flagged: only the
+    templates with a question whose label looks wrong."""
     rows = [r for r in _answers(store) if not templates or r[0] in templates]
     statistics = moodle_quiz_statistics(store)  # once: the discrimination column and the tables both read it
     discrimination = _moodle_discrimination(statistics)
@@ -76,8 +78,10 @@ def template_report(store, templates=None):
     for row in rows:
         by_template[row[0]].append(row)
     with store.numbers_checked():  # text where a stored b or a belongs: the damaged store it is, not a TypeError
-        out = [_one_template(store, template, answers, discrimination)
+        out = [_one_template(store, template, answers, discrimination, min_attempts)
                for template, answers in sorted(by_template.items())]
+    if flagged:
+        out = [t for t in out if any(f["reason"] == "label" for f in t["fix"])]
     moodle = _moodle_tables(statistics)
     return {"templates": out, "answers": len(rows), "moodle_quizzes": len(moodle), "moodle": moodle,
             "low_discrimination": LOW_DISCRIMINATION}
@@ -109,7 +113,7 @@ def effect_name(effect):
     return f"{effect['param']}={effect['value']}{reference}"
 
 
-def _one_template(store, template, answers, discrimination):
+def _one_template(store, template, answers, discrimination, min_attempts):
     title = answers[0][1] or template
     per_question = defaultdict(list)
     for row in answers:
@@ -122,42 +126,42 @@ def _one_template(store, template, answers, discrimination):
         ys = [r[8] for rs in qs.values() for r in rs]
         weighted = [(discrimination[q][0], discrimination[q][1]) for q in qs if q in discrimination]
         total = sum(n for _, n in weighted)
-        pb = point_biserial(ys, [r[11] for rs in qs.values() for r in rs])
+        marks = [r[12] for rs in qs.values() for r in rs]
+        # r: the mark (partial credit where the LMS gave it) against ability, as `stats` reads it
         levels.append({"level": level, "questions": len(qs), "answers": len(ys),
-                       "point_biserial": None if pb is None else round(pb, 3),
-                       "facility": round(sum(r[12] for rs in qs.values() for r in rs) / len(ys), 3),
-                       "b": round(sum(rs[0][6] * len(rs) for rs in qs.values()) / len(ys), 3),
-                       "discrimination_index": round(sum(d * n for d, n in weighted) / total, 2) if total else None})
+                       "point_biserial": point_biserial(marks, [r[11] for rs in qs.values() for r in rs]),
+                       "facility": sum(marks) / len(ys),
+                       "b": sum(rs[0][6] * len(rs) for rs in qs.values()) / len(ys),
+                       "discrimination_index": sum(d * n for d, n in weighted) / total if total else None})
     effects = fit_effects([json.loads(r[5] or "{}") for r in answers], [r[11] for r in answers],
                           [r[8] for r in answers], [r[2] for r in answers])
     wrong = [r for r in answers if not r[8] and r[9] is not None]  # answered wrong: a blank shows no belief
     shares = Counter(r[10] for r in wrong if r[10])
-    misconceptions = [{"id": m, "count": n, "share": round(n / len(wrong), 3)} for m, n in shares.most_common(5)]
+    misconceptions = [{"id": m, "count": n, "share": n / len(wrong)} for m, n in shares.most_common(5)]
     questions = []
     for qid, rs in sorted(per_question.items()):
         se = label_se(rs[0][6], rs[0][7], [r[11] for r in rs])
         questions.append({"id": qid, "level": rs[0][3], "answers": len(rs),
-                          "facility": round(sum(r[12] for r in rs) / len(rs), 3), "b": round(rs[0][6], 3),
-                          "b_sd": round(se, 3), "a": round(rs[0][7], 3),
-                          "discrimination_index": round(discrimination[qid][0], 2) if qid in discrimination else None})
+                          "facility": sum(r[12] for r in rs) / len(rs), "b": rs[0][6], "b_sd": se, "a": rs[0][7],
+                          "discrimination_index": discrimination[qid][0] if qid in discrimination else None})
     return {"template": template, "title": title, "answers": len(answers), "questions": questions,
-            "facility": round(sum(r[12] for r in answers) / len(answers), 3), "levels": levels,
+            "facility": sum(r[12] for r in answers) / len(answers), "levels": levels,
             "effects": effects, "misconceptions": misconceptions, "wrong_answers": len(wrong),
-            "unexplained_wrong_share": round(1 - sum(shares.values()) / len(wrong), 3) if wrong else None,
-            "fix": _to_fix(store, per_question, discrimination)}
+            "unexplained_wrong_share": 1 - sum(shares.values()) / len(wrong) if wrong else None,
+            "fix": _to_fix(store, per_question, discrimination, min_attempts)}
 
 
-def _to_fix(store, per_question, discrimination):
+def _to_fix(store, per_question, discrimination, min_attempts):
     fixes = []
     for qid, rs in sorted(per_question.items()):
         label, b, a = rs[0][3], rs[0][6], rs[0][7]
         se = label_se(b, a, [r[11] for r in rs])
-        if label_flag(label, b, se):
+        if len(rs) >= min_attempts and label_flag(label, b, se):
             fixes.append({"question": qid, "reason": "label", "detail":
                           f"labelled {label} but b = {b:+.2f} ± {1.96 * se:.2f} reads {nearest_label(b)}"})
         if qid in discrimination and discrimination[qid][0] < LOW_DISCRIMINATION:
             fixes.append({"question": qid, "reason": "discrimination", "detail":
-                          f"Moodle discrimination index {discrimination[qid][0]:.1f} < {LOW_DISCRIMINATION:.0f} "
+                          f"Moodle discrimination index {format_number(discrimination[qid][0], 2)} < {LOW_DISCRIMINATION:.0f} "
                           f"({discrimination[qid][1]} attempts)"})
     answered = {q: sum(r[9] is not None for r in rs) for q, rs in per_question.items()}  # blanks picked nothing
     for qid, (options, picked) in sorted(_option_counts(store, [q for q, n in answered.items()
@@ -170,18 +174,34 @@ def _to_fix(store, per_question, discrimination):
     return fixes
 
 
+def percent(fraction, places=0):
+    """A fraction as a percentage, rounded once, half up (`format_number`, the one rounding rule): 0.625 is 63%."""
+    return format_number(100 * fraction, places) + "%"
+
+
+def signed(value, places=2):
+    text = format_number(value, places)
+    return text if text.startswith("-") else "+" + text
+
+
+def discrimination_text(level):
+    """A level's discrimination as every report shows it: Moodle's index where a Moodle quiz asked its questions,
+    else r, the correlation of the mark with the learners' ability; '-' when neither can be worked out."""
+    if level["discrimination_index"] is not None:
+        return format_number(level["discrimination_index"], 0)
+    return "-" if level["point_biserial"] is None else "r=" + signed(level["point_biserial"])
+
+
 def render_text(data, width=100):
     """The report as lines of text for the terminal."""
-    lines = [f"Per-template report: {data['answers']} answers, {len(data['templates'])} templates"
-             + (f", {data['moodle_quizzes']} Moodle quiz(zes)" if data["moodle_quizzes"] else "") + "."]
+    quizzes = data["moodle_quizzes"]
+    lines = [f"Per-template report: {counted(data['answers'], 'answer')}, {counted(len(data['templates']), 'template')}"
+             + (f", {counted(quizzes, 'Moodle quiz', 'Moodle quizzes')}" if quizzes else "") + "."]
     for t in data["templates"]:
-        lines += ["", f"{t['template']} — {t['title']}: {t['answers']} answers, facility {t['facility']:.0%}"]
+        lines += ["", f"{t['template']} — {t['title']}: {t['answers']} answers, facility {percent(t['facility'])}"]
         for lv in t["levels"]:
-            # Moodle's index where a Moodle quiz asked these questions; else right/wrong against ability
-            di = (f"{lv['discrimination_index']:4.0f}" if lv["discrimination_index"] is not None else
-                  "   -" if lv["point_biserial"] is None else f"r={lv['point_biserial']:+.2f}")
             lines.append(f"  {lv['level']:<6} {lv['questions']:>2} q {lv['answers']:>5} answers  facility "
-                         f"{lv['facility']:4.0%}  b {lv['b']:+.2f}  discrimination {di}")
+                         f"{percent(lv['facility']):>4}  b {signed(lv['b'])}  discrimination {discrimination_text(lv):>4}")
         eff = t["effects"]
         shown = [e for e in eff["effects"] if e["clear"]] or eff["effects"][:2]
         if shown:
@@ -194,15 +214,16 @@ def render_text(data, width=100):
             if hidden > 0:
                 lines.append(f"    ({hidden} more: --json lists every effect)")
         if t["misconceptions"]:
-            lines.append("  wrong answers: " + ", ".join(f"{m['id']} {m['share']:.0%}" for m in t["misconceptions"][:3]))
+            lines.append("  wrong answers: " + ", ".join(f"{m['id']} {percent(m['share'])}" for m in t["misconceptions"][:3]))
         for fix in t["fix"]:
             lines.append(f"  FIX {fix['question']}: {fix['detail']}"[:width + 40])
     for table in data.get("moodle", []):
-        lines += ["", f"Moodle's statistics for {table['quiz']}: {quiz_information(table['summary'])}",
-                  "  (facility, SD, discrimination index and efficiency, effective weight; %):"]
+        lines += ["", f"Moodle's statistics for {table['quiz']} (the id `import moodle` gave this quiz): "
+                      f"{quiz_information(table['summary'])}",
+                  "  (facility, SD, discrimination index and efficiency, effective weight; %, as Moodle shows them):"]
         for r in table["slots"] + table["questions"]:
-            cells = [r["facility"], r["sd"]]
-            shown = " ".join("    -" if v is None else f"{100 * v:5.1f}" for v in cells) + " " + " ".join(
-                "    -" if r[f] is None else f"{r[f]:5.1f}" for f in _MOODLE_FIELDS[3:])
-            lines.append(f"  {r['item'][:48]:<48} n={r['s']:<4} {shown}")
+            # Each figure is kept rounded as Moodle's page shows it (2 places of a %), and printed as it is.
+            cells = ["-" if r[f] is None else format_number(round(100 * r[f], 10), 2) for f in ("facility", "sd")]
+            cells += ["-" if r[f] is None else format_number(r[f], 2) for f in _MOODLE_FIELDS[3:]]
+            lines.append(f"  {r['item'][:48]:<48} n={r['s']:<4} " + " ".join(f"{c:>6}" for c in cells))
     return lines

@@ -1,5 +1,6 @@
 """report, stats, calibrate, bank import and bank build, through click."""
 import json
+import re
 import random
 
 import pytest
@@ -191,3 +192,35 @@ def test_a_quiz_left_before_its_first_answer_is_not_counted(db, runner):
     assert runner.invoke(main, [*base, "--length", "3"], input="q\n").exit_code == 0
     data = json.loads(runner.invoke(report, ["--learner", "fay", "--db", str(db), "--json"]).output)
     assert data["attempts"] == 2 and data["sessions"] == 1
+
+
+def test_flagged_and_min_attempts_apply_to_the_per_template_report(db, runner):
+    """--flagged keeps the templates with a question whose label looks wrong (it was ignored with --by-template),
+    and both reports check a label from the same number of answers on: the same questions are flagged in each."""
+    easy_one, hard_one = simulate_class(db)
+    runner.invoke(calibrate, ["--db", str(db)])
+    for minimum in ("20", "61"):  # every question has 60 answers
+        plain = json.loads(runner.invoke(stats, ["--json", "--min-attempts", minimum, "--db", str(db)]).output)
+        by_template = json.loads(runner.invoke(stats, ["--by-template", "--json", "--min-attempts", minimum,
+                                                       "--db", str(db)]).output)
+        flagged = {q["id"] for q in plain["questions"] if q["flag"]}
+        fixed = {f["question"] for t in by_template["templates"] for f in t["fix"] if f["reason"] == "label"}
+        assert flagged == fixed and ({easy_one, hard_one} <= flagged) == (minimum == "20")
+    every = json.loads(runner.invoke(stats, ["--by-template", "--json", "--db", str(db)]).output)["templates"]
+    only = json.loads(runner.invoke(stats, ["--by-template", "--json", "--flagged", "--db", str(db)]).output)["templates"]
+    with_label_fix = [t["template"] for t in every if any(f["reason"] == "label" for f in t["fix"])]
+    assert with_label_fix and [t["template"] for t in only] == with_label_fix and len(only) < len(every)
+    none = runner.invoke(stats, ["--by-template", "--flagged", "--min-attempts", "61", "--db", str(db)]).output
+    assert none.startswith("No template has a question whose label looks wrong (checked from 61 answers on).")
+
+
+def test_the_page_shows_r_where_no_moodle_quiz_asked(db, runner, tmp_path):
+    """Without Moodle answers the terminal report gives r, the mark's correlation with ability; the page gave '–'
+    under a heading that called every discrimination Moodle's index."""
+    simulate_class(db)
+    text = runner.invoke(stats, ["--by-template", "--db", str(db)]).output
+    page = tmp_path / "report.html"
+    runner.invoke(stats, ["--html", str(page), "--db", str(db)])
+    shown = re.findall(r"discrimination\s+(r=[+-][0-9.]+)", text)
+    cells = re.findall(r"<td>(r=[+-][0-9.]+)</td>", page.read_text())
+    assert shown and cells == shown

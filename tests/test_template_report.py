@@ -89,7 +89,7 @@ def test_report_per_template_per_level(report, stores):
     right = stores[1].conn.execute(
         "SELECT avg(a.correct) FROM attempts a JOIN questions q ON q.id = a.question_id "
         "WHERE q.template = 'concept.bidirectional' AND q.difficulty = 'easy'").fetchone()[0]
-    assert easy["facility"] == round(right, 3)
+    assert easy["facility"] == pytest.approx(right, abs=1e-12)  # unrounded: each output rounds it once
     # facility falls from easy to hard in every template of this quiz
     assert all(t["levels"][0]["facility"] > t["levels"][2]["facility"] for t in report["templates"])
 
@@ -232,3 +232,31 @@ def test_page_has_moodles_statistics_as_the_text_has_them(stores, page):
     labels = re.findall(r"<text[^>]*>([^<]*)</text>", source)
     assert not any(label.startswith("bidirectional_halves_parameter") and not label.endswith(("s", "…"))
                    for label in labels)
+
+
+def test_every_figure_is_rounded_once_and_both_reports_read_one_discrimination(stores, report):
+    """0.73529 shows as 0.74 and 74%, never 0.735 then 0.73; `stats` and `--by-template` give one r per
+    template and level (the mark, partial credit included, against ability); Moodle's figures print as Moodle's
+    page shows them (73.53, not 73.5)."""
+    from torchquiz.engine.item_stats import item_statistics
+    from torchquiz.engine.template_report import percent, render_text
+    from torchquiz.record.answers import format_number
+
+    store = stores[1]
+    text = "\n".join(render_text(report))
+    per_level = {(r["template"], r["label"]): r for r in item_statistics(store)["templates"]}
+    for t in report["templates"]:
+        for lv in t["levels"]:
+            row = per_level[(t["template"], lv["level"])]
+            assert lv["point_biserial"] == pytest.approx(row["discrimination"], abs=1e-9)
+            assert lv["facility"] == pytest.approx(row["facility"], abs=1e-12)
+        assert f"{t['answers']} answers, facility {percent(t['facility'])}" in text
+    assert percent(0.625) == "63%" and percent(0.59464) == "59%"
+    (table,) = report["moodle"]
+    for r in table["questions"]:
+        assert format_number(round(100 * r["facility"], 10), 2) in text
+    stats_text = torchquiz("stats", "--db", str(store.path)).stdout
+    for (template, label), row in per_level.items():
+        line = next(l for l in stats_text.splitlines() if l.startswith(template + " ") and f" {label} " in l)
+        assert f" {format_number(row['facility'], 2)} " in line, line
+
