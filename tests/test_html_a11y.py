@@ -173,8 +173,8 @@ def test_no_page_scrolls_sideways_at_320_px(browser, records, tmp_path, mode):
 
 REPORT_DATA = {"answers": 120, "low_discrimination": 20, "moodle": [], "templates": [{
     "template": "shape.gru_output", "title": "GRU output shape", "answers": 120, "facility": 0.6, "fix": [],
-    "levels": [{"level": "easy", "questions": 2, "answers": 70, "facility": 0.8, "b": -1.2, "discrimination_index": 35.0},
-               {"level": "hard", "questions": 2, "answers": 50, "facility": 0.32, "b": 0.9, "discrimination_index": None}],
+    "levels": [{"level": "easy", "questions": 2, "answers": 70, "facility": 0.8, "b": -1.2, "discrimination_index": 35.0, "point_biserial": 0.41},
+               {"level": "hard", "questions": 2, "answers": 50, "facility": 0.32, "b": 0.9, "discrimination_index": None, "point_biserial": 0.38}],
     "effects": {"identified": True, "variants": 6, "effects": [
         {"param": "layer", "value": "RNN", "reference": "GRU", "kind": "category",
          "effect": 1.23, "low": 0.41, "high": 2.05, "clear": True},
