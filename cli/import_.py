@@ -56,7 +56,9 @@ def moodle(responses, grades, skip_unmatched, calibrate, db_path):
     then the choices and the right answer), so import the question set first
     (`torchquiz bank import SET.jsonl`). Each finished attempt becomes a finished quiz of
     the learner named by their e-mail address (else "First Last (ID number)", else their name,
-    with a warning that namesakes merge). Importing the same file again changes nothing.
+    with a warning that namesakes merge). Importing the same file again changes nothing, but
+    for one thing: attempts imported first without --grades take Moodle's own marks when the
+    file is imported again with it.
 
     \b
     Examples:
@@ -80,11 +82,14 @@ def moodle(responses, grades, skip_unmatched, calibrate, db_path):
         click.echo(f"{result.file}: {line}", err=True)
     click.echo(f"{result.file}: {result.imported} attempt(s) with {result.responses} responses imported"
                + (f"; {result.already} already imported" if result.already else "")
+               + (f", {result.remarked} of them re-marked with Moodle's marks from the Grades report "
+                  f"({result.remarked_marks} mark(s) changed)" if result.remarked else "")
                + (f"; {result.skipped} attempt(s) with {result.skipped_responses} responses skipped, because "
                   f"{len(result.problems)} of their responses match no stored question" if result.skipped else "")
                + (f"; {result.disagreements} mark(s) where our grading differs from Moodle's (Moodle's kept)"
-                  if result.disagreements else "") + ".")
-    _calibrate(store, calibrate, result.imported)
+                  if result.disagreements else "")
+               + (f"; `torchquiz stats --by-template` shows this quiz as {result.quiz}" if result.quiz else "") + ".")
+    _calibrate(store, calibrate, result.imported or result.remarked)
 
 
 @import_answers.command("practice")
@@ -98,7 +103,8 @@ def practice(files, learner, calibrate, db_path):
     """Import the answers saved from the HTML practice page ("Save my answers"), in bulk.
 
     One transaction per file: a bad file stops the import with its name and what is wrong,
-    and the files before it stay imported. Importing a file again changes nothing.
+    and the files before it stay imported. Importing a file again changes nothing, also under
+    another file name or --learner: the answers already stored are recognised by their content.
 
     \b
     Examples:
@@ -121,8 +127,14 @@ def practice(files, learner, calibrate, db_path):
         with store_errors():
             (result,) = import_practice(store, [path], learner)
         imported += result.imported
-        state = "imported" if result.imported else "already imported"
-        click.echo(f"{result.file}: {result.answers} answer(s) of {result.learner} {state}"
+        if result.stored_as and result.stored_as != result.learner:  # the same saved answers, renamed
+            same = f" (the same saved answers as {result.stored_from})" if result.stored_from != result.file else ""
+            said = (f"{result.file}: {result.answers} answer(s) already imported as {result.stored_as}'s{same}, "
+                    f"so not imported again as {result.learner}")
+        else:
+            said = (f"{result.file}: {result.answers} answer(s) of {result.learner} "
+                    + ("imported" if result.imported else "already imported"))
+        click.echo(said
                    + (f"; {result.disagreements} verdict(s) where the page and the record disagree (the record's kept)"
                       if result.disagreements else "") + ".")
     _calibrate(store, calibrate, imported)

@@ -8,6 +8,13 @@ else our grading by Moodle's rules; the two are compared and disagreements repor
 
 Nothing is half-imported: the file is read inside one write transaction, and any problem
 (a broken row, unmatched responses unless the caller accepts skipping them) rolls it back.
+
+An attempt imported again is left as stored, with one exception: imported first without the Grades
+report, its marks were worked out by Moodle's rules (a multiple-answer mark can depend on what the
+export charged a wrong box, which a total rounded to whole marks does not tell). The same attempt
+imported with the Grades report then takes Moodle's own marks: only its answers' mark, right/wrong and
+misconception change. `moodle_graded` keeps the keys of the attempts whose marks are Moodle's, so an
+attempt stored with a Grades report keeps the marks it gave.
 """
 import datetime
 import functools
@@ -22,6 +29,10 @@ from torchquiz.engine.moodle_reports import (DECIMAL_COMMA, FINISHED, ReportErro
 from torchquiz.record.wording import shortened
 
 _SHOWN = 60  # characters of a question shown when it cannot be matched
+# The external_sessions keys of Moodle attempts whose marks came from a Grades report (made by the first
+# import with one, like the tables of external_attempts). An attempt not listed was marked by our rules,
+# or imported before this table: a Grades report given later replaces its marks where they differ.
+_GRADED_TABLE = "CREATE TABLE IF NOT EXISTS moodle_graded (key TEXT PRIMARY KEY)"
 
 
 class UnmatchedResponses(ReportError):
@@ -39,6 +50,10 @@ class MoodleImport:
     attempts: int = 0              # finished attempts in the file
     imported: int = 0              # sessions written now
     already: int = 0               # sessions an earlier import stored
+    kept: int = 0                  # of those, with the Grades report: stored with Moodle's marks already, kept
+    remarked: int = 0              # of those, stored with marks of our rules: given Moodle's where any differed
+    remarked_marks: int = 0        # the answers of those whose score changed
+    not_remarked: int = 0          # stored with marks of our rules, but not as this report's attempt reads: left
     responses: int = 0             # responses written now
     blanks: int = 0                # unanswered questions in finished attempts (stored as skipped)
     correct: int = 0
@@ -95,10 +110,12 @@ def _short(text):
     return shortened(" ".join(text.split()), _SHOWN)
 
 
-def _sessions(store, report, marks, slot_max, result, writer, seen):
-    """The report's finished attempts as ExternalSessions, matched and graded, one row at a time.
-    Problems go to `result.problems`; attempts an earlier import stored are counted and skipped
-    before any matching (so a re-import costs a read of the file)."""
+def _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marked=frozenset()):
+    """The report's finished attempts as (stored key, ExternalSession), matched and graded, one row at a
+    time; the stored key is None for an attempt to import. Problems go to `result.problems`; attempts an
+    earlier import stored are counted and skipped before any matching (so a re-import costs a read of the
+    file), except, when `marks` (the Grades report) is given, those whose stored marks are not Moodle's
+    (keys not in `moodle_marked`): they come with their stored key, to be re-marked."""
     index = QuestionIndex(store)
     graded, agreed = {}, {}  # (question, text, rule) -> verdict / right-answer check: a class repeats its answers
     before, this_file = set(writer.stored), set()  # keys stored by earlier imports; keys given in this file
@@ -116,10 +133,16 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
         key, shown = attempt_key(attempt), _display_key(attempt)
         if key in this_file:  # two attempts alike in name, time and every response: told apart as shown
             key = shown
-        if key in before or shown in before:
-            result.already += 1
-            continue
         this_file.add(key)
+        stored = key if key in before else shown if shown in before else None
+        if stored:
+            result.already += 1
+            if not result.quiz:  # the quiz this file's attempts were stored as
+                found = writer.conn.execute("SELECT quiz FROM external_sessions WHERE key = ?", (stored,)).fetchone()
+                result.quiz = found[0] if found and found[0] else ""
+            if not marks or stored in moodle_marked:
+                result.kept += bool(marks)
+                continue
         answers, ok, attempt_marks = [], True, marks.get(attempt.key, {})
         even = {}  # answer index -> its multiple-answer mark were a wrong box charged an even split
         for slot, cell in attempt.cells.items():
@@ -158,8 +181,8 @@ def _sessions(store, report, marks, slot_max, result, writer, seen):
             if not result.quiz:  # the quiz is named by the template each slot draws from
                 result.quiz = "moodle:" + digest([(a.slot, index.record(a.question_id)["template"])
                                                   for a in answers])[:12]
-            yield ExternalSession("moodle", key, attempt.learner, result.quiz, result.file, attempt.row,
-                                  moodle_time(attempt.started), moodle_time(attempt.completed), answers)
+            yield stored, ExternalSession("moodle", key, attempt.learner, result.quiz, result.file, attempt.row,
+                                          moodle_time(attempt.started), moodle_time(attempt.completed), answers)
 
 
 def _marks_by_total(result, report, attempt, answers, even):
@@ -222,11 +245,22 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
                             "(or ID numbers) in the report's columns to keep them apart")
     with store.write() as conn:
         writer = SessionWriter(conn)
+        moodle_marked, marked_now = set(), []  # keys of attempts stored with Moodle's marks; those given them now
+        if marks:
+            conn.execute(_GRADED_TABLE)
+            moodle_marked = {key for (key,) in conn.execute("SELECT key FROM moodle_graded")}
         seen = set()
-        for session in _sessions(store, report, marks, slot_max, result, writer, seen):
-            if not result.problems or skip_unmatched:  # after a problem the rest is only checked
-                writer.add(session)
+        for stored, session in _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marked):
+            if result.problems and not skip_unmatched:  # after a problem the rest is only checked
+                continue
+            if stored is not None:
+                if _remark(conn, stored, session, result):
+                    marked_now.append(stored)
+            elif writer.add(session) and marks:
+                marked_now.append(session.key)
         writer.flush()
+        if marked_now:
+            conn.executemany("INSERT OR IGNORE INTO moodle_graded (key) VALUES (?)", ((k,) for k in marked_now))
         stray = [key for key in marks if key not in seen]
         if stray and seen and seen <= set(marks):  # every response row has its grades: the Responses file is short
             raise ReportError(f"{responses_path}: holds {len(seen)} of the Grades report's {len(marks)} attempts "
@@ -247,12 +281,16 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
         if result.undecided:
             result.notes.append(f"{result.undecided} attempt(s) have multiple-answer marks that depend on what a wrong "
                                 "box charges, and their totals do not tell: marked with the penalty a torchquiz "
-                                "export writes now (40% for three); give the Grades report (--grades) for Moodle's "
-                                "own marks")
-        if grades_path and result.already:
-            result.notes.append(f"the {result.already} attempt(s) imported before keep the marks they were stored "
-                                "with (an import never changes stored answers): Moodle's, if that import had the "
-                                "Grades report too")
+                                "export writes now (40% for three); for Moodle's own marks, import this file again "
+                                "with --grades GRADES.csv (the quiz's Grades report)")
+        if result.kept:
+            result.notes.append(f"the {result.kept} attempt(s) imported before with a Grades report keep the marks "
+                                "it gave them (for a regrade made in Moodle since, import both reports into a fresh "
+                                "store: --db NEW.db)")
+        if result.not_remarked:
+            result.notes.append(f"{result.not_remarked} attempt(s) imported before without the Grades report keep "
+                                "their marks: their stored questions are not this report's; for Moodle's marks, "
+                                "import both reports into a fresh store (--db NEW.db)")
         if result.cells and not result.matched:
             raise ReportError(f"{responses_path}: a report of a quiz on other questions: none of its "
                               f"{result.cells} questions is in the store (import the set first: "
@@ -268,6 +306,45 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
                                      "torchquiz bank import SET.jsonl", result.problems)
     result.imported, result.responses = writer.sessions, writer.answers
     return result
+
+
+def _remark(conn, stored_key, session, result):
+    """Give the Moodle attempt stored under `stored_key` (with marks of our rules) the marks of `session`
+    (Moodle's, from the Grades report): each answer's right/wrong, misconception and partial mark become
+    what an import with the Grades report stores. Nothing else changes. False, changing nothing, when the
+    stored attempt does not hold `session`'s questions in its slots."""
+    rows = conn.execute(
+        "SELECT a.position, a.id, a.question_id, a.skipped, a.correct, a.misconception, m.attempt_id IS NOT NULL, "
+        "m.mark FROM external_sessions e JOIN attempts a ON a.session_id = e.session_id "
+        "LEFT JOIN external_marks m ON m.attempt_id = a.id WHERE e.key = ? AND e.source = 'moodle'",
+        (stored_key,)).fetchall()
+    by_slot = {row[0]: row[1:] for row in rows}
+    if len(by_slot) != len(rows) or len(rows) != len(session.answers) or any(
+            a.slot not in by_slot or by_slot[a.slot][1] != a.question_id
+            or bool(by_slot[a.slot][2]) != (a.correct is None) for a in session.answers):
+        result.not_remarked += 1
+        return False
+    changed = 0
+    for a in session.answers:
+        attempt_id, _, _, correct, misconception, has_mark, mark = by_slot[a.slot]
+        correct_now = None if a.correct is None else int(a.correct)
+        # as SessionWriter stores it: a whole mark is `correct` again, only partial credit and blanks get a row
+        row_now = a.correct is None or (a.mark is not None and a.mark != float(a.correct))
+        mark_now = a.mark if row_now else None
+        if (correct, misconception, bool(has_mark), mark) == (correct_now, a.misconception, row_now, mark_now):
+            continue
+        # counted when the score statistics read changes (a blank's mark None and 0 both count 0)
+        changed += (mark if mark is not None else correct or 0) != (
+            mark_now if mark_now is not None else correct_now or 0)
+        conn.execute("UPDATE attempts SET correct = ?, misconception = ? WHERE id = ?",
+                     (correct_now, a.misconception, attempt_id))
+        conn.execute("DELETE FROM external_marks WHERE attempt_id = ?", (attempt_id,))
+        if row_now:
+            conn.execute("INSERT INTO external_marks (attempt_id, slot, mark) VALUES (?, ?, ?)",
+                         (attempt_id, a.slot, a.mark))
+    result.remarked += changed > 0
+    result.remarked_marks += changed
+    return True
 
 
 def _graded(graded, record, response, rule=GRADE_LIST):

@@ -10,6 +10,10 @@ name or folder (`learner_from_path`): a teacher collects one file per student.
 The page's verdict is what the learner saw, but `grade(record, response)` is the one
 definition of a right answer: we regrade, keep our verdict where the response reads, and
 count disagreements, which would mean the page and the record have drifted apart.
+
+A file is known by its content, never by its learner: the set, when it was saved, and each answer's
+question, time and response. The same saved answers imported again under another file name or with
+another --learner are the answers already stored, not a new student's; the import says whose they are.
 """
 import json
 import re
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, digest, write_sessions
+from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, SessionWriter, digest
 from torchquiz.engine.moodle_reports import ReportError
 from torchquiz.engine.store import UnknownQuestion
 from torchquiz.record.grading import Malformed, grade
@@ -41,6 +45,8 @@ class PracticeImport:
     learner: str = ""
     answers: int = 0
     imported: int = 0              # 1 when this file's session was written now, 0 when already stored
+    stored_as: str = ""            # when already stored: the learner those answers are stored under
+    stored_from: str = ""          # ... and the file they were imported from
     correct: int = 0
     disagreements: int = 0
     problems: list = field(default_factory=list)
@@ -192,20 +198,57 @@ def plan_practice_import(store, path, learner=None):
         raise ReportError(f"{path}: {len(unknown)} answers to questions the store does not hold "
                           f"(first: {unknown[0]}); import set {data['set']} first")
     result.answers = len(answers)
-    key = digest("practice", name, data["set"], data["saved_at"],
-                 [(a["id"], a.get("answered_at")) for a in data["answers"]])
+    key = content_key(data)
     session = ExternalSession("practice", key, name, f"practice:{data['set']}", result.file, 0,
                               min((a.answered_at for a in answers if a.answered_at), default=data["saved_at"]),
                               data["saved_at"], answers)
     return result, session
 
 
+def content_key(data):
+    """What names a saved file's answers whatever the file or learner is called: its set, when it was saved,
+    and each answer's question, time and response (the page keeps a question's first answer with its time)."""
+    return digest("practice file", data["set"], data["saved_at"],
+                  [(a["id"], a.get("answered_at"), a["response"]) for a in data["answers"]])
+
+
+def _stored_as(conn, session):
+    """(learner, file) of the stored session holding `session`'s answers, or None. Its key finds it; a file
+    imported before the key was the content's (when it held the learner's name) is found by the same set,
+    saved_at and every answer's question, position and time."""
+    found = conn.execute(
+        "SELECT l.name, e.file FROM external_sessions e JOIN sessions s ON s.id = e.session_id "
+        "JOIN learners l ON l.id = s.learner_id WHERE e.key = ?", (session.key,)).fetchone()
+    if found:
+        return tuple(found)
+    answers = sorted((a.question_id, a.slot, a.answered_at or session.finished_at) for a in session.answers)
+    for sid, name, file in conn.execute(
+            "SELECT s.id, l.name, e.file FROM external_sessions e JOIN sessions s ON s.id = e.session_id "
+            "JOIN learners l ON l.id = s.learner_id WHERE e.source = 'practice' AND e.quiz = ? "
+            "AND s.finished_at = ? AND s.length = ?",
+            (session.quiz, session.finished_at, len(session.answers))).fetchall():
+        stored = conn.execute("SELECT question_id, position, answered_at FROM attempts WHERE session_id = ?",
+                              (sid,)).fetchall()
+        if sorted(map(tuple, stored)) == answers:
+            return name, file
+    return None
+
+
 def import_practice(store, paths, learner=None):
     """Import practice files, one transaction each; returns [PracticeImport]. A bad file raises
-    before its transaction, so the files before it stay imported and none is half-imported."""
+    before its transaction, so the files before it stay imported and none is half-imported. A file
+    whose answers are stored already (under any file or learner name) writes nothing and says whose."""
     results = []
     for path in paths:
         result, session = plan_practice_import(store, path, learner)
-        result.imported, _ = write_sessions(store, [session])
+        with store.write() as conn:
+            writer = SessionWriter(conn, preload=False)  # creates the import tables on a store's first import
+            stored = _stored_as(conn, session)
+            if stored:
+                result.stored_as, result.stored_from = stored
+            else:
+                writer.add(session)
+                writer.flush()
+        result.imported = writer.sessions
         results.append(result)
     return results

@@ -54,7 +54,9 @@ def test_every_row_is_matched_and_a_second_import_changes_nothing(store):
     before = counts(store)
     again = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
     assert (again.imported, again.already, again.responses) == (0, 150, 0)
-    assert any("the 150 attempt(s) imported before keep the marks they were stored with" in note for note in again.notes)
+    assert any("the 150 attempt(s) imported before with a Grades report keep the marks it gave them" in note
+               for note in again.notes)
+    assert (again.kept, again.remarked) == (150, 0)
     assert counts(store) == before
 
 
@@ -356,6 +358,11 @@ def test_cli_imports_then_calibrates_and_reports_errors_in_one_line(tmp_path, re
     assert "150 imported learners placed" in first.stdout
     again = torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--db", str(db))
     assert "0 attempt(s)" in again.stdout and "150 already imported" in again.stdout
+    with Store.open(db) as store:  # the id the report heads "Moodle's statistics for ..." with, in both summaries
+        (quiz,) = moodle_quiz_statistics(store)
+    assert quiz.startswith("moodle:")
+    assert f"`torchquiz stats --by-template` shows this quiz as {quiz}." in first.stdout
+    assert f"shows this quiz as {quiz}." in again.stdout
     bad = torchquiz("import", "moodle", str(REPORTS / "grades.csv"), "--db", str(db), check=False)
     assert bad.returncode == 1 and bad.stderr.startswith("Error: ") and bad.stderr.count("\n") == 1
     with Store.open(db) as store:
@@ -713,16 +720,92 @@ def test_a_name_cell_holding_escape_codes_is_stored_printable(store, tmp_path):
     assert "eve\ufffd[31m@example.com" in names and not any("\x1b" in n or "\x07" in n for n in names)
 
 
+def whole_marks(rows):
+    """A Responses report's rows as Moodle writes them for a quiz that shows grades to 0 decimals."""
+    column = next(i for i, name in enumerate(rows[0]) if name.startswith("Grade/"))
+    rows[0][column] = "Grade/10"
+    for row in rows[1:]:
+        if row and row[column] not in ("", "-"):
+            row[column] = str(round(float(row[column])))
+    return rows
+
+
 def test_totals_rounded_too_coarsely_to_tell_the_split_are_said_not_to(store, tmp_path):
     """A quiz showing grades to 0 decimals: a total can fit both splits, and the import had kept 40% without
     a word for all 61 even-split marks."""
-    def whole_marks(rows):
-        column = next(i for i, name in enumerate(rows[0]) if name.startswith("Grade/"))
-        rows[0][column] = "Grade/10"
-        for row in rows[1:]:
-            if row and row[column] not in ("", "-"):
-                row[column] = str(round(float(row[column])))
-        return rows
-
     result = import_moodle(store, rewrite_rows(tmp_path, "responses.csv", whole_marks))
     assert result.undecided > 0 and any("do not tell" in note for note in result.notes)
+
+
+def stored_marks(store, source="moodle"):
+    """Every imported answer of `source` as the statistics read it: (learner, started, slot) -> (question,
+    response, correct, skipped, misconception, score)."""
+    return {row[:3]: row[3:] for row in store.conn.execute(
+        "SELECT l.name, s.started_at, a.position, a.question_id, a.response, a.correct, a.skipped, a.misconception, "
+        "COALESCE(m.mark, a.correct, 0) FROM external_sessions e JOIN sessions s ON s.id = e.session_id "
+        "JOIN learners l ON l.id = s.learner_id JOIN attempts a ON a.session_id = s.id "
+        "LEFT JOIN external_marks m ON m.attempt_id = a.id WHERE e.source = ?", (source,))}
+
+
+def test_the_grades_report_given_later_replaces_the_marks_worked_out_without_it(store, tmp_path, records):
+    """The import without the Grades report said "give the Grades report (--grades) for Moodle's own marks";
+    doing so imported nothing ("150 already imported") and kept the marks of the 40% rule, so Moodle's
+    statistics no longer matched Moodle's (average 60.37% for 60.59%). Now the attempts stored with marks of
+    our rules take Moodle's, and the store holds what an import with the Grades report at once holds."""
+    practice, _, _ = practice_file(tmp_path, records)
+    import_practice(store, [practice])
+    practice_before = stored_marks(store, "practice")
+    whole = rewrite_rows(tmp_path, "responses.csv", whole_marks)
+    first = import_moodle(store, whole)
+    assert first.undecided > 0
+    assert any("import this file again with --grades" in note for note in first.notes)
+    before = counts(store)
+    again = import_moodle(store, whole, REPORTS / "grades.csv")
+    assert (again.imported, again.already, again.kept) == (0, 150, 0)
+    assert again.remarked == first.undecided and again.remarked_marks >= again.remarked
+    assert counts(store) == before  # marks replaced, nothing added
+    assert stored_marks(store, "practice") == practice_before  # other answers are never touched
+    with Store.open(tmp_path / "at-once.db") as at_once:
+        at_once.add_questions(records)
+        import_moodle(at_once, whole, REPORTS / "grades.csv")
+        assert stored_marks(store) == stored_marks(at_once)
+        assert moodle_quiz_statistics(store) == moodle_quiz_statistics(at_once)
+    third = import_moodle(store, whole, REPORTS / "grades.csv")
+    assert (third.already, third.kept, third.remarked) == (150, 150, 0)
+    assert any("imported before with a Grades report keep the marks" in note for note in third.notes)
+
+
+def test_an_attempt_stored_with_a_grades_report_keeps_its_marks(store, tmp_path):
+    """Only marks of our rules are replaced: another Grades report (one regraded since) changes nothing, and
+    attempts a Grades report marked before the import kept track of it are found to agree and left alone."""
+    import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    stored = stored_marks(store)
+
+    def regraded(rows):
+        column = rows[0].index("Q. 1 /0.83")
+        rows[1][column] = "0.83" if rows[1][column] == "0.00" else "0.00"
+        return rows
+
+    other = import_moodle(store, REPORTS / "responses.csv", rewrite_rows(tmp_path, "grades.csv", regraded))
+    assert (other.kept, other.remarked) == (150, 0) and stored_marks(store) == stored
+    with store.write() as conn:  # as a store imported into before moodle_graded
+        conn.execute("DROP TABLE moodle_graded")
+    again = import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv")
+    assert (again.already, again.kept, again.remarked) == (150, 0, 0) and stored_marks(store) == stored
+    assert import_moodle(store, REPORTS / "responses.csv", REPORTS / "grades.csv").kept == 150
+
+
+def test_cli_re_marks_with_the_grades_report_given_later_and_recalibrates(tmp_path, records):
+    db = tmp_path / "whole.db"
+    torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", str(db))
+    whole = str(rewrite_rows(tmp_path, "responses.csv", whole_marks))
+    first = torchquiz("import", "moodle", whole, "--db", str(db))
+    assert "for Moodle's own marks, import this file again with --grades GRADES.csv" in first.stderr
+    again = torchquiz("import", "moodle", whole, "--grades", str(REPORTS / "grades.csv"), "--db", str(db))
+    assert re.search(r"0 attempt\(s\) with 0 responses imported; 150 already imported, \d+ of them re-marked with "
+                     r"Moodle's marks from the Grades report \(\d+ mark\(s\) changed\); `torchquiz stats "
+                     r"--by-template` shows this quiz as moodle:[0-9a-f]{12}\.", again.stdout), again.stdout
+    assert "Recalibrated from 1800 answers" in again.stdout
+    rows = list(csv.reader(io.StringIO((REPORTS / "statistics.csv").read_text(encoding="utf-8-sig"))))
+    report = torchquiz("stats", "--by-template", "--db", str(db))
+    assert f"average {dict(zip(rows[0], rows[1]))['Average grade of all attempts']}," in report.stdout
