@@ -86,7 +86,7 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
       torchquiz stats --by-template --html report.html
     """
     from torchquiz.engine.item_stats import item_statistics, rounded
-    from torchquiz.engine.template_report import signed
+    from torchquiz.engine.template_report import blank_note, signed
     from torchquiz.record.answers import format_number
 
     store = open_store(db_path)
@@ -104,8 +104,8 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
     if not data["attempts"]:
         click.echo(f"No answers stored yet ({counted(data['questions_stored'], 'question')}): nothing to measure.")
         return
-    click.echo(f"{data['attempted']} of {data['questions_stored']} stored questions attempted "
-               f"({counted(data['attempts'], 'answer')}).\n")
+    click.echo(f"{data['attempted']} of {data['questions_stored']} stored questions attempted: "
+               f"{counted(data['attempts'], 'answer')}{blank_note(data['blank'])}.\n")
     if flagged and not data["questions"] and not data["templates"]:
         click.echo(f"No label looks wrong among the questions and templates with at least {min_attempts} answers.")
         return

@@ -174,6 +174,12 @@ def external_learners(store, source=None):
 COUNTED_SQL = "(a.correct IS NOT NULL OR a.skipped = 1)"
 
 
+def blanks_counted(store):
+    """How many of the attempts statistics count were left blank or skipped (a mark of 0; calibration leaves
+    them out, so its answer count is smaller by this many)."""
+    return store.conn.execute("SELECT count(*) FROM attempts a WHERE a.correct IS NULL AND a.skipped = 1").fetchone()[0]
+
+
 def score_sql(store, attempt="a"):
     """(join, expression): the score of each counted attempt (COUNTED_SQL) for statistics, as the LMS
     marked it where it did (Moodle's fraction, partial credit included), else right 1 / wrong 0, and 0

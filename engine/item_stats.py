@@ -10,7 +10,7 @@ label check of `stats` and `stats --by-template`).
 import math
 from collections import defaultdict
 
-from torchquiz.engine.external_attempts import COUNTED_SQL, score_sql
+from torchquiz.engine.external_attempts import COUNTED_SQL, blanks_counted, score_sql
 from torchquiz.engine.irt import LABEL_PRIOR
 from torchquiz.engine.param_effects import label_se
 from torchquiz.engine.store import OVERALL
@@ -95,5 +95,5 @@ def item_statistics(store, *, min_attempts=MIN_ATTEMPTS):
                       sum(d["as"]) / len(d["as"]), min_attempts)
                  for (template, label), d in sorted(per_template.items())]
     stored = store.conn.execute("SELECT count(*) FROM questions").fetchone()[0]
-    return {"questions_stored": stored, "attempted": len(questions), "attempts": len(rows),
+    return {"questions_stored": stored, "attempted": len(questions), "attempts": len(rows), "blank": blanks_counted(store),
             "min_attempts": min_attempts, "templates": templates, "questions": questions}

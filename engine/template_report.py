@@ -15,7 +15,7 @@ Per template, from every stored answer (terminal, Moodle, practice page):
 import json
 from collections import Counter, defaultdict
 
-from torchquiz.engine.external_attempts import COUNTED_SQL, moodle_quiz_statistics, score_sql
+from torchquiz.engine.external_attempts import COUNTED_SQL, blanks_counted, moodle_quiz_statistics, score_sql
 from torchquiz.engine.item_stats import MIN_ATTEMPTS, label_flag, nearest_label, point_biserial
 from torchquiz.engine.moodle_stats import quiz_information
 from torchquiz.engine.param_effects import fit_effects, label_se
@@ -83,7 +83,8 @@ def template_report(store, templates=None, *, min_attempts=MIN_ATTEMPTS, flagged
     if flagged:
         out = [t for t in out if any(f["reason"] == "label" for f in t["fix"])]
     moodle = _moodle_tables(statistics)
-    return {"templates": out, "answers": len(rows), "moodle_quizzes": len(moodle), "moodle": moodle,
+    return {"templates": out, "answers": len(rows), "blank": blanks_counted(store) if not templates else None,
+            "moodle_quizzes": len(moodle), "moodle": moodle,
             "low_discrimination": LOW_DISCRIMINATION}
 
 
@@ -192,10 +193,16 @@ def discrimination_text(level):
     return "-" if level["point_biserial"] is None else "r=" + signed(level["point_biserial"])
 
 
+def blank_note(blank):
+    """What an answer count holds besides answers: ' (8 of them left blank or skipped, a mark of 0)'."""
+    return f" ({blank} of them left blank or skipped, a mark of 0)" if blank else ""
+
+
 def render_text(data, width=100):
     """The report as lines of text for the terminal."""
     quizzes = data["moodle_quizzes"]
-    lines = [f"Per-template report: {counted(data['answers'], 'answer')}, {counted(len(data['templates']), 'template')}"
+    lines = [f"Per-template report: {counted(data['answers'], 'answer')}{blank_note(data.get('blank'))}, "
+             f"{counted(len(data['templates']), 'template')}"
              + (f", {counted(quizzes, 'Moodle quiz', 'Moodle quizzes')}" if quizzes else "") + "."]
     for t in data["templates"]:
         lines += ["", f"{t['template']} — {t['title']}: {t['answers']} answers, facility {percent(t['facility'])}"]

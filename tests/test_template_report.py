@@ -260,3 +260,20 @@ def test_every_figure_is_rounded_once_and_both_reports_read_one_discrimination(s
         line = next(l for l in stats_text.splitlines() if l.startswith(template + " ") and f" {label} " in l)
         assert f" {format_number(row['facility'], 2)} " in line, line
 
+
+
+def test_every_answer_count_says_how_many_were_left_blank(tmp_path):
+    """stats counts a blank as a mark of 0 (as Moodle's facility does) and calibration leaves it out: each count
+    says which it is, so 1,810 in one place and 1,802 in another do not look like lost answers."""
+    require_reports()
+    db = str(tmp_path / "b.db")
+    torchquiz("bank", "import", str(REPORTS / "set.jsonl"), "--db", db)
+    torchquiz("import", "moodle", str(REPORTS / "responses.csv"), "--grades", str(REPORTS / "grades.csv"), "--db", db)
+    imported = torchquiz("import", "moodle", str(REPORTS / "blank" / "responses_blank.csv"), "--grades",
+                         str(REPORTS / "blank" / "grades_blank.csv"), "--db", db).stdout
+    calibrated = int(re.search(r"Recalibrated from (\d+) answers", imported).group(1))
+    data = json.loads(torchquiz("stats", "--json", "--db", db).stdout)
+    assert data["blank"] == 8 and data["attempts"] - data["blank"] == calibrated
+    note = f"{data['attempts']} answers (8 of them left blank or skipped, a mark of 0)"
+    assert note in torchquiz("stats", "--db", db).stdout
+    assert note in torchquiz("stats", "--by-template", "--db", db).stdout
