@@ -48,7 +48,15 @@ def store_problem(exc):
     from torchquiz.engine.sqlite_errors import sqlite_problem
 
     kind = sqlite_problem(exc)
-    return None if kind is None else f"the quiz store: {exc}{STORE_ADVICE[kind]}"
+    if kind is None:
+        return None
+    advice = STORE_ADVICE[kind]
+    if kind == "readonly":  # SQLite's side files may belong to someone else, while the store is yours
+        from torchquiz.engine.store import Store
+        from torchquiz.engine.store_access import others_leftovers
+
+        advice = (Store.opened and others_leftovers(Store.opened)) or advice
+    return f"the quiz store: {exc}{advice}"
 
 
 # What to do about each kind of trouble with the store file (engine.sqlite_errors.SQLITE_PROBLEMS).

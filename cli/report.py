@@ -26,7 +26,7 @@ def report(learner, as_json, db_path):
     from torchquiz.engine.report import mastery_bar, progress_report
 
     with json_errors(as_json):  # --json gives JSON, errors included
-        store = open_store(db_path)
+        store = open_store(db_path, read_only=True)
         with store_errors():
             result = progress_report(store, learner)
             data = result.as_dict()
@@ -89,7 +89,7 @@ def stats(min_attempts, flagged, as_json, by_template, html_path, db_path):
     from torchquiz.engine.template_report import blank_note, signed
     from torchquiz.record.answers import format_number
 
-    store = open_store(db_path)
+    store = open_store(db_path, read_only=True)
     if by_template or html_path:
         from torchquiz.cli.template_stats import show_template_report
         return show_template_report(store, as_json, html_path, min_attempts=min_attempts, flagged=flagged)

@@ -32,15 +32,15 @@ def check_db_folder(db_path):
             raise click.ClickException(f"--db {path}: folder {path.parent} does not exist (nothing was created)")
 
 
-def open_store(db_path, create=False):
+def open_store(db_path, create=False, read_only=False):
     """The store at --db (or $TORCHQUIZ_DB, or the default place). Only `bank build` and `bank import`
     create one (create=True); no command creates a folder that --db names, so a mistyped --db is
-    an error that leaves nothing behind (issue 12)."""
+    an error that leaves nothing behind (issue 12). read_only: a command that only reads (report, stats)."""
     from torchquiz.engine.store import Store
 
     check_db_folder(db_path)
     with store_errors():
-        return Store.open(db_path, create=create)
+        return Store.open(db_path, create=create, read_only=read_only)
 
 
 @click.command("import")

@@ -17,6 +17,7 @@ import sqlite_utils
 
 from torchquiz.engine.schema import MIGRATIONS, SCHEMA_VERSION, filter_sql, not_a_number, schema_problem
 from torchquiz.engine.sqlite_errors import sqlite_problem
+from torchquiz.engine.store_access import connect, may_write
 
 APP_NAME = "torchquiz"
 BUSY_TIMEOUT_MS = 15_000  # how long a write waits for another writer before it is "busy"
@@ -72,6 +73,7 @@ class Store:
     """A torchquiz database. Use `Store.open(path)`; it creates and migrates as needed."""
 
     on_busy = None  # called when a write finds the store still locked after busy_timeout (see write())
+    opened = None   # the last store file this process opened: what an SQLite error's advice is about
 
     def __init__(self, conn, path):
         self.path = path
@@ -79,11 +81,13 @@ class Store:
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
 
     @classmethod
-    def open(cls, path=None, create=True):
+    def open(cls, path=None, create=True, read_only=False):
         """Open the store at `path` (default: default_db_path()). With create=False a missing
         database is a NoStore error: only the commands that fill a store (bank build, bank import)
-        create one, so a mistyped --db never leaves an empty database behind."""
+        create one, so a mistyped --db never leaves an empty database behind. read_only: a command that
+        only reads, by someone who may not write the store, leaves no file behind (engine.store_access)."""
         path = Path(path).expanduser() if path else default_db_path()
+        Store.opened = path
         if path.is_dir():
             raise NotATorchquizDatabase(f"{path} is a directory, not a torchquiz database")
         if path.exists() and path.stat().st_size > 0:
@@ -101,10 +105,10 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from exc
+        read_only = read_only and path.exists() and not may_write(path)
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see write()).
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                   check_same_thread=False)
+            conn = connect(path, BUSY_TIMEOUT_MS / 1000, read_only=read_only)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Another application's database is refused before anything is written to it (WAL mode
             # rewrites the file's header).
@@ -113,6 +117,8 @@ class Store:
             if foreign:
                 conn.close()
                 raise foreign
+            if read_only:
+                return cls._read_only(conn, path)
             conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode survives a process crash or Ctrl-C; only a power cut can lose the last commit.
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -181,6 +187,17 @@ class Store:
             raise NotATorchquizDatabase(f"{self.path} is not a usable torchquiz database: {problem}; "
                                         "restore it from a copy")
         return int(rows.get("schema_version", "0"))
+
+    @classmethod
+    def _read_only(cls, conn, path):
+        store = cls(conn, path)
+        version = store.schema_version()
+        if version != SCHEMA_VERSION:
+            conn.close()
+            raise (NewerSchemaError if version > SCHEMA_VERSION else StoreError)(
+                f"{path} has schema version {version} and this torchquiz reads {SCHEMA_VERSION}; you may not "
+                "write it, so its owner must open it once with this torchquiz (any command) first")
+        return store
 
     def _migrate(self):
         try:

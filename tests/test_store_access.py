@@ -1,0 +1,69 @@
+"""A store read by someone who may not write it: nothing is left behind that locks its owner out, a published
+read-only store can be read, and side files that belong to another user are named when they block a write."""
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from torchquiz.engine import store_access
+from torchquiz.engine.store import Store
+from quiz_fixtures import bank
+
+from conftest import torchquiz
+
+
+@pytest.fixture
+def closed_store(tmp_path):
+    """A store with questions and one answer, closed (so no DB-wal or DB-shm is left)."""
+    path = tmp_path / "class.db"
+    with Store.open(path) as store:
+        store.add_questions(bank(6))
+    assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+    return path
+
+
+def test_a_reader_who_may_not_write_leaves_no_side_files(closed_store, monkeypatch):
+    monkeypatch.setattr("torchquiz.engine.store.may_write", lambda path: False)
+    with Store.open(closed_store, create=False, read_only=True) as store:
+        assert store.conn.execute("SELECT count(*) FROM questions").fetchone()[0] == 6
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.conn.execute("DELETE FROM questions")
+    # SQLite's DB-wal and DB-shm would have been the reader's, and the owner could no longer write
+    assert not Path(f"{closed_store}-wal").exists() and not Path(f"{closed_store}-shm").exists()
+    monkeypatch.undo()
+    with Store.open(closed_store) as store:  # the owner writes as before
+        store.add_questions(bank(7)[6:])
+
+
+def test_while_someone_uses_the_store_a_reader_shares_their_side_files(closed_store, monkeypatch):
+    with Store.open(closed_store) as writer:
+        writer.set_meta("probe", "1")
+        monkeypatch.setattr("torchquiz.engine.store.may_write", lambda path: False)
+        with Store.open(closed_store, create=False, read_only=True) as reader:  # not immutable: sees new writes
+            with writer.write():
+                writer.set_meta("probe", "2")
+            assert reader.meta("probe") == "2"
+
+
+def test_the_cli_reads_a_store_in_a_folder_it_may_not_write(closed_store):
+    if os.geteuid() == 0:
+        pytest.skip("root may write any folder: the permission cannot be taken away here")
+    folder = closed_store.parent
+    folder.chmod(0o555)
+    try:
+        result = torchquiz("stats", "--db", str(closed_store), check=False)
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 0 and "No answers stored yet" in result.stdout, result.stderr
+
+
+def test_side_files_of_another_user_are_named(closed_store):
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{closed_store}{suffix}").write_bytes(b"")
+        os.chown(f"{closed_store}{suffix}", 54321, 54321)
+    note = store_access.others_leftovers(closed_store)
+    assert f"{closed_store}-wal and {closed_store}-shm belong to user 54321" in note and "delete them" in note
+    assert store_access.others_leftovers(closed_store.with_name("other.db")) == ""
