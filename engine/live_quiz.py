@@ -28,7 +28,7 @@ class QuizAlreadyRunning(StoreError):
 def lock_path(db_path, learner):
     """The lock file of `learner`'s quizzes on `db_path` (the name hashed: any learner name is safe)."""
     digest = hashlib.sha256(learner.encode("utf-8")).hexdigest()[:12]
-    db_path = Path(db_path)
+    db_path = Path(db_path).expanduser().resolve()  # one lock whatever the spelling: a symlink, ~, ../
     return db_path.with_name(f".{db_path.name}.quiz-{digest}.lock")
 
 
@@ -62,10 +62,11 @@ def live_quiz(db_path, learner, resume_command):
     path = lock_path(db_path, learner)
     handle = _locked(path, learner, resume_command, fcntl)
     try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(_where()))
-        handle.flush()
+        if handle.writable():  # a lock file another account left (its quiz was killed) can only be read: no place said
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(_where()))
+            handle.flush()
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -76,7 +77,10 @@ def live_quiz(db_path, learner, resume_command):
 def _locked(path, learner, resume_command, fcntl):
     """The lock file, open and exclusively locked, or QuizAlreadyRunning."""
     while True:
-        handle = open(path, "a+", encoding="utf-8")
+        try:
+            handle = open(path, "a+", encoding="utf-8")
+        except PermissionError:  # left by another account's quiz that was killed: a lock needs no write access
+            handle = open(path, "r", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

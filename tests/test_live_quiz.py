@@ -56,3 +56,41 @@ def test_a_quiz_that_ends_removes_its_lock_file_and_the_next_one_locks_afresh(tm
         with pytest.raises(QuizAlreadyRunning):
             with live_quiz(db, "ada", "torchquiz quiz --resume"):
                 pass
+
+
+def test_a_store_reached_through_a_symlink_is_one_store(tmp_path):
+    """~/class.db -> /srv/course/class.db: the lock is the real file's, so the second quiz is refused."""
+    db = tmp_path / "course" / "class.db"
+    db.parent.mkdir()
+    link = tmp_path / "home" / "class.db"
+    link.parent.mkdir()
+    link.symlink_to(db)
+    first = hold(db, "ada")
+    try:
+        with pytest.raises(QuizAlreadyRunning):
+            with live_quiz(link, "ada", "resume"):
+                pass
+    finally:
+        first.kill()
+        first.wait()
+
+
+def test_a_lock_file_this_account_may_not_write_still_locks(tmp_path, monkeypatch):
+    """A killed quiz of another account leaves its lock file (0644, theirs): the next quiz opens it to read,
+    which is all flock needs, instead of stopping at 'Permission denied'."""
+    import builtins
+
+    import torchquiz.engine.live_quiz as module
+
+    def theirs(path, mode="r", **kwargs):  # what opening another account's 0644 file for writing gives
+        if "a" in mode or "w" in mode:
+            raise PermissionError(13, "Permission denied", str(path))
+        return builtins.open(path, mode, **kwargs)
+
+    db = tmp_path / "q.db"
+    module.lock_path(db, "ada").write_text('{"pid": 1}')
+    monkeypatch.setattr(module, "open", theirs, raising=False)
+    with live_quiz(db, "ada", "resume"):
+        with pytest.raises(QuizAlreadyRunning):
+            with live_quiz(db, "ada", "resume"):
+                pass
