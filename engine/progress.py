@@ -174,6 +174,12 @@ def history(store, learner):
                 for q, t, b, a, c, m in rows]
 
 
+def answered_by(store, learner):
+    """How many answered (not skipped) attempts the learner has: the length of `history`."""
+    return store.conn.execute("SELECT count(*) FROM attempts a JOIN items i ON i.question_id = a.question_id "
+                              "WHERE a.learner_id = ? AND a.correct IS NOT NULL", (learner,)).fetchone()[0]
+
+
 def item_exposure(store, floor=20):
     """question id -> share of learners who answered it (answers / learners, at least `floor`
     learners so the first few do not lock every item out); items never answered are left out."""

@@ -143,6 +143,10 @@ class QuizSession:
         """Record a graded answer (torchquiz.record.grading.Grade) with its consequences; returns its position."""
         qid = record["id"]
         item = self.store.item(qid)
+        if progress.answered_by(self.store, self.row.learner_id) != len(self.history):
+            # answers stored meanwhile by another command (an import of the learner's practice page): the ability
+            # written below starts from every answer, not from the quiz's copy, which would drop them
+            self.history = progress.history(self.store, self.row.learner_id)
         (theta, _), by_topic = self.ability()
         response = selection.Response(item_id=qid, topic=item["topic"], b=item["b"], a=item["a"],
                                       correct=grade.correct, misconception=grade.misconception)
