@@ -89,6 +89,9 @@ def _run_quiz(store, learner, topics, families, length, resume, target, seed, se
     from torchquiz.engine.tui import QUIT, QuizUI, play
 
     maker = NearVariantMaker(store.path, settings) if generate else None
+    # Starting writes too (the learner, the session): a busy store is said at once and waited for, as in the quiz.
+    store.on_busy = lambda: click.echo("The store is busy: another command (an import, a refit) is writing to it. "
+                                       "The quiz starts as soon as it is free; waiting… (Ctrl-C stops.)", err=True)
     with store_errors():
         if resume:
             try:

@@ -2,6 +2,7 @@
 import io
 import os
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -489,3 +490,21 @@ def test_a_learner_name_with_an_escape_code_or_line_break_is_refused(db):
         assert result.exit_code == 2 and "holds a control character or a line break" in result.output
     with Store.open(db) as store:
         assert store.conn.execute("SELECT count(*) FROM learners").fetchone()[0] == 0
+
+
+def test_a_quiz_started_while_the_store_is_busy_says_so_and_starts_when_free(db):
+    """Creating the learner and the session write too: a store held by another command was 15 silent seconds,
+    then an error suggesting --resume for a quiz that never started."""
+    import sqlite3
+    import threading
+
+    blocker = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    threading.Timer(2.5, lambda: blocker.execute("COMMIT")).start()
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["quiz", "--db", str(db), "--learner", "newbie", "--no-generate",
+                                       "--length", "1", "--topic", "batch_first"], input="A\n\n")
+    blocker.close()
+    assert result.exit_code == 0, result.output
+    assert result.output.count("The store is busy") == 1 and "Quiz complete" in result.output
+    assert time.monotonic() - started < 14  # said and waited for, not SQLite's 15 s then an error
