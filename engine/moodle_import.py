@@ -9,12 +9,8 @@ else our grading by Moodle's rules; the two are compared and disagreements repor
 Nothing is half-imported: the file is read inside one write transaction, and any problem
 (a broken row, unmatched responses unless the caller accepts skipping them) rolls it back.
 
-An attempt imported again is left as stored, with one exception: imported first without the Grades
-report, its marks were worked out by Moodle's rules (a multiple-answer mark can depend on what the
-export charged a wrong box, which a total rounded to whole marks does not tell). The same attempt
-imported with the Grades report then takes Moodle's own marks: only its answers' mark, right/wrong and
-misconception change. `moodle_graded` keeps the keys of the attempts whose marks are Moodle's, so an
-attempt stored with a Grades report keeps the marks it gave.
+An attempt imported again is left as stored, except that the Grades report given later gives an attempt
+first marked by our rules Moodle's own marks (engine.moodle_remark).
 """
 import datetime
 import functools
@@ -22,17 +18,15 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, SessionWriter, digest
-from torchquiz.engine.moodle_match import EVEN_SPLIT, GRADE_LIST, MatchError, QuestionIndex, grade_cell, right_answer_of
-from torchquiz.engine.moodle_reports import (DECIMAL_COMMA, FINISHED, ReportError, iter_attempts, pair_grades,
+from torchquiz.engine.external_attempts import ExternalSession, SessionWriter, digest
+from torchquiz.engine.moodle_answers import cached_grade, moodle_answer
+from torchquiz.engine.moodle_match import EVEN_SPLIT, MatchError, QuestionIndex, right_answer_of
+from torchquiz.engine.moodle_remark import GRADED_TABLE, remark
+from torchquiz.engine.moodle_reports import (FINISHED, ReportError, iter_attempts, pair_grades,
                                              read_report)
 from torchquiz.record.wording import shortened
 
 _SHOWN = 60  # characters of a question shown when it cannot be matched
-# The external_sessions keys of Moodle attempts whose marks came from a Grades report (made by the first
-# import with one, like the tables of external_attempts). An attempt not listed was marked by our rules,
-# or imported before this table: a Grades report given later replaces its marks where they differ.
-_GRADED_TABLE = "CREATE TABLE IF NOT EXISTS moodle_graded (key TEXT PRIMARY KEY)"
 
 
 class UnmatchedResponses(ReportError):
@@ -166,10 +160,10 @@ def _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marke
                                        f"is not {record['id']}'s")
                 ok = False
                 continue
-            answers.append(_answer(result, attempt.row, record, slot, cell, attempt_marks.get(slot), slot_max,
+            answers.append(moodle_answer(result, attempt.row, record, slot, cell, attempt_marks.get(slot), slot_max,
                                    graded))
             if not marks and record["type"] == "multiresponse" and cell.response is not None:
-                verdict = _graded(graded, record, cell.response, EVEN_SPLIT)
+                verdict = cached_grade(graded, record, cell.response, EVEN_SPLIT)
                 if verdict and verdict.fraction != answers[-1].mark:
                     even[len(answers) - 1] = verdict.fraction
         if ok and even:
@@ -247,14 +241,14 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
         writer = SessionWriter(conn)
         moodle_marked, marked_now = set(), []  # keys of attempts stored with Moodle's marks; those given them now
         if marks:
-            conn.execute(_GRADED_TABLE)
+            conn.execute(GRADED_TABLE)
             moodle_marked = {key for (key,) in conn.execute("SELECT key FROM moodle_graded")}
         seen = set()
         for stored, session in _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marked):
             if result.problems and not skip_unmatched:  # after a problem the rest is only checked
                 continue
             if stored is not None:
-                if _remark(conn, stored, session, result):
+                if remark(conn, stored, session, result):
                     marked_now.append(stored)
             elif writer.add(session) and marks:
                 marked_now.append(session.key)
@@ -306,78 +300,3 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
                                      "torchquiz bank import SET.jsonl", result.problems)
     result.imported, result.responses = writer.sessions, writer.answers
     return result
-
-
-def _remark(conn, stored_key, session, result):
-    """Give the Moodle attempt stored under `stored_key` (with marks of our rules) the marks of `session`
-    (Moodle's, from the Grades report): each answer's right/wrong, misconception and partial mark become
-    what an import with the Grades report stores. Nothing else changes. False, changing nothing, when the
-    stored attempt does not hold `session`'s questions in its slots."""
-    rows = conn.execute(
-        "SELECT a.position, a.id, a.question_id, a.skipped, a.correct, a.misconception, m.attempt_id IS NOT NULL, "
-        "m.mark FROM external_sessions e JOIN attempts a ON a.session_id = e.session_id "
-        "LEFT JOIN external_marks m ON m.attempt_id = a.id WHERE e.key = ? AND e.source = 'moodle'",
-        (stored_key,)).fetchall()
-    by_slot = {row[0]: row[1:] for row in rows}
-    if len(by_slot) != len(rows) or len(rows) != len(session.answers) or any(
-            a.slot not in by_slot or by_slot[a.slot][1] != a.question_id
-            or bool(by_slot[a.slot][2]) != (a.correct is None) for a in session.answers):
-        result.not_remarked += 1
-        return False
-    changed = 0
-    for a in session.answers:
-        attempt_id, _, _, correct, misconception, has_mark, mark = by_slot[a.slot]
-        correct_now = None if a.correct is None else int(a.correct)
-        # as SessionWriter stores it: a whole mark is `correct` again, only partial credit and blanks get a row
-        row_now = a.correct is None or (a.mark is not None and a.mark != float(a.correct))
-        mark_now = a.mark if row_now else None
-        if (correct, misconception, bool(has_mark), mark) == (correct_now, a.misconception, row_now, mark_now):
-            continue
-        # counted when the score statistics read changes (a blank's mark None and 0 both count 0)
-        changed += (mark if mark is not None else correct or 0) != (
-            mark_now if mark_now is not None else correct_now or 0)
-        conn.execute("UPDATE attempts SET correct = ?, misconception = ? WHERE id = ?",
-                     (correct_now, a.misconception, attempt_id))
-        conn.execute("DELETE FROM external_marks WHERE attempt_id = ?", (attempt_id,))
-        if row_now:
-            conn.execute("INSERT INTO external_marks (attempt_id, slot, mark) VALUES (?, ?, ?)",
-                         (attempt_id, a.slot, a.mark))
-    result.remarked += changed > 0
-    result.remarked_marks += changed
-    return True
-
-
-def _graded(graded, record, response, rule=GRADE_LIST):
-    """grade_cell, once per question, response and rule: a class repeats its answers."""
-    key = (record["id"], response, rule)
-    if key not in graded:
-        graded[key] = grade_cell(record, response, rule)
-    return graded[key]
-
-
-def _answer(result, row, record, slot, cell, moodle_fraction, slot_max, graded):
-    if cell.response is None:
-        result.blanks += 1
-        return ExternalAnswer(record["id"], slot, None, None, mark=moodle_fraction)
-    if record["type"] == "numerical" and DECIMAL_COMMA.match(cell.response.strip()):
-        result.decimal_commas += 1
-    verdict = _graded(graded, record, cell.response)
-    fraction = verdict.fraction if verdict else None
-    if verdict is None:  # matched question, but the response is none of its options: say so
-        decides = "Moodle's mark decides" if moodle_fraction is not None else "counted wrong"
-        result.notes.append(f"row {row}, question {slot}: response {_short(cell.response)!r} is none of "
-                            f"{record['id']}'s options; {decides}")
-    if moodle_fraction is not None:
-        # The Grades report rounds marks to 2 decimals of the slot's maximum: agreement within that. A
-        # multiple-answer mark agrees under either rule an export may have charged a wrong box by.
-        tolerance = 0.0051 / slot_max.get(slot, 1.0)
-        ours = [fraction]
-        if verdict and record["type"] == "multiresponse":
-            ours.append(_graded(graded, record, cell.response, EVEN_SPLIT).fraction)
-        agreeing = [f for f in ours if f is not None and abs(f - moodle_fraction) <= tolerance]
-        result.disagreements += not agreeing
-        fraction = agreeing[0] if agreeing else moodle_fraction  # ours is exact where it agrees; Moodle's is rounded
-    correct = fraction is not None and fraction >= 1.0 - 1e-6
-    result.correct += correct
-    return ExternalAnswer(record["id"], slot, verdict.response if verdict else cell.response, correct,
-                          verdict.misconception if verdict and not correct else None, mark=fraction)
