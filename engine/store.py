@@ -18,43 +18,13 @@ import sqlite_utils
 from torchquiz.engine.schema import MIGRATIONS, SCHEMA_VERSION, filter_sql, not_a_number, schema_problem
 from torchquiz.engine.sqlite_errors import sqlite_problem
 from torchquiz.engine.store_access import connect, may_write
+from torchquiz.engine.store_errors import (DamagedStore, NewerSchemaError, NoStore, NotATorchquizDatabase,  # noqa: F401
+                                           StoreError, UnknownQuestion, foreign_database)
 
 APP_NAME = "torchquiz"
 BUSY_TIMEOUT_MS = 15_000  # how long a write waits for another writer before it is "busy"
 OVERALL = "*"  # the abilities row for all topics together; topic ids never contain '*'
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def _foreign(path, tables):
-    """The error for a database whose tables are another application's (None for a torchquiz store or an empty one)."""
-    if not tables or "torchquiz_meta" in tables:
-        return None
-    shown = ", ".join(sorted(tables)[:5])
-    return NotATorchquizDatabase(f"{path} is an SQLite database of another application (tables: {shown})")
-
-
-class StoreError(Exception):
-    """Base class for everything the store refuses to do."""
-
-
-class NotATorchquizDatabase(StoreError):
-    """The file exists but is not a torchquiz database."""
-
-
-class NoStore(StoreError):
-    """No database where one was named, and this command does not create one."""
-
-
-class NewerSchemaError(StoreError):
-    """The database was written by a newer torchquiz than this one."""
-
-
-class UnknownQuestion(StoreError):
-    """A question id that the store does not hold."""
-
-
-class DamagedStore(StoreError):
-    """The file holds what torchquiz never writes (text where a number belongs): edited by hand, or damaged."""
 
 
 def default_db_path():
@@ -112,7 +82,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Another application's database is refused before anything is written to it (WAL mode
             # rewrites the file's header).
-            foreign = _foreign(path, {name for (name,) in conn.execute(
+            foreign = foreign_database(path, {name for (name,) in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")})
             if foreign:
                 conn.close()
@@ -177,7 +147,7 @@ class Store:
         tables = set(self.db.table_names())
         if "torchquiz_meta" not in tables:
             if tables:
-                raise _foreign(self.path, tables)
+                raise foreign_database(self.path, tables)
             return 0
         rows = dict(self.conn.execute("SELECT key, value FROM torchquiz_meta").fetchall())
         if rows.get("app") != APP_NAME:
