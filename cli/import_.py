@@ -131,6 +131,10 @@ def practice(files, learner, calibrate, db_path):
             same = f" (the same saved answers as {result.stored_from})" if result.stored_from != result.file else ""
             said = (f"{result.file}: {result.answers} answer(s) already imported as {result.stored_as}'s{same}, "
                     f"so not imported again as {result.learner}")
+        elif result.earlier:  # a later save of the page holds the earlier save's answers
+            said = (f"{result.file}: {result.answers} answer(s) of {result.learner}: "
+                    f"{result.answers - result.earlier} imported, {result.earlier} imported before from "
+                    f"{result.earlier_from} (a later save holds the earlier saves' answers; each counts once)")
         else:
             said = (f"{result.file}: {result.answers} answer(s) of {result.learner} "
                     + ("imported" if result.imported else "already imported"))

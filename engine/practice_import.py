@@ -17,7 +17,7 @@ another --learner are the answers already stored, not a new student's; the impor
 """
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -47,6 +47,8 @@ class PracticeImport:
     imported: int = 0              # 1 when this file's session was written now, 0 when already stored
     stored_as: str = ""            # when already stored: the learner those answers are stored under
     stored_from: str = ""          # ... and the file they were imported from
+    earlier: int = 0               # answers left out because an earlier save of the same page holds them
+    earlier_from: str = ""         # ... the file that earlier save was imported from
     correct: int = 0
     disagreements: int = 0
     problems: list = field(default_factory=list)
@@ -234,6 +236,24 @@ def _stored_as(conn, session):
     return None
 
 
+def _without_earlier_saves(conn, session, result):
+    """`session` without the answers an earlier save of the page stored already: a later save holds every first
+    answer of the earlier ones, with its time, so a student who saved twice would count those answers twice."""
+    timed = {(a.question_id, a.answered_at) for a in session.answers if a.answered_at}
+    if not timed:
+        return session
+    earlier = {}
+    for question, answered_at, file in conn.execute(
+            "SELECT a.question_id, a.answered_at, e.file FROM attempts a JOIN external_sessions e "
+            "ON e.session_id = a.session_id WHERE e.source = 'practice' AND e.quiz = ?", (session.quiz,)):
+        if (question, answered_at) in timed:
+            earlier[(question, answered_at)] = file
+    if not earlier:
+        return session
+    result.earlier, result.earlier_from = len(earlier), next(iter(earlier.values()))
+    return replace(session, answers=[a for a in session.answers if (a.question_id, a.answered_at) not in earlier])
+
+
 def import_practice(store, paths, learner=None):
     """Import practice files, one transaction each; returns [PracticeImport]. A bad file raises
     before its transaction, so the files before it stay imported and none is half-imported. A file
@@ -247,8 +267,10 @@ def import_practice(store, paths, learner=None):
             if stored:
                 result.stored_as, result.stored_from = stored
             else:
-                writer.add(session)
-                writer.flush()
+                session = _without_earlier_saves(conn, session, result)
+                if session.answers:
+                    writer.add(session)
+                    writer.flush()
         result.imported = writer.sessions
         results.append(result)
     return results

@@ -27,9 +27,14 @@ def test_a_practice_file_imported_again_under_another_name_or_learner_is_recogni
     in_file.write_text(json.dumps(dict(data, learner="carol")))
     assert import_practice(store, [in_file])[0].stored_as == "grace"
     assert counts(store) == before
-    later = tmp_path / "later.json"  # another save is other answers, even with the same questions
+    later = tmp_path / "later.json"  # a later save holds the same answers (each with its time): none counts twice
     later.write_text(json.dumps(dict(data, saved_at="2026-11-29T11:00:00Z")))
-    assert import_practice(store, [later])[0].imported == 1
+    (again,) = import_practice(store, [later])
+    assert (again.imported, again.earlier, again.earlier_from) == (0, 3, "grace.json") and counts(store) == before
+    other = tmp_path / "other.json"  # answers given at other times are other answers, even to the same questions
+    other.write_text(json.dumps(dict(data, saved_at="2026-11-30T11:00:00Z", answers=[
+        dict(a, answered_at=a["answered_at"].replace("11-29", "11-30")) for a in data["answers"]])))
+    assert import_practice(store, [other])[0].imported == 1
 
 
 def test_a_practice_file_imported_while_its_key_held_the_learner_is_recognised(store, tmp_path, records):
