@@ -53,9 +53,9 @@ def store_problem(exc):
     advice = STORE_ADVICE[kind]
     if kind == "readonly":  # SQLite's side files may belong to someone else, while the store is yours
         from torchquiz.engine.store import Store
-        from torchquiz.engine.store_access import others_leftovers
+        from torchquiz.engine.store_access import others_side_files
 
-        advice = (Store.opened and others_leftovers(Store.opened)) or advice
+        advice = (Store.opened and others_side_files(Store.opened)) or advice
     return f"the quiz store: {exc}{advice}"
 
 

@@ -58,12 +58,51 @@ def test_the_cli_reads_a_store_in_a_folder_it_may_not_write(closed_store):
     assert result.returncode == 0 and "No answers stored yet" in result.stdout, result.stderr
 
 
-def test_side_files_of_another_user_are_named(closed_store):
+def test_side_files_of_another_user_are_named_and_never_called_safe_to_delete():
+    """The store and its folder are the user's, but SQLite's side files are another's: the note names them and
+    does not say to delete them (a DB-wal can hold the latest answers); where the store file itself is not
+    writable, that is the cause and no side file is blamed."""
+    import shutil
+    import tempfile
+
     if os.geteuid() != 0:
-        pytest.skip("only root can give a file to another user")
-    for suffix in ("-wal", "-shm"):
-        Path(f"{closed_store}{suffix}").write_bytes(b"")
-        os.chown(f"{closed_store}{suffix}", 54321, 54321)
-    note = store_access.others_leftovers(closed_store)
-    assert f"{closed_store}-wal and {closed_store}-shm belong to user 54321" in note and "delete them" in note
-    assert store_access.others_leftovers(closed_store.with_name("other.db")) == ""
+        pytest.skip("only root can act as two other users here")
+    folder = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        folder.chmod(0o755)
+        store = folder / "class.db"
+        with Store.open(store):
+            pass
+        for suffix in ("-wal", "-shm"):
+            Path(f"{store}{suffix}").write_bytes(b"")
+            os.chown(f"{store}{suffix}", 54321, 54321)
+        os.chown(folder, 54322, 54322)
+        os.chown(store, 54322, 54322)
+        os.seteuid(54322)  # the store's owner, who may not write the other user's side files
+        try:
+            note = store_access.others_side_files(store)
+        finally:
+            os.seteuid(0)
+        assert f"{store}-wal and {store}-shm belong to user 54321" in note and "do not delete them" in note
+        os.chown(store, 0, 0)
+        store.chmod(0o644)
+        os.seteuid(54322)  # now the store file itself may not be written: that is the cause
+        try:
+            assert store_access.others_side_files(store) == ""
+        finally:
+            os.seteuid(0)
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_reader_through_a_link_sees_the_writers_latest_answers(closed_store, tmp_path, monkeypatch):
+    """report through ~/class.db -> the real store: DB-wal is looked for beside the real file, so a writer's
+    uncheckpointed answers are read, not skipped by an immutable open."""
+    link = tmp_path / "home.db"
+    link.symlink_to(closed_store)
+    with Store.open(closed_store) as writer:
+        with writer.write():
+            writer.set_meta("probe", "fresh")
+        monkeypatch.setattr("torchquiz.engine.store.may_write", lambda path: False)
+        with Store.open(link, create=False, read_only=True) as reader:
+            assert reader.meta("probe") == "fresh"
