@@ -161,14 +161,15 @@ def session_attempts(store, session_id):
                     float("nan") if t is None else t) for q, r, c, m, h, s, t in rows]
 
 
-def history(store, learner):
+def history(store, learner, session_last=None):
     """Every answered (not skipped) attempt of the learner as selection.Response, oldest first,
-    with each item's current difficulty."""
+    with each item's current difficulty; the answers of session `session_last` come last (a running quiz's own,
+    after answers another command stored meanwhile: the quiz reads its own as the history's end)."""
     from torchquiz.engine.selection import Response
     rows = store.conn.execute(
         "SELECT a.question_id, i.topic, i.b, i.a, a.correct, a.misconception FROM attempts a "
         "JOIN items i ON i.question_id = a.question_id WHERE a.learner_id = ? AND a.correct IS NOT NULL "
-        "ORDER BY a.id", (learner,)).fetchall()
+        "ORDER BY a.session_id IS ?, a.id", (learner, session_last)).fetchall()
     with store.numbers_checked():  # float(): text in a damaged file's b is one line here, not a numpy traceback
         return [Response(item_id=q, topic=t, b=float(b), a=float(a), correct=bool(c), misconception=m)
                 for q, t, b, a, c, m in rows]

@@ -11,6 +11,7 @@ import random
 import numpy as np
 
 from torchquiz.engine import irt, near_schedule, progress, selection
+from torchquiz.engine.quiz_pool import NoQuestions, load_pool  # noqa: F401 (NoQuestions: the session's error)
 from torchquiz.engine.report import progress_report
 from torchquiz.engine.store import OVERALL, StoreError
 from torchquiz.engine.topic_ability import estimate_across_topics
@@ -44,10 +45,6 @@ WRONG_RUN = 2                 # after this many wrong answers in a row, nothing 
 RIGHT_RUN = 2
 CLIMB_WITHIN = 5
 LEVEL_NAMES = {index: name for name, index in selection.LEVELS.items()}
-
-
-class NoQuestions(StoreError):
-    """The store holds no question matching the quiz's filters."""
 
 
 class NothingToResume(StoreError):
@@ -87,7 +84,7 @@ class QuizSession:
             raise ValueError(f"length={length!r}: must be at least 1")
         if not 0.0 < target < 1.0:
             raise ValueError(f"target={target!r}: must lie strictly between 0 and 1")
-        pool = _load_pool(store, topics, families)
+        pool = load_pool(store, topics, families)
         learner = progress.learner_id(store, learner_name)
         stale = progress.open_session(store, learner)
         set_aside = None
@@ -107,7 +104,7 @@ class QuizSession:
         row = progress.open_session(store, learner)
         if row is None:
             raise NothingToResume(f"{learner_name!r} has no unfinished quiz to resume")
-        pool = _load_pool(store, row.filters.get("topics", ()), row.filters.get("families", ()))
+        pool = load_pool(store, row.filters.get("topics", ()), row.filters.get("families", ()))
         done = len(progress.session_attempts(store, row.id))
         # A different but reproducible stream for each resume point.
         return cls(store, learner_name, row, pool, rng=random.Random(row.seed * 1009 + done),
@@ -146,7 +143,7 @@ class QuizSession:
         if progress.answered_by(self.store, self.row.learner_id) != len(self.history):
             # answers stored meanwhile by another command (an import of the learner's practice page): the ability
             # written below starts from every answer, not from the quiz's copy, which would drop them
-            self.history = progress.history(self.store, self.row.learner_id)
+            self.history = progress.history(self.store, self.row.learner_id, session_last=self.row.id)
         (theta, _), by_topic = self.ability()
         response = selection.Response(item_id=qid, topic=item["topic"], b=item["b"], a=item["a"],
                                       correct=grade.correct, misconception=grade.misconception)
@@ -297,18 +294,3 @@ class QuizSession:
     def summary(self):
         """This quiz's counts, abilities, misconceptions and advice (the same builder as `torchquiz report`)."""
         return progress_report(self.store, self.learner_name, session=self.row)
-
-
-def _load_pool(store, topics, families):
-    items = store.pool_items(topics, families)
-    if not items:
-        wanted = " matching " + ", ".join(f"--topic {t}" for t in topics) + " ".join(
-            f" --family {f}" for f in families) if topics or families else ""
-        raise NoQuestions(f"{store.path} holds no questions{wanted}. Add some with "
-                          "`torchquiz bank build` or `torchquiz bank import SET.jsonl`")
-    pool = selection.ItemPool(items)
-    # The exposure cap needs each item's share of learners so far: from the store's counts,
-    # so every quiz (and the simulation, which runs quizzes) sees the same figure.
-    shares = progress.item_exposure(store)
-    pool.exposure[:] = [shares.get(item.id, 0.0) for item in pool.items]
-    return pool

@@ -280,8 +280,11 @@ def test_answers_stored_by_another_command_during_a_quiz_keep_counting(store):
     taken = {record["id"]} | {q for q, in store.conn.execute("SELECT question_id FROM attempts")}
     for qid in [q["id"] for q in bank(48) if q["id"] not in taken][-8:]:
         progress.record_attempt(store, other, progress.Attempt(qid, "B", False, None))
+    first = record["id"]
     record = session.next_question()
     answer_with(session, record, True)
+    # the quiz's own answers stay the history's end (its runs of right and wrong answers are read there)
+    assert [r.item_id for r in session.history[-2:]] == [first, record["id"]]
     mean, _sd, n = progress.abilities(store, learner)[OVERALL]
     assert n == 10  # before: 2, the quiz's own answers
     # from all ten (the answered item's b moved by its online step since: near, not equal)
