@@ -147,7 +147,7 @@ def _entry_problems(path, lines, mid, entry):
     if not any(op in entry for op in OPS):
         problems.append(Problem(path, line_of(lines, (mid,)), mid, f"needs a transform: one of {', '.join(OPS)}"))
     swap = entry.get("swap")
-    if swap is not None and not (isinstance(swap, list) and len(swap) == 2):
+    if swap is not None and not (isinstance(swap, list) and len(swap) == 2 and all(isinstance(n, str) for n in swap)):
         problems.append(Problem(path, line_of(lines, (mid, "swap")), f"{mid}.swap={swap!r}", "needs two parameter names"))
     replace = entry.get("replace")
     if replace is not None and not (isinstance(replace, list) and all(

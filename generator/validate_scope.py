@@ -8,7 +8,7 @@ def transform_problems(misconception, params):
     or swap changes (it gives no option), or one its `when` tests (it never applies)."""
     found = {}
     for name in list(misconception.set) + list(misconception.map) + list(misconception.swap):
-        if name not in params:
+        if isinstance(name, str) and name not in params:
             found.setdefault(name, f"it changes {name!r}, which is not a parameter of this template, "
                                    "so it gives no option here")
     for name, wanted in misconception.when.items():

@@ -287,7 +287,8 @@ def test_a_distractor_that_names_what_the_template_lacks_is_a_problem(write_bank
                  "  set: {batch: 1}\n"
                  "absent_ok:\n  description: d\n  feedback: \"{{ wrong }} d\"\n  when: {nested: [false, null]}\n"
                  "  set: {batch: 1}\n"
-                 "swaps_missing:\n  description: d\n  feedback: \"{{ wrong }} d\"\n  swap: [batch, num_heads]\n")
+                 "swaps_missing:\n  description: d\n  feedback: \"{{ wrong }} d\"\n  swap: [batch, num_heads]\n"
+                 "swaps_a_list:\n  description: d\n  feedback: \"{{ wrong }} d\"\n  swap: [[batch], hidden_size]\n")
     text = GOOD.replace("distractors: [swap_batch_seq, swap_input_hidden, confuse_hn_output]",
                         "distractors: [swap_batch_seq, needs_bf, absent_ok, swaps_missing]")
     root, problems = problems_of(write_bank, {"shape/scope.yaml": text}, catalogue=catalogue)
@@ -297,6 +298,7 @@ def test_a_distractor_that_names_what_the_template_lacks_is_a_problem(write_bank
     assert f"{path}:21: distractors[3]='swaps_missing': it changes 'num_heads', which is not a parameter of this " \
            "template, so it gives no option here" in problems, problems
     assert not any("absent_ok" in p for p in problems), problems
+    assert any("swaps_a_list.swap=[['batch'], 'hidden_size']: needs two parameter names" in p for p in problems), problems
 
 
 def test_a_catalogue_problem_does_not_hide_the_templates_problems(write_bank):
