@@ -5,6 +5,7 @@ import click
 
 from torchquiz.cli.options import db_option, json_errors, store_errors
 from torchquiz.cli.store import default_learner, open_store
+from torchquiz.engine.item_stats import MIN_ATTEMPTS
 from torchquiz.record.wording import counted
 
 
@@ -58,7 +59,7 @@ def report(learner, as_json, db_path):
 
 
 @click.command()
-@click.option("--min-attempts", default=20, show_default=True, type=click.IntRange(1),
+@click.option("--min-attempts", default=MIN_ATTEMPTS, show_default=True, type=click.IntRange(1),
               help="Answers a question needs before its label is checked (in every table and report).")
 @click.option("--flagged", is_flag=True, help="Only items and templates whose label looks wrong "
               "(with --by-template: the templates with such a question).")

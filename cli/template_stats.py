@@ -21,7 +21,8 @@ def show_template_report(store, as_json, html_path, *, min_attempts, flagged):
     if as_json:
         click.echo(json.dumps(rounded(data), indent=2), err=aside)
     elif not data["templates"]:
-        click.echo(f"No template has a question whose label looks wrong (checked from {min_attempts} answers on)."
+        click.echo(f"No template has a level or a question whose label looks wrong (checked from {min_attempts} "
+                   "answers on)."
                    if flagged and data["answers"] else "No answers stored yet: nothing to report per template.",
                    err=aside)
     else:

@@ -11,7 +11,8 @@ import io
 
 from torchquiz.engine.moodle_stats import moodle_percent, quiz_information
 from torchquiz.engine.store import StoreError
-from torchquiz.engine.template_report import blank_note, discrimination_text, effect_name, percent, signed
+from torchquiz.engine.template_report import (blank_note, discrimination_text, effect_name, percent, signed,
+                                               templates_shown)
 from torchquiz.record.wording import shortened
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -123,7 +124,7 @@ def report_page(data, title="torchquiz: how the templates perform"):
     plt = _pyplot()
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
-             f"<p>{data['answers']} answers{blank_note(data.get('blank'))} over {len(data['templates'])} templates. "
+             f"<p>{data['answers']} answers{blank_note(data.get('blank'))} over {templates_shown(data)}. "
              "Facility is the mean mark "
              "(Moodle's partial credit where Moodle marked); discrimination is Moodle's index where a Moodle quiz "
              f"asked the questions (below {data['low_discrimination']:.0f} needs a look), else r, the correlation of "

@@ -16,7 +16,7 @@ import json
 from collections import Counter, defaultdict
 
 from torchquiz.engine.external_attempts import COUNTED_SQL, blanks_counted, moodle_quiz_statistics, score_sql
-from torchquiz.engine.item_stats import MIN_ATTEMPTS, label_flag, nearest_label, point_biserial
+from torchquiz.engine.item_stats import MIN_ATTEMPTS, item_statistics, label_flag, nearest_label, point_biserial
 from torchquiz.engine.moodle_stats import quiz_information
 from torchquiz.engine.param_effects import fit_effects, label_se
 from torchquiz.engine.store import OVERALL
@@ -70,7 +70,7 @@ def _moodle_discrimination(statistics):
 def template_report(store, templates=None, *, min_attempts=MIN_ATTEMPTS, flagged=False):
     """The report as JSON-serialisable data: {"templates": [...]}, one entry per answered template.
     A question's label is checked once it has min_attempts answers (as `stats` checks it); flagged: only the
-    templates with a question whose label looks wrong."""
+    templates `stats --flagged` flags (a level of theirs, or one of their questions)."""
     rows = [r for r in _answers(store) if not templates or r[0] in templates]
     statistics = moodle_quiz_statistics(store)  # once: the discrimination column and the tables both read it
     discrimination = _moodle_discrimination(statistics)
@@ -80,10 +80,14 @@ def template_report(store, templates=None, *, min_attempts=MIN_ATTEMPTS, flagged
     with store.numbers_checked():  # text where a stored b or a belongs: the damaged store it is, not a TypeError
         out = [_one_template(store, template, answers, discrimination, min_attempts)
                for template, answers in sorted(by_template.items())]
-    if flagged:
-        out = [t for t in out if any(f["reason"] == "label" for f in t["fix"])]
+    answered = len(out)
+    if flagged:  # what `stats --flagged` flags, a template's level or one of its questions: one label check
+        checked = item_statistics(store, min_attempts=min_attempts)
+        names = {row["template"] for row in checked["templates"] + checked["questions"] if row["flag"]}
+        out = [t for t in out if t["template"] in names]
     moodle = _moodle_tables(statistics)
-    return {"templates": out, "answers": len(rows), "blank": blanks_counted(store) if not templates else None,
+    return {"templates": out, "answered_templates": answered, "flagged_only": flagged, "answers": len(rows),
+            "blank": blanks_counted(store) if not templates else None,
             "moodle_quizzes": len(moodle), "moodle": moodle,
             "low_discrimination": LOW_DISCRIMINATION}
 
@@ -198,11 +202,18 @@ def blank_note(blank):
     return f" ({blank} of them left blank or skipped, a mark of 0)" if blank else ""
 
 
+def templates_shown(data):
+    """'12 templates', or with --flagged '1 of 12 templates answered (flagged only)'."""
+    if data.get("flagged_only"):
+        return f"{len(data['templates'])} of {counted(data['answered_templates'], 'template')} answered (flagged only)"
+    return counted(len(data["templates"]), "template")
+
+
 def render_text(data, width=100):
     """The report as lines of text for the terminal."""
     quizzes = data["moodle_quizzes"]
     lines = [f"Per-template report: {counted(data['answers'], 'answer')}{blank_note(data.get('blank'))}, "
-             f"{counted(len(data['templates']), 'template')}"
+             f"{templates_shown(data)}"
              + (f", {counted(quizzes, 'Moodle quiz', 'Moodle quizzes')}" if quizzes else "") + "."]
     for t in data["templates"]:
         lines += ["", f"{t['template']} — {t['title']}: {t['answers']} answers, facility {percent(t['facility'])}"]

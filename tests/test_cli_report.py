@@ -206,12 +206,21 @@ def test_flagged_and_min_attempts_apply_to_the_per_template_report(db, runner):
         flagged = {q["id"] for q in plain["questions"] if q["flag"]}
         fixed = {f["question"] for t in by_template["templates"] for f in t["fix"] if f["reason"] == "label"}
         assert flagged == fixed and ({easy_one, hard_one} <= flagged) == (minimum == "20")
-    every = json.loads(runner.invoke(stats, ["--by-template", "--json", "--db", str(db)]).output)["templates"]
-    only = json.loads(runner.invoke(stats, ["--by-template", "--json", "--flagged", "--db", str(db)]).output)["templates"]
-    with_label_fix = [t["template"] for t in every if any(f["reason"] == "label" for f in t["fix"])]
-    assert with_label_fix and [t["template"] for t in only] == with_label_fix and len(only) < len(every)
-    none = runner.invoke(stats, ["--by-template", "--flagged", "--min-attempts", "61", "--db", str(db)]).output
-    assert none.startswith("No template has a question whose label looks wrong (checked from 61 answers on).")
+    for minimum in ("20", "61", "100"):  # 100: no question has that many answers, a template's level may
+        every = json.loads(runner.invoke(stats, ["--by-template", "--json", "--db", str(db)]).output)["templates"]
+        only = json.loads(runner.invoke(stats, ["--by-template", "--json", "--flagged", "--min-attempts", minimum,
+                                                "--db", str(db)]).output)
+        plain = json.loads(runner.invoke(stats, ["--json", "--flagged", "--min-attempts", minimum,
+                                                 "--db", str(db)]).output)
+        flagged = {row["template"] for row in plain["templates"] + plain["questions"]}
+        assert [t["template"] for t in only["templates"]] == sorted(flagged) and len(flagged) < len(every)
+        assert only["answered_templates"] == len(every)
+        text = runner.invoke(stats, ["--by-template", "--flagged", "--min-attempts", minimum, "--db", str(db)]).output
+        if flagged:
+            assert f"{len(flagged)} of {len(every)} templates answered (flagged only)" in text.splitlines()[0]
+        else:
+            assert text.startswith("No template has a level or a question whose label looks wrong (checked from "
+                                   f"{minimum} answers on).")
 
 
 def test_the_page_shows_r_where_no_moodle_quiz_asked(db, runner, tmp_path):
