@@ -16,10 +16,10 @@ WEAK = 0.6            # a topic below this mastery is worth practising on its ow
 
 
 def shown_weak(ability):
-    """Whether the answers show the topic is weak: below WEAK even at the hopeful end of its estimate
-    (mean + 1 sd). One or two answers move a topic's estimate little from the middle, so a topic answered
-    right once (58%) or wrong once is not called weak; three misses are."""
-    return ability.mastery < WEAK and ability.hopeful_mastery < WEAK
+    """Whether the answers show the topic is weak: at least two answers in it, and below WEAK even at the hopeful
+    end of its estimate (mean + 1 sd). One answer never calls a topic weak (a miss on a question the store has
+    calibrated as easy put its hopeful end near 50%); three misses do."""
+    return ability.n >= 2 and ability.mastery < WEAK and ability.hopeful_mastery < WEAK
 
 
 def practise_next(abilities, misconceptions, *, answered=0, correct=0, overall=None, weakest=2, where=None):
