@@ -140,7 +140,8 @@ def select_index(
     nothing else is left.  The pick is uniform among the top_k cheapest and
     every item within `window` of the cheapest, which spreads exposure
     without leaving the zone.
-    max_level: no item of a harder label (after a run of wrong answers), unless none is left.
+    max_level: no item of a harder label (after a run of wrong answers) unless none is left, and then one label
+    harder at most: None when that is gone too (the quiz ends early rather than give hard ones after missed easy ones).
     min_level: no item of an easier label (after a run of right answers early in a quiz), unless none is left.
     used_templates: boolean mask over template codes already asked in this quiz; their
     other variants cost `template_weight` more, so a quiz does not replay its templates.
@@ -172,8 +173,11 @@ def select_index(
     # on the last easy questions, medium comes next, not hard.
     levels = int(pool.level.max())
     if max_level is not None:
+        capped = max_level
         while max_level < levels and not (unseen & (pool.level <= max_level)).any():
             max_level += 1
+        if max_level > capped + 1:  # never two labels above the misses: no item, rather than hard after easy ones
+            return None
         restrictions.append(pool.level > max_level)
     if min_level is not None:
         while min_level > 0 and not (unseen & (pool.level >= min_level)).any():

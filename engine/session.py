@@ -221,8 +221,12 @@ class QuizSession:
 
     def _level_cap(self):
         """After WRONG_RUN wrong answers in a row, this quiz's or the end of the last one's: no label harder
-        than the easiest missed."""
-        levels = self._run_levels(WRONG_RUN, correct=False, across_quizzes=True)
+        than the easiest missed in the whole run (a run that went on at medium because the easy ones ran out
+        is still capped at easy)."""
+        run = 0
+        while run < len(self.history) and not self.history[-1 - run].correct:
+            run += 1
+        levels = self._run_levels(run, correct=False, across_quizzes=True) if run >= WRONG_RUN else []
         return min(levels) if levels else None
 
     def _level_floor(self):

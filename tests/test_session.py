@@ -289,3 +289,21 @@ def test_answers_stored_by_another_command_during_a_quiz_keep_counting(store):
     assert n == 10  # before: 2, the quiz's own answers
     # from all ten (the answered item's b moved by its online step since: near, not equal)
     assert mean == pytest.approx(estimate_ability(progress.history(store, learner))[0], abs=0.05) and mean < 0
+
+
+def test_after_missed_easy_questions_a_quiz_that_runs_out_ends_rather_than_turn_hard(tmp_path):
+    """`--target 0.85 --topic attention` on a topic with few easy questions: after two misses at easy the cap gave
+    way one label at a time, up to hard, for a learner at 0/18. One label above the misses at most; then repeats
+    from earlier quizzes; then the quiz ends early."""
+    questions = ([shape_question(n, difficulty="easy") for n in range(2)]
+                 + [shape_question(10 + n, difficulty="medium") for n in range(2)]
+                 + [shape_question(20 + n, difficulty="hard") for n in range(6)])
+    with Store.open(tmp_path / "few.db") as store:
+        store.add_questions(questions)
+        session = QuizSession.start(store, "wes", length=8, seed=4, target=0.85)
+        levels = []
+        while (record := session.next_question()) is not None:
+            levels.append(record["difficulty"])
+            answer_with(session, record, False)
+    after_easy = levels[levels.index("easy"):]  # the opening question may be any level
+    assert after_easy.count("easy") == 2 and "hard" not in after_easy and len(levels) < 8, levels
