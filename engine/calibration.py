@@ -33,6 +33,7 @@ LABELS = tuple(LABEL_PRIOR)
 QUAD = np.linspace(-5.0, 5.0, 41)
 _LOG_PRIOR = -0.5 * QUAD**2
 _LEVEL_PRIOR_SD = 0.5     # how far a level's centre may move from LABEL_PRIOR
+_LEVEL_GAP = 0.25         # the least distance between two labels' centres: a quarter of a label step
 _LOG_A_PRIOR_SD = 0.5     # the bank's common log a, around 0
 _TEMPLATE_LOG_A_SD = 0.25  # a template's steepness around the bank's
 _VARIANT_LOG_A_SD = 0.10   # a variant's around its template's
@@ -135,12 +136,32 @@ def _update_b(state, nested, g_b, h_b):
         q = np.where(has, 1.0 / (1.0 / np.where(has, h_b, 1.0) + state.spreads[2] ** 2), 0.0)
         prior = np.array([LABEL_PRIOR[l] for l in LABELS])
         num = np.bincount(state.label, q * resid, len(LABELS)) + prior / _LEVEL_PRIOR_SD**2
-        means = num / (np.bincount(state.label, q, len(LABELS)) + 1.0 / _LEVEL_PRIOR_SD**2)
+        weight = np.bincount(state.label, q, len(LABELS)) + 1.0 / _LEVEL_PRIOR_SD**2
+        means = ordered(num / weight, weight, _LEVEL_GAP)
     state.level_means = means
     state.spreads = post.spreads
     new_b = means[state.label] + post.mean
     state.b = state.b + np.clip(new_b - state.b, -_MAX_STEP, _MAX_STEP)
     return post.var
+
+
+def ordered(means, weight, gap):
+    """The level centres nearest `means` (in `weight`) that keep the labels' order, each at least `gap` above the
+    one below: a label is the author's word that hard is harder than medium, and the first few learners, all right
+    or all wrong, must not undo it (their answers say little about difficulty, but the fit read them as if they
+    did: after seven such learners easy, medium and hard sat at -0.07, -0.08 and +0.11, and a learner who had
+    missed everything met hard questions). In adaptive-sim v1 the order never binds; in v2 it binds in 6 of the
+    first 100 learners' 460 refit steps, where medium and hard came within 0.25 of each other."""
+    shifted = means - gap * np.arange(len(means))
+    blocks = []  # pool adjacent violators: [weighted mean, weight, size]
+    for value, w in zip(shifted, weight):
+        blocks.append([value, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            v2, w2, n2 = blocks.pop()
+            v1, w1, n1 = blocks.pop()
+            blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, n1 + n2])
+    fitted = np.concatenate([np.full(n, v) for v, _, n in blocks])
+    return fitted + gap * np.arange(len(means))
 
 
 def _update_log_a(state, g_la, h_la):
