@@ -29,6 +29,25 @@ from torchquiz.record.wording import shortened
 _SHOWN = 60  # characters of a question shown when it cannot be matched
 
 
+# What an import says about the attempts it marked or kept in a particular way: (MoodleImport count, note).
+_COUNTED_NOTES = (
+    ("decimal_commas", "{n} typed number(s) use a decimal comma (such as 0,5); like Moodle on an English site, "
+                       "torchquiz does not read them as decimals, so they are marked wrong unless the Grades report "
+                       "gives Moodle's mark"),
+    ("even_split", "{n} attempt(s) have multiple-answer marks that charge a wrong box an even split (33.33% for "
+                   "three), as their totals show: the quiz came from an export before torchquiz charged the grade "
+                   "list's penalty (40% for three)"),
+    ("undecided", "{n} attempt(s) have multiple-answer marks that depend on what a wrong box charges, and their "
+                  "totals do not tell: marked with the penalty a torchquiz export writes now (40% for three); for "
+                  "Moodle's own marks, import this file again with --grades GRADES.csv (the quiz's Grades report)"),
+    ("kept", "the {n} attempt(s) imported before with a Grades report keep the marks it gave them (for a regrade "
+             "made in Moodle since, import both reports into a fresh store: --db NEW.db)"),
+    ("not_remarked", "{n} attempt(s) imported before without the Grades report keep their marks: their stored "
+                     "questions are not this report's; for Moodle's marks, import both reports into a fresh store "
+                     "(--db NEW.db)"),
+)
+
+
 class UnmatchedResponses(ReportError):
     """Responses that match no stored question; `problems` lists them with their rows."""
 
@@ -264,27 +283,8 @@ def import_moodle(store, responses_path, grades_path=None, *, skip_unmatched=Fal
             raise ReportError(f"{grades_path}: a report of another quiz: {stray[0][0]} (started {stray[0][1]}) has "
                               f"no attempt in {Path(responses_path).name}")
         result.notes[:0] = [f"row {row}: {who} has no attempt" for row, who in report.without_attempt]
-        if result.decimal_commas:
-            result.notes.append(f"{result.decimal_commas} typed number(s) use a decimal comma (such as 0,5); like "
-                                "Moodle on an English site, torchquiz does not read them as decimals, so they are "
-                                "marked wrong unless the Grades report gives Moodle's mark")
-        if result.even_split:
-            result.notes.append(f"{result.even_split} attempt(s) have multiple-answer marks that charge a wrong box an "
-                                "even split (33.33% for three), as their totals show: the quiz came from an export "
-                                "before torchquiz charged the grade list's penalty (40% for three)")
-        if result.undecided:
-            result.notes.append(f"{result.undecided} attempt(s) have multiple-answer marks that depend on what a wrong "
-                                "box charges, and their totals do not tell: marked with the penalty a torchquiz "
-                                "export writes now (40% for three); for Moodle's own marks, import this file again "
-                                "with --grades GRADES.csv (the quiz's Grades report)")
-        if result.kept:
-            result.notes.append(f"the {result.kept} attempt(s) imported before with a Grades report keep the marks "
-                                "it gave them (for a regrade made in Moodle since, import both reports into a fresh "
-                                "store: --db NEW.db)")
-        if result.not_remarked:
-            result.notes.append(f"{result.not_remarked} attempt(s) imported before without the Grades report keep "
-                                "their marks: their stored questions are not this report's; for Moodle's marks, "
-                                "import both reports into a fresh store (--db NEW.db)")
+        result.notes += [note.format(n=getattr(result, count)) for count, note in _COUNTED_NOTES
+                         if getattr(result, count)]
         if result.cells and not result.matched:
             raise ReportError(f"{responses_path}: a report of a quiz on other questions: none of its "
                               f"{result.cells} questions is in the store (import the set first: "
