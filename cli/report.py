@@ -62,7 +62,7 @@ def report(learner, as_json, db_path):
 @click.option("--min-attempts", default=MIN_ATTEMPTS, show_default=True, type=click.IntRange(1),
               help="Answers a question needs before its label is checked (in every table and report).")
 @click.option("--flagged", is_flag=True, help="Only items and templates whose label looks wrong "
-              "(with --by-template: the templates with such a question).")
+              "(with --by-template: the templates with such a level or question).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--by-template", is_flag=True,
               help="Per template: facility and discrimination per level, parameter effects, misconceptions, items to fix.")

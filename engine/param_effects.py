@@ -86,8 +86,9 @@ def fit_effects(params_list, theta, correct, variants):
     distinct = len(set(variants))
     effects = []
     for j, (name, value, kind, extra) in enumerate(columns, start=1):
-        effect = {"param": name, "effect": round(float(w[j]), 3), "sd": round(float(sd[j]), 3),
-                  "low": round(float(w[j] - 1.96 * sd[j]), 3), "high": round(float(w[j] + 1.96 * sd[j]), 3)}
+        # unrounded: each report rounds a figure once where it shows it (JSON to 4 places)
+        effect = {"param": name, "effect": float(w[j]), "sd": float(sd[j]),
+                  "low": float(w[j] - 1.96 * sd[j]), "high": float(w[j] + 1.96 * sd[j])}
         if kind == "numeric":
             effect.update(value=f"+1 SD ({extra:.3g})", kind="numeric")
         else:
@@ -95,7 +96,7 @@ def fit_effects(params_list, theta, correct, variants):
         effect["clear"] = bool(abs(w[j]) > 1.96 * sd[j])
         effects.append(effect)
     effects.sort(key=lambda e: -abs(e["effect"]))
-    return {"base": (round(float(w[0]), 3), round(float(sd[0]), 3)), "effects": effects, "variants": distinct,
+    return {"base": (float(w[0]), float(sd[0])), "effects": effects, "variants": distinct,
             "identified": distinct > k + 1, "attempts": int(n)}
 
 

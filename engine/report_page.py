@@ -49,7 +49,8 @@ def _svg(plt, fig, label):
 
 
 def _signed(value):
-    return f"{value:+.2f}".replace("-", "−")
+    """template_report.signed (rounded once, half up) with a true minus sign for the page."""
+    return signed(value).replace("-", "−")
 
 
 def _facility_plot(plt, template):

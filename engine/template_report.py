@@ -163,7 +163,7 @@ def _to_fix(store, per_question, discrimination, min_attempts):
         se = label_se(b, a, [r[11] for r in rs])
         if len(rs) >= min_attempts and label_flag(label, b, se):
             fixes.append({"question": qid, "reason": "label", "detail":
-                          f"labelled {label} but b = {b:+.2f} ± {1.96 * se:.2f} reads {nearest_label(b)}"})
+                          f"labelled {label} but b = {signed(b)} ± {format_number(1.96 * se, 2)} reads {nearest_label(b)}"})
         if qid in discrimination and discrimination[qid][0] < LOW_DISCRIMINATION:
             fixes.append({"question": qid, "reason": "discrimination", "detail":
                           f"Moodle discrimination index {format_number(discrimination[qid][0], 2)} < {LOW_DISCRIMINATION:.0f} "
@@ -227,7 +227,7 @@ def render_text(data, width=100):
             lines.append(f"  parameters (+ = harder, logits, 95% interval){note}:")
             for e in shown[:4]:
                 what = shortened(effect_name(e), 58)   # a long list value must not run into its figure
-                lines.append(f"    {what:<58}  {e['effect']:+.2f} [{e['low']:+.2f}, {e['high']:+.2f}]")
+                lines.append(f"    {what:<58}  {signed(e['effect'])} [{signed(e['low'])}, {signed(e['high'])}]")
             hidden = len(eff["effects"]) - len(shown[:4])
             if hidden > 0:
                 lines.append(f"    ({hidden} more: --json lists every effect)")

@@ -239,7 +239,7 @@ def test_every_figure_is_rounded_once_and_both_reports_read_one_discrimination(s
     template and level (the mark, partial credit included, against ability); Moodle's figures print as Moodle's
     page shows them (73.53, not 73.5)."""
     from torchquiz.engine.item_stats import item_statistics
-    from torchquiz.engine.template_report import percent, render_text
+    from torchquiz.engine.template_report import percent, render_text, signed
     from torchquiz.record.answers import format_number
 
     store = stores[1]
@@ -251,6 +251,10 @@ def test_every_figure_is_rounded_once_and_both_reports_read_one_discrimination(s
             assert lv["point_biserial"] == pytest.approx(row["discrimination"], abs=1e-9)
             assert lv["facility"] == pytest.approx(row["facility"], abs=1e-12)
         assert f"{t['answers']} answers, facility {percent(t['facility'])}" in text
+        shown = [e for e in t["effects"]["effects"] if e["clear"]] or t["effects"]["effects"][:2]
+        for e in shown[:4]:  # effects too: unrounded in the data, rounded once in the text
+            assert f"{signed(e['effect'])} [{signed(e['low'])}, {signed(e['high'])}]" in text
+            assert e["effect"] != round(e["effect"], 3)
     assert percent(0.625) == "63%" and percent(0.59464) == "59%"
     (table,) = report["moodle"]
     for r in table["questions"]:
