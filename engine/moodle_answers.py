@@ -5,7 +5,12 @@ from torchquiz.engine.moodle_match import EVEN_SPLIT, GRADE_LIST, grade_cell
 from torchquiz.engine.moodle_reports import DECIMAL_COMMA
 from torchquiz.record.wording import shortened
 
-_SHOWN = 60  # characters of a response shown when it is none of the question's options
+_SHOWN = 60  # characters of a report's text shown in a problem or note
+
+
+def quoted_text(text):
+    """A report's question or response text as a problem or note quotes it: on one line, at most _SHOWN long."""
+    return shortened(" ".join(text.split()), _SHOWN)
 
 
 def cached_grade(graded, record, response, rule=GRADE_LIST):
@@ -28,7 +33,7 @@ def moodle_answer(result, row, record, slot, cell, moodle_fraction, slot_max, gr
     fraction = verdict.fraction if verdict else None
     if verdict is None:  # matched question, but the response is none of its options: say so
         decides = "Moodle's mark decides" if moodle_fraction is not None else "counted wrong"
-        result.notes.append(f"row {row}, question {slot}: response {shortened(' '.join(cell.response.split()), _SHOWN)!r} is none of "
+        result.notes.append(f"row {row}, question {slot}: response {quoted_text(cell.response)!r} is none of "
                             f"{record['id']}'s options; {decides}")
     if moodle_fraction is not None:
         # The Grades report rounds marks to 2 decimals of the slot's maximum: agreement within that. A

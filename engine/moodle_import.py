@@ -19,15 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from torchquiz.engine.external_attempts import ExternalSession, SessionWriter, digest
-from torchquiz.engine.moodle_answers import cached_grade, moodle_answer
+from torchquiz.engine.moodle_answers import cached_grade, moodle_answer, quoted_text
 from torchquiz.engine.moodle_match import EVEN_SPLIT, MatchError, QuestionIndex, right_answer_of
 from torchquiz.engine.moodle_remark import GRADED_TABLE, remark
 from torchquiz.engine.moodle_reports import (FINISHED, ReportError, iter_attempts, pair_grades,
                                              read_report)
-from torchquiz.record.wording import shortened
-
-_SHOWN = 60  # characters of a question shown when it cannot be matched
-
 
 # What an import says about the attempts it marked or kept in a particular way: (MoodleImport count, note).
 _COUNTED_NOTES = (
@@ -119,10 +115,6 @@ def grouped_problems(problems, shown=5):
     return out
 
 
-def _short(text):
-    return shortened(" ".join(text.split()), _SHOWN)
-
-
 def _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marked=frozenset()):
     """The report's finished attempts as (stored key, ExternalSession), matched and graded, one row at a
     time; the stored key is None for an attempt to import. Problems go to `result.problems`; attempts an
@@ -167,7 +159,7 @@ def _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marke
                                   f"{exc}") from None
             if record is None:
                 result.problems.append(f"row {attempt.row}, question {slot}: no stored question reads "
-                                       f"{_short(cell.question)!r}")
+                                       f"{quoted_text(cell.question)!r}")
                 ok = False
                 continue
             result.matched += 1
