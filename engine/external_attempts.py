@@ -145,18 +145,6 @@ class SessionWriter:
         self._buffers = ([], [], [], [])
 
 
-def write_sessions(store, sessions, *, preload=False):
-    """Store `sessions` (an iterable of ExternalSession) in one transaction; those already stored
-    are left alone. An exception while iterating rolls everything back. Returns (sessions, answers).
-    preload: read every learner and stored key first (for many sessions; a few look theirs up)."""
-    with store.write() as conn:
-        writer = SessionWriter(conn, preload=preload)
-        for session in sessions:
-            writer.add(session)
-        writer.flush()
-    return writer.sessions, writer.answers
-
-
 def external_learners(store, source=None):
     """Learner ids with imported attempts (of `source`, when given)."""
     if "external_sessions" not in store.db.table_names():

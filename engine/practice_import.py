@@ -243,9 +243,11 @@ def _without_earlier_saves(conn, session, result):
     if not timed:
         return session
     earlier = {}
+    times = json.dumps(sorted({answered_at for _, answered_at in timed}))  # only this file's times come back
     for question, answered_at, file in conn.execute(
             "SELECT a.question_id, a.answered_at, e.file FROM attempts a JOIN external_sessions e "
-            "ON e.session_id = a.session_id WHERE e.source = 'practice' AND e.quiz = ?", (session.quiz,)):
+            "ON e.session_id = a.session_id WHERE e.source = 'practice' AND e.quiz = ? "
+            "AND a.answered_at IN (SELECT value FROM json_each(?))", (session.quiz, times)):
         if (question, answered_at) in timed:
             earlier[(question, answered_at)] = file
     if not earlier:

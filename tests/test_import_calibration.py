@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, write_sessions
+from torchquiz.engine.external_attempts import ExternalAnswer, ExternalSession, SessionWriter
 from torchquiz.engine.import_calibration import calibrate_after_import
 from torchquiz.engine.irt import LABEL_PRIOR
 from torchquiz.engine.store import Store
@@ -45,7 +45,11 @@ def simulated(tmp_path_factory):
                                         None, None, answers))
     store = Store.open(tmp_path_factory.mktemp("sim") / "sim.db")
     store.add_questions(records)
-    write_sessions(store, sessions)
+    with store.write() as conn:  # as an import stores them: one transaction
+        writer = SessionWriter(conn)
+        for session in sessions:
+            writer.add(session)
+        writer.flush()
     calibrate_after_import(store)
     labels = {r["id"]: r["difficulty"] for r in records}
     yield store, truth_b, theta, labels
