@@ -214,7 +214,8 @@ def checked_misconceptions(bank_dirs=()):
         path = root / CATALOGUE_FILE
         if path.is_file():
             entries, found, broken = read_catalogue_file(path)
-            catalogue.update({mid: Misconception(mid, "", "", {}, {}, (), {}, (), {}, str(path)) for mid in broken})
+            catalogue.update({mid: Misconception(id=mid, description="", feedback="", when={}, set={}, swap=(), map={},
+                                                 replace=(), isolate={}, source=str(path)) for mid in broken})
             catalogue.update(entries)
             problems += found
     return catalogue, problems

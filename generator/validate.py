@@ -32,22 +32,22 @@ def _jinja_problems(path, lines, field_path, source, names, open_names):
     """Syntax errors (with the file line) and unknown variable names in one jinja field."""
     where = line_of(lines, field_path)
     label = ".".join(str(p) for p in field_path)
+
+    def file_line(line_in_source):
+        """A block scalar's text starts on the line after its key; a one-line value is on the key's line."""
+        return where + line_in_source if "\n" in source else where
+
     try:
         ast = ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        # A block scalar's text starts on the line after its key.
-        line = where + (exc.lineno or 1) if "\n" in source else where
-        return [(line, label, f"jinja syntax error: {exc.message}")]
-    # A block scalar's text starts on the line after its key.
-    problems = [(where + lineno if "\n" in source else where, label, message) for lineno, message in filter_problems(ast)]
+        return [(file_line(exc.lineno or 1), label, f"jinja syntax error: {exc.message}")]
+    problems = [(file_line(lineno), label, message) for lineno, message in filter_problems(ast)]
     if open_names or problems:  # names are found by compiling, which an unknown filter stops
         return problems
     for name in sorted(meta.find_undeclared_variables(ast) - names - set(ENV.globals)):
-        line = where
-        if "\n" in source:  # point at the first line of the block that uses the name
-            hits = [i for i, text in enumerate(source.splitlines(), 1) if name in text]
-            line = where + (hits[0] if hits else 0)
-        problems.append((line, label, f"unknown name {name!r}{_did_you_mean(name, names)}"))
+        # the first line of the block that uses the name
+        hits = [i for i, text in enumerate(source.splitlines(), 1) if name in text]
+        problems.append((file_line(hits[0] if hits else 0), label, f"unknown name {name!r}{_did_you_mean(name, names)}"))
     return problems
 
 
