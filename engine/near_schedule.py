@@ -126,6 +126,24 @@ def due_near_variant(pools: Sequence[ItemPool], pending: Sequence[NearVariant], 
     return None
 
 
+def replay(asked: Sequence[tuple[Item, str | None]], length: int) -> tuple[int, int]:
+    """(near variants scheduled, position of the last one served, or -SPACING) of a quiz of `length` whose
+    questions so far were `asked`, each as (item, the misconception its answer showed or None): what a resumed
+    quiz must know so that it neither schedules more than its allowance nor serves the next one too soon.
+    It replays `schedule_near_variant`'s rule; the random delay does not change either figure."""
+    pending: list[tuple[str, str]] = []
+    scheduled, last = 0, -SPACING
+    for position, (item, misconception) in enumerate(asked):
+        served = [p for p in pending if p[0] == item.template and p[1] in item.misconceptions]
+        if served:
+            last = position
+            pending = [p for p in pending if p not in served]
+        if misconception and scheduled < allowance(length) and (item.template, misconception) not in pending:
+            pending.append((item.template, misconception))
+            scheduled += 1
+    return scheduled, last
+
+
 def settle_pending(pending: Sequence[NearVariant], item: Item) -> tuple[NearVariant, ...]:
     """Drop the pending variants that `item` serves."""
     return tuple(v for v in pending

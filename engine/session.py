@@ -73,8 +73,8 @@ class QuizSession:
         self.topic_sd = float(store.meta("topic_sd", 0.0) or 0.0)
         self.refitted = int(store.meta("refit_attempts", 0) or 0) > 0  # difficulties beyond the bare labels
         self.set_aside = None
-        self.last_variant_at = -near_schedule.SPACING
-        self.variants_scheduled = 0
+        # A resumed quiz goes on with its near variants where it stopped: no more than its allowance in all.
+        self.variants_scheduled, self.last_variant_at = near_schedule.replay(self._asked(done), row.length)
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -177,6 +177,11 @@ class QuizSession:
         return self.summary()
 
     # -- selection ------------------------------------------------------------------------
+    def _asked(self, attempts):
+        """(item, misconception shown) of each attempt, for the items the store still holds."""
+        items = {i.id: i for i in self.store.pool_items(ids=[a.question_id for a in attempts])} if attempts else {}
+        return [(items[a.question_id], a.misconception) for a in attempts if a.question_id in items]
+
     def _seen_ids(self):
         return {r.item_id for r in self.history} | self.session_ids
 

@@ -80,3 +80,16 @@ def test_bare_labels_aim_at_half_and_a_refitted_store_routes_nearer_the_target(f
     assert int(fresh.meta("refit_attempts")) == progress.answered_count(fresh)
     later = QuizSession.start(fresh, "later", length=5, seed=3)
     assert later._target() == session_module.ROUTING_TARGET and 0.5 < later._target() < 0.7
+
+
+def test_a_quiz_resumed_after_every_answer_keeps_its_near_variant_allowance_and_spacing(fresh):
+    session = QuizSession.start(fresh, "weak", length=20, seed=5)
+    asked = []
+    while (record := session.next_question()) is not None:
+        asked.append(record)
+        session.answer(record, grade(record, "B"))       # a diagnosed wrong answer every time
+        session = QuizSession.resume(fresh, "weak")      # Ctrl-C after each answer, then --resume
+    templates = [r["template"] for r in asked]
+    repeats = [k for k, t in enumerate(templates) if t in templates[:k]]
+    assert 1 <= len(repeats) <= allowance(20), templates
+    assert all(b - a >= 3 for a, b in zip(repeats, repeats[1:])), repeats
