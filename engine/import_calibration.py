@@ -3,15 +3,17 @@
 The refit is the store's own (`progress.calibrate`, the same entry point the quiz and
 `torchquiz calibrate` use), so Moodle and practice answers calibrate exactly like terminal
 answers and the next terminal quiz selects with the new difficulties. Imported learners
-never took a terminal quiz, so nothing else would estimate their ability: we give them an
-EAP estimate (overall and per topic) on the refitted items, with its posterior SD.
+never took a terminal quiz, so nothing else would estimate their ability: we give them the
+estimate a quiz stores (overall and per topic, `topic_ability.learner_estimates`) on the refitted
+items, with its posterior SD.
 """
-import numpy as np
+from itertools import groupby
 
 from torchquiz.engine import progress
 from torchquiz.engine.external_attempts import external_learners
-from torchquiz.engine.irt import GRID
+from torchquiz.engine.selection import Response
 from torchquiz.engine.store import OVERALL, now
+from torchquiz.engine.topic_ability import learner_estimates
 
 
 def calibrate_after_import(store):
@@ -24,14 +26,7 @@ def calibrate_after_import(store):
     rows = [r for r in store.conn.execute(
         "SELECT a.learner_id, i.topic, i.b, i.a, a.correct FROM attempts a JOIN items i ON i.question_id = a.question_id "
         "WHERE a.correct IS NOT NULL ORDER BY a.learner_id") if r[0] in learners]
-    stamp, out = now(), []
-    start = 0
-    while start < len(rows):  # whole learners per chunk: cut only where the learner changes
-        end = min(start + _CHUNK, len(rows))
-        while end < len(rows) and rows[end][0] == rows[end - 1][0]:
-            end += 1
-        out += _abilities(rows[start:end], stamp)
-        start = end
+    out = _abilities(rows, now(), store.primary_topics(), float(store.meta("topic_sd", 0.0) or 0.0))
     placed = {r[0] for r in out}
     with store.write() as conn:
         conn.executemany("INSERT OR REPLACE INTO abilities (learner_id, topic, mean, sd, n, updated_at) "
@@ -50,29 +45,12 @@ def unplaced_learners(store):
     return len((learners & graded) - placed)
 
 
-_CHUNK = 20_000  # answers per vectorised pass: 20,000 x 81 grid points stay a few MB
-
-
-def _abilities(rows, stamp):
-    """EAP (irt.eap's grid and N(0, 1) prior) for every learner overall and per topic, vectorised:
-    one log-likelihood row per answer, summed per (learner, topic) group."""
-    learner = np.array([r[0] for r in rows])
-    topic = np.array([r[1] for r in rows], dtype=object)
-    b, a, y = (np.array([r[k] for r in rows], float) for k in (2, 3, 4))
-    z = a[:, None] * (GRID[None, :] - b[:, None])
-    ll = -np.logaddexp(0.0, -(2 * y[:, None] - 1) * z)
+def _abilities(rows, stamp, topics, topic_sd):
+    """Each learner's overall and per-topic (mean, sd, answers) by `learner_estimates`, the rule a quiz stores
+    its learners' by: rows are (learner, topic, b, a, correct), whole learners in order."""
     out = []
-    for keys in (list(zip(learner.tolist(), [OVERALL] * len(rows))), list(zip(learner.tolist(), topic.tolist()))):
-        groups, index = {}, np.empty(len(rows), np.int64)
-        for i, key in enumerate(keys):
-            index[i] = groups.setdefault(key, len(groups))
-        total = np.zeros((len(groups), len(GRID)))
-        np.add.at(total, index, ll)
-        post = total - 0.5 * GRID**2
-        post = np.exp(post - post.max(axis=1, keepdims=True))
-        post /= post.sum(axis=1, keepdims=True)
-        mean = post @ GRID
-        sd = np.sqrt(np.maximum((post * (GRID[None, :] - mean[:, None]) ** 2).sum(axis=1), 0.0))
-        counts = np.bincount(index, minlength=len(groups))
-        out += [(lid, name, float(mean[g]), float(sd[g]), int(counts[g]), stamp) for (lid, name), g in groups.items()]
+    for learner, group in groupby(rows, key=lambda r: r[0]):
+        history = [Response(str(k), t, float(b), bool(y), None, float(a)) for k, (_, t, b, a, y) in enumerate(group)]
+        overall, by_topic = learner_estimates(history, topics, topic_sd)
+        out += [(learner, t, *estimate, stamp) for t, estimate in sorted({**by_topic, OVERALL: overall}.items())]
     return out

@@ -14,7 +14,7 @@ from torchquiz.engine import irt, near_schedule, progress, selection
 from torchquiz.engine.quiz_pool import NoQuestions, load_pool  # noqa: F401 (NoQuestions: the session's error)
 from torchquiz.engine.report import progress_report
 from torchquiz.engine.store import OVERALL, StoreError
-from torchquiz.engine.topic_ability import estimate_across_topics
+from torchquiz.engine.topic_ability import estimate_across_topics, learner_estimates
 
 # Until the store has been refitted, its difficulties are the labels' coarse, off-centre
 # guesses, and answers to questions picked for more than 50% success over-read the easy
@@ -73,6 +73,8 @@ class QuizSession:
         self.topic_sd = float(store.meta("topic_sd", 0.0) or 0.0)
         self.refitted = int(store.meta("refit_attempts", 0) or 0) > 0  # difficulties beyond the bare labels
         self.set_aside = None
+        self.store_topics = None  # read at the first answer
+        self._ability = (None, None)  # (history key, ability()) of the last estimate
         # A resumed quiz goes on with its near variants where it stopped: no more than its allowance in all.
         self.variants_scheduled, self.last_variant_at = near_schedule.replay(self._asked(done), row.length)
 
@@ -151,7 +153,7 @@ class QuizSession:
         new_b = irt.online_update(item["b"], theta_topic, grade.correct, item["n_seen"], item["a"])
         self.history.append(response)
         pending = self._schedule(record, response)
-        abilities = self._abilities(item["topic"])
+        abilities = self._abilities()
         position = progress.record_attempt(
             self.store, self.row,
             progress.Attempt(qid, grade.response, grade.correct, grade.misconception, hint_used, seconds, theta),
@@ -284,20 +286,23 @@ class QuizSession:
         return len(items)
 
     def ability(self):
-        """((mean, sd) overall, {topic: (mean, sd)}) from every answer so far.
+        """((mean, sd) overall, {topic: (mean, sd)}) that selection aims with: with a fitted topic spread, a bi-factor
+        EAP over the pool's topics (the overall is the mean topic ability); without one, one ability and no topics."""
+        key = (self.history, len(self.history))  # the history only grows, or is replaced when reloaded
+        if self._ability[0] is None or self._ability[0][0] is not key[0] or self._ability[0][1] != key[1]:
+            self._ability = (key, estimate_across_topics(self.history, self.pool.topics, self.topic_sd)
+                             if self.topic_sd > 0.0 else (irt.estimate_ability(self.history), {}))
+        return self._ability[1]
 
-        With a fitted topic spread, a bi-factor EAP over the pool's topics (the overall is
-        the mean topic ability); without one, one ability, and each topic from its own answers.
-        """
-        if self.topic_sd > 0.0:
-            return estimate_across_topics(self.history, self.pool.topics, self.topic_sd)
-        return irt.estimate_ability(self.history), {}
-
-    def _abilities(self, topic):
-        overall, by_topic = self.ability()
-        in_topic = [r for r in self.history if r.topic == topic]
-        mean, sd = by_topic.get(topic) or irt.estimate_ability(in_topic)
-        return {topic: (mean, sd, len(in_topic)), OVERALL: (*overall, len(self.history))}
+    def _abilities(self):
+        """What the store keeps after an answer: every answered topic and the overall (`learner_estimates`)."""
+        if self.store_topics is None:  # over every topic of the store, not only this quiz's --topic
+            filtered = self.row.filters.get("topics") or self.row.filters.get("families")
+            self.store_topics = self.store.primary_topics() if filtered else self.pool.topics
+        overall, by_topic = learner_estimates(self.history, self.store_topics, self.topic_sd)
+        if self.topic_sd == 0.0 and set(by_topic) <= set(self.store_topics):  # ability()'s EAP: the next answer's
+            self._ability = ((self.history, len(self.history)), (overall[:2], {}))
+        return {**by_topic, OVERALL: overall}
 
     # -- summary --------------------------------------------------------------------------
     def summary(self):

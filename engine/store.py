@@ -253,6 +253,10 @@ class Store:
         """Every topic any question carries, sorted."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT topic FROM question_topics ORDER BY topic")]
 
+    def primary_topics(self):
+        """Every question's first topic, sorted: the topics a learner's abilities are estimated over."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT topic FROM items ORDER BY topic")]
+
     def families(self):
         return [r[0] for r in self.conn.execute("SELECT DISTINCT family FROM questions ORDER BY family")]
 

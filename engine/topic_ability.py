@@ -14,6 +14,7 @@ attempts like the item parameters (`fit_topic_sd`).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from functools import lru_cache
 from typing import Sequence
 
@@ -22,6 +23,10 @@ import numpy as np
 from torchquiz.engine.irt import GRID, eap
 
 TOPIC_SD_CANDIDATES = (0.0, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8)
+# The spread a learner's topic estimates assume until the store has fitted one (or when its fit is 0): each topic
+# leans on the learner's overall ability, its own answers moving it.  Estimated alone from its two or three answers
+# under a N(0, 1) prior, a topic sat near +0.8 beside an overall +2.1 after a quiz answered all right.
+UNFITTED_TOPIC_SD = 0.5
 
 
 @lru_cache(maxsize=32)
@@ -69,7 +74,11 @@ def bifactor_eap(b, a, y, topic, n_topics: int, topic_sd: float):
     if topic_sd <= 0.0:
         mean, sd = eap(b, a, y)
         return mean, sd, np.full(n_topics, mean), np.full(n_topics, sd)
-    likelihoods = _topic_likelihoods(b, a, y, topic, n_topics)
+    return _bifactor(_topic_likelihoods(b, a, y, topic, n_topics), n_topics, topic_sd)
+
+
+def _bifactor(likelihoods, n_topics, topic_sd):
+    """`bifactor_eap` from each topic's likelihood (`_topic_likelihoods`)."""
     log_post, marginals = _general_posterior(likelihoods, topic_sd)
     w = np.exp(log_post - log_post.max())
     w /= w.sum()
@@ -98,6 +107,32 @@ def estimate_across_topics(history: Sequence, topics: Sequence[str], topic_sd: f
         [r.b for r in kept], [getattr(r, "a", 1.0) for r in kept], [bool(r.correct) for r in kept],
         [code[r.topic] for r in kept], len(topics), topic_sd)
     return (mean, sd), {t: (float(means[k]), float(sds[k])) for t, k in code.items()}
+
+
+def learner_estimates(history: Sequence, topics: Sequence[str], topic_sd: float):
+    """What a learner's report shows and the store keeps, the one rule for a quiz's learners and imported ones:
+    overall (mean, SD, answers) and {topic: (mean, SD, answers)} for each answered topic.  With a fitted spread,
+    the bi-factor EAP over `topics` (as selection aims); without one, the one-dimensional overall and the topics
+    at UNFITTED_TOPIC_SD around it.  A topic outside `topics` (a variant generated meanwhile): its own answers."""
+    code = {t: k for k, t in enumerate(topics)}
+    counts = Counter(r.topic for r in history)
+    if topic_sd > 0.0:
+        overall, by_topic = estimate_across_topics(history, topics, topic_sd)
+    else:
+        kept = [r for r in history if r.topic in code]
+        b, a, y = (np.array(v, float) for v in zip(*[(r.b, getattr(r, "a", 1.0), bool(r.correct)) for r in kept])) \
+            if kept else (np.zeros(0),) * 3
+        likelihoods = _topic_likelihoods(b, a, y, np.array([code[r.topic] for r in kept], np.int64), len(topics))
+        log_post = -0.5 * GRID**2 + sum(np.log(np.maximum(like, 1e-300)) for _t, like, _top in likelihoods)
+        w = np.exp(log_post - log_post.max())
+        w /= w.sum()
+        mean = float(w @ GRID)  # the one-dimensional EAP of every kept answer, from the topics' likelihoods
+        overall = (mean, math.sqrt(max(float(w @ (GRID - mean) ** 2), 0.0)))
+        _, _, means, sds = _bifactor(likelihoods, len(topics), UNFITTED_TOPIC_SD)
+        by_topic = {t: (float(means[k]), float(sds[k])) for t, k in code.items()}
+    for t in counts.keys() - by_topic.keys():
+        by_topic[t] = eap(*zip(*[(r.b, getattr(r, "a", 1.0), bool(r.correct)) for r in history if r.topic == t]))
+    return (*overall, len(history)), {t: (*by_topic[t], n) for t, n in counts.items()}
 
 
 def log_marginal(b, a, y, topic, n_topics: int, topic_sd: float) -> float:

@@ -74,3 +74,32 @@ def test_imported_learners_are_placed_with_their_uncertainty(simulated):
     # 12 answers cannot pin an ability: the stated SD must be about the real error, not smaller
     error = np.sqrt(np.mean((estimate - theta) ** 2))
     assert 0.35 < sds.mean() and error < 1.5 * sds.mean()
+
+
+@pytest.mark.parametrize("topic_sd", [0.0, 0.6])
+def test_an_imported_learner_is_placed_by_the_rule_a_quiz_stores_its_learners_by(tmp_path, topic_sd):
+    """One authority: the abilities `calibrate_after_import` gives a Moodle or practice learner are those a terminal
+    quiz stores for the same answers, overall and per topic, with a fitted topic spread and without one."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    from quiz_fixtures import bank
+    from torchquiz.engine import progress
+    from torchquiz.engine.import_calibration import _abilities
+    from torchquiz.engine.session import QuizSession
+    from torchquiz.record.grading import grade
+    with Store.open(tmp_path / "s.db") as store:
+        store.add_questions(bank(48))
+        with store.write():
+            store.set_meta("topic_sd", topic_sd)
+        session = QuizSession.start(store, "ada", length=9, seed=3)
+        while (record := session.next_question()) is not None:
+            right = len(session.history) % 3 != 1
+            text = ("ABCD"[[o["correct"] for o in record["options"]].index(right)] if record["options"]
+                    else record["answer"]["text"] if right else "(1, 1, 1)" if record["type"] == "shortanswer" else "0.01")
+            session.answer(record, grade(record, text))
+        stored = {t: (m, s, n) for t, (m, s, n) in progress.abilities(store, session.row.learner_id).items()}
+        rows = [(session.row.learner_id, r.topic, r.b, r.a, r.correct) for r in session.history]
+        placed = {t: (m, s, n) for _, t, m, s, n, _ in _abilities(rows, "now", store.primary_topics(), topic_sd)}
+    assert set(placed) == set(stored) and len(stored) >= 4
+    for topic, (mean, sd, n) in stored.items():
+        assert placed[topic] == pytest.approx((mean, sd, n), abs=1e-9), topic

@@ -307,3 +307,17 @@ def test_after_missed_easy_questions_a_quiz_that_runs_out_ends_rather_than_turn_
             answer_with(session, record, False)
     after_easy = levels[levels.index("easy"):]  # the opening question may be any level
     assert after_easy.count("easy") == 2 and "hard" not in after_easy and len(levels) < 8, levels
+
+
+def test_after_a_quiz_answered_all_right_every_topic_stands_near_the_overall(store):
+    """Before the store has fitted a topic spread, each topic was estimated from its own two answers under a
+    N(0, 1) prior: +0.70 to +1.00 beside an overall of +2.10. Each topic now leans on the overall (and every
+    answer updates every answered topic, so an early topic is not left at its early value)."""
+    session = QuizSession.start(store, "ada", length=10, seed=1)
+    while (record := session.next_question()) is not None:
+        answer_with(session, record, right=True)
+    stored = progress.abilities(store, session.row.learner_id)
+    overall, topics = stored.pop(OVERALL), stored
+    assert overall[0] > 1.5 and len(topics) >= 3
+    for topic, (mean, sd, n) in topics.items():
+        assert overall[0] - 0.5 < mean <= overall[0] and sd >= overall[1], (topic, mean, overall)
