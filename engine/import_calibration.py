@@ -4,16 +4,13 @@ The refit is the store's own (`progress.calibrate`, the same entry point the qui
 `torchquiz calibrate` use), so Moodle and practice answers calibrate exactly like terminal
 answers and the next terminal quiz selects with the new difficulties. Imported learners
 never took a terminal quiz, so nothing else would estimate their ability: we give them the
-estimate a quiz stores (overall and per topic, `topic_ability.learner_estimates`) on the refitted
+estimate a quiz stores (overall and per topic, `topic_ability.place_learners`) on the refitted
 items, with its posterior SD.
 """
-from itertools import groupby
-
 from torchquiz.engine import progress
 from torchquiz.engine.external_attempts import external_learners
-from torchquiz.engine.selection import Response
 from torchquiz.engine.store import OVERALL, now
-from torchquiz.engine.topic_ability import learner_estimates
+from torchquiz.engine.topic_ability import place_learners
 
 
 def calibrate_after_import(store):
@@ -45,12 +42,18 @@ def unplaced_learners(store):
     return len((learners & graded) - placed)
 
 
+_CHUNK = 20_000  # answers per vectorised pass: 20,000 x 81 grid points stay a few MB
+
+
 def _abilities(rows, stamp, topics, topic_sd):
-    """Each learner's overall and per-topic (mean, sd, answers) by `learner_estimates`, the rule a quiz stores
-    its learners' by: rows are (learner, topic, b, a, correct), whole learners in order."""
-    out = []
-    for learner, group in groupby(rows, key=lambda r: r[0]):
-        history = [Response(str(k), t, float(b), bool(y), None, float(a)) for k, (_, t, b, a, y) in enumerate(group)]
-        overall, by_topic = learner_estimates(history, topics, topic_sd)
-        out += [(learner, t, *estimate, stamp) for t, estimate in sorted({**by_topic, OVERALL: overall}.items())]
+    """Each learner's overall and per-topic (mean, sd, answers) by `place_learners`, the rule a quiz stores its
+    learners' by: rows are (learner, topic, b, a, correct), whole learners in order, placed in chunks."""
+    out, start = [], 0
+    while start < len(rows):  # whole learners per chunk: cut only where the learner changes
+        end = min(start + _CHUNK, len(rows))
+        while end < len(rows) and rows[end][0] == rows[end - 1][0]:
+            end += 1
+        for learner, overall, by_topic in place_learners(rows[start:end], topics, topic_sd):
+            out += [(learner, t, *estimate, stamp) for t, estimate in sorted({**by_topic, OVERALL: overall}.items())]
+        start = end
     return out

@@ -76,7 +76,8 @@ class QuizSession:
         self.store_topics = None  # read at the first answer
         self._ability = (None, None)  # (history key, ability()) of the last estimate
         # A resumed quiz goes on with its near variants where it stopped: no more than its allowance in all.
-        self.variants_scheduled, self.last_variant_at = near_schedule.replay(self._asked(done), row.length)
+        self.variants_scheduled, self.last_variant_at = near_schedule.replay(
+            self._asked(done, row.current_question_id), row.length)
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -179,10 +180,12 @@ class QuizSession:
         return self.summary()
 
     # -- selection ------------------------------------------------------------------------
-    def _asked(self, attempts):
-        """(item, misconception shown) of each attempt, for the items the store still holds."""
-        items = {i.id: i for i in self.store.pool_items(ids=[a.question_id for a in attempts])} if attempts else {}
-        return [(items[a.question_id], a.misconception) for a in attempts if a.question_id in items]
+    def _asked(self, attempts, on_screen=None):
+        """(item, misconception shown) of each attempt and of the question on screen (None: unanswered), for the
+        items the store still holds."""
+        asked = [(a.question_id, a.misconception) for a in attempts] + ([(on_screen, None)] if on_screen else [])
+        items = {i.id: i for i in self.store.pool_items(ids=[q for q, _ in asked])} if asked else {}
+        return [(items[q], m) for q, m in asked if q in items]
 
     def _seen_ids(self):
         return {r.item_id for r in self.history} | self.session_ids

@@ -93,3 +93,19 @@ def test_a_quiz_resumed_after_every_answer_keeps_its_near_variant_allowance_and_
     repeats = [k for k, t in enumerate(templates) if t in templates[:k]]
     assert 1 <= len(repeats) <= allowance(20), templates
     assert all(b - a >= 3 for a, b in zip(repeats, repeats[1:])), repeats
+
+
+def test_a_quiz_quit_with_each_question_on_screen_keeps_its_near_variant_spacing(fresh):
+    """Quit while a near variant is on screen, then --resume: the one on screen counts as served, so the next comes
+    SPACING questions later, not right after it (a review saw variants at questions 6 and 7)."""
+    session = QuizSession.start(fresh, "weak", length=30, seed=0)
+    asked = []
+    while (record := session.next_question()) is not None:
+        session = QuizSession.resume(fresh, "weak")     # Ctrl-C with the question on screen, then --resume
+        assert session.next_question()["id"] == record["id"]
+        asked.append(record)
+        session.answer(record, grade(record, "B"))
+    templates = [r["template"] for r in asked]
+    repeats = [k for k, t in enumerate(templates) if t in templates[:k]]
+    assert 1 <= len(repeats) <= allowance(30), templates
+    assert all(b - a >= 3 for a, b in zip(repeats, repeats[1:])), repeats

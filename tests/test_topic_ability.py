@@ -53,3 +53,24 @@ def test_fit_topic_sd_finds_the_spread(true_sd, low, high):
         y = (rng.random(30) < 1 / (1 + np.exp(-(theta_t[topic] - b)))).astype(float)
         learners.append((b, np.ones(30), y, topic))
     assert low <= fit_topic_sd(learners, 6) <= high
+
+
+@pytest.mark.parametrize("topic_sd", [0.0, 0.6])
+def test_learners_placed_together_get_what_each_gets_alone(topic_sd):
+    """place_learners places a whole import at once: batching must not mix learners, and a topic outside the
+    list is estimated from its own answers."""
+    from torchquiz.engine.topic_ability import place_learners
+    rng = np.random.default_rng(3)
+    rows = [(learner, f"t{rng.integers(4)}", float(rng.normal()), float(rng.uniform(0.8, 1.8)), bool(rng.random() < 0.6))
+            for learner in (7, 11, 12) for _ in range(int(rng.integers(1, 15)))]
+    together = place_learners(rows, ["t0", "t1", "t2"], topic_sd)
+    assert [learner for learner, *_ in together] == [7, 11, 12]
+    for learner, overall, by_topic in together:
+        alone = place_learners([r for r in rows if r[0] == learner], ["t0", "t1", "t2"], topic_sd)
+        assert alone[0][1] == pytest.approx(overall, abs=1e-12)
+        assert alone[0][2].keys() == by_topic.keys()
+        for topic in by_topic:
+            assert alone[0][2][topic] == pytest.approx(by_topic[topic], abs=1e-12)
+        if "t3" in by_topic:  # not in the list: its own answers under N(0, 1)
+            own = [r for r in rows if r[0] == learner and r[1] == "t3"]
+            assert by_topic["t3"][:2] == pytest.approx(eap(*zip(*[(r[2], r[3], r[4]) for r in own])), abs=1e-9)
