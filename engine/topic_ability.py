@@ -137,11 +137,11 @@ def learner_estimates(history: Sequence, topics: Sequence[str], topic_sd: float)
 def place_learners(rows, topics: Sequence[str], topic_sd: float):
     """[(learner, overall (mean, SD, answers), {topic: (mean, SD, answers)})] from rows (learner, topic, b, a,
     correct), whole learners in order: the one rule by which the store keeps a learner's abilities, a quiz's
-    learners and imported ones alike.  With a fitted topic spread, the bi-factor EAP over `topics` (as selection
-    aims).  Without one, the one-dimensional overall, and each topic from its own answers under the N(0, 1) prior:
-    the advice calls a topic weak from what its answers show (three misses beside right answers elsewhere do),
-    and a topic pulled toward the overall at a guessed spread of 0.5 hid a topic answered 0/6 at 57%.  A topic
-    outside `topics` (a variant generated meanwhile) is estimated from its own answers."""
+    learners and imported ones alike.  The overall: with a fitted topic spread, the bi-factor EAP over `topics`
+    (as selection aims), else the one-dimensional EAP.  Each topic: what its own answers show, under the N(0, 1)
+    prior, whatever the spread.  The advice calls a topic weak from that (three misses beside right answers
+    elsewhere do); a topic leaning on the overall, as the bi-factor's does, hid a topic answered 0/4 beside 16/16
+    at 58-76% with "Ready for harder" (fitted spreads 0.35-0.6), and at 57% for 0/6 with a guessed 0.5."""
     code = {t: k for k, t in enumerate(topics)}
     learner_ids, learner = np.unique(np.array([r[0] for r in rows]), return_inverse=True)
     b, a, y = (np.array([r[k] for r in rows], float) for k in (2, 3, 4))
@@ -154,13 +154,13 @@ def place_learners(rows, topics: Sequence[str], topic_sd: float):
     g_learner, g_name = groups // len(names), [names[i] for i in groups % len(names)]
     known = np.array([n in code for n in g_name], bool)
     n_learners = len(learner_ids)
-    mean, spread = _eap_rows(_sum_by(group_ll[known], g_learner[known], n_learners))  # the answers in `topics`
-    estimates = np.column_stack(_eap_rows(group_ll))                                 # each topic on its own
     if topic_sd > 0.0:
         top = group_ll[known].max(axis=1)
-        mean, spread, t_mean, t_sd, _ = _bifactor_batch(np.exp(group_ll[known] - top[:, None]), top,
-                                                         g_learner[known], n_learners, len(topics), topic_sd)
-        estimates[known] = np.column_stack([t_mean, t_sd])
+        mean, spread, *_ = _bifactor_batch(np.exp(group_ll[known] - top[:, None]), top, g_learner[known],
+                                           n_learners, len(topics), topic_sd)
+    else:  # the one-dimensional EAP of the answers in `topics`
+        mean, spread = _eap_rows(_sum_by(group_ll[known], g_learner[known], n_learners))
+    estimates = np.column_stack(_eap_rows(group_ll))  # each topic on its own answers
     answers, counts = np.bincount(learner, minlength=n_learners), np.bincount(group, minlength=len(groups))
     out = [(lid, (float(mean[k]), float(spread[k]), int(answers[k])), {}) for k, lid in enumerate(learner_ids.tolist())]
     for g in range(len(groups)):

@@ -309,10 +309,15 @@ def test_after_missed_easy_questions_a_quiz_that_runs_out_ends_rather_than_turn_
     assert after_easy.count("easy") == 2 and "hard" not in after_easy and len(levels) < 8, levels
 
 
-@pytest.mark.parametrize("weak, length, seed", [("rnn", 20, 4), ("lstm", 10, 1), ("gru", 20, 2)])
-def test_a_topic_missed_every_time_beside_right_answers_elsewhere_is_named_in_the_advice(store, weak, length, seed):
-    """A review found a topic answered 0/4 shown at 70% with "Ready for harder" once topics were pulled toward
-    the overall; without a fitted topic spread each topic stands on its own answers, and the advice names it."""
+@pytest.mark.parametrize("weak, length, seed, topic_sd", [("rnn", 20, 4, 0.0), ("lstm", 10, 1, 0.0), ("gru", 20, 2, 0.0),
+                                                           ("rnn", 20, 4, 0.35), ("rnn", 20, 4, 0.6)])
+def test_a_topic_missed_every_time_beside_right_answers_elsewhere_is_named_in_the_advice(store, weak, length, seed,
+                                                                                         topic_sd):
+    """A review found a topic answered 0/4 shown at 70% with "Ready for harder" once topics leant on the overall
+    (as the bi-factor estimate does with a fitted spread): each topic stands on its own answers, and the advice
+    names it, with or without a fitted spread."""
+    with store.write():
+        store.set_meta("topic_sd", topic_sd)
     session = QuizSession.start(store, "ada", length=length, seed=seed)
     while (record := session.next_question()) is not None:
         answer_with(session, record, right=store.item(record["id"])["topic"] != weak)
