@@ -136,7 +136,8 @@ def calibrate(db_path):
 
     Each template's variants pool what they learn (template + level + variant). The quiz also
     refits by itself: after each of the first learners, then whenever the answers grew by 5%.
-    Learners imported from Moodle or practice pages are placed on the ability scale again.
+    Every learner (quiz, Moodle or practice page) is then placed again on the refitted difficulties,
+    so the reports of learners with the same answers agree.
 
     \b
     Examples:

@@ -239,12 +239,15 @@ def answered_count(store):
     return store.conn.execute("SELECT count(*) FROM attempts WHERE correct IS NOT NULL").fetchone()[0]
 
 
-def calibrate(store, *, fit_topics=True, **options):
+def calibrate(store, *, fit_topics=None, **options):
     """Refit every item's difficulty b and discrimination a from all stored attempts, pooling
-    each template's variants (`torchquiz.engine.calibration`); returns (items moved by 0.001 or more,
-    attempts).
+    each template's variants (`torchquiz.engine.calibration`), then place every learner again on the
+    refitted items (`placement.place_all`); returns (items moved by 0.001 or more, attempts).
+    fit_topics: also fit the spread of topic abilities (None: once TOPIC_FIT_FROM learners answered; with
+    fewer, one import or `torchquiz calibrate` set it from a single learner, to 0.6 or 0.8, or reset it to 0).
     options go to `calibrate_records` (iterations, ...)."""
     from torchquiz.engine.calibration import calibrate_records
+    from torchquiz.engine.placement import place_all
 
     rows = store.conn.execute(
         "SELECT question_id, learner_id, correct, theta_before FROM attempts WHERE correct IS NOT NULL ORDER BY id")
@@ -256,6 +259,7 @@ def calibrate(store, *, fit_topics=True, **options):
                  in store.conn.execute("SELECT question_id, label, topic, b, a, template FROM items")]
     labels = {q: label for q, label, *_ in items}
     learners = len({lid for _, lid, _, _ in attempts})
+    fit_topics = learners >= TOPIC_FIT_FROM if fit_topics is None else fit_topics
     fitted = calibrate_records(attempts, labels, initial={q: (b, a) for q, _, _, b, a, _ in items},
                                topics={q: topic for q, _, topic, *_ in items} if fit_topics else None,
                                templates={q: t for q, *_, t in items},
@@ -270,6 +274,7 @@ def calibrate(store, *, fit_topics=True, **options):
         if fit_topics:
             store.set_meta("topic_sd", fitted.topic_sd)
             store.set_meta("topic_fit_learners", learners)
+    place_all(store)
     # Reported as changed: what moved visibly (a refit of unchanged answers nudges every item by ~1e-6).
     moved = sum(1 for q, (b, a) in changed.items() if max(abs(b - current[q][0]), abs(a - current[q][1])) >= 0.001)
     return moved, len(attempts)
