@@ -19,8 +19,7 @@ def calibrate_after_import(store):
     learners = set(external_learners(store))
     if not learners:
         return changed, attempts, 0
-    placed = {r[0] for r in store.conn.execute("SELECT learner_id FROM abilities WHERE topic = ?", (OVERALL,))}
-    return changed, attempts, len(learners & placed)
+    return changed, attempts, len(learners & _placed(store))
 
 
 def unplaced_learners(store):
@@ -29,6 +28,10 @@ def unplaced_learners(store):
     learners = set(external_learners(store))
     if not learners:
         return 0
-    placed = {r[0] for r in store.conn.execute("SELECT learner_id FROM abilities WHERE topic = ?", (OVERALL,))}
     graded = {r[0] for r in store.conn.execute("SELECT DISTINCT learner_id FROM attempts WHERE correct IS NOT NULL")}
-    return len((learners & graded) - placed)
+    return len((learners & graded) - _placed(store))
+
+
+def _placed(store):
+    """Learners the store holds an overall ability for."""
+    return {r[0] for r in store.conn.execute("SELECT learner_id FROM abilities WHERE topic = ?", (OVERALL,))}

@@ -74,27 +74,37 @@ class _Row:
         self.correct, self.topic = record["correct"], record.get("topic", "")
 
 
+def log_likelihood_rows(b: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each response y to its item (a, b) at every grid point: one row per response."""
+    z = a[:, None] * (GRID[None, :] - b[:, None])
+    sign = 2.0 * y[:, None] - 1.0
+    return -np.logaddexp(0.0, -sign * z)
+
+
 def log_likelihood_grid(b: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Log-likelihood of responses y to items (a, b) at every grid point."""
     if len(b) == 0:
         return np.zeros_like(GRID)
-    z = a[:, None] * (GRID[None, :] - b[:, None])
-    sign = 2.0 * y[:, None] - 1.0
-    return -np.logaddexp(0.0, -sign * z).sum(axis=0)
+    return log_likelihood_rows(b, a, y).sum(axis=0)
+
+
+def eap_rows(log_likelihood: np.ndarray, *, prior_mean: float = 0.0, prior_sd: float = 1.0):
+    """EAP means and posterior SDs of each row of log-likelihoods on the grid (one learner, or one topic, a row)."""
+    if prior_mean == 0.0 and prior_sd == 1.0:
+        log_post = log_likelihood + _LOG_PRIOR
+    else:
+        log_post = log_likelihood - 0.5 * ((GRID - prior_mean) / prior_sd) ** 2
+    w = np.exp(log_post - log_post.max(axis=-1, keepdims=True))
+    w /= w.sum(axis=-1, keepdims=True)
+    mean = w @ GRID
+    return mean, np.sqrt(np.maximum(np.einsum("...j,...j->...", w, (GRID - mean[..., None]) ** 2), 0.0))
 
 
 def eap(b, a, y, *, prior_mean: float = 0.0, prior_sd: float = 1.0) -> tuple[float, float]:
     """EAP mean and posterior SD from arrays of item parameters and responses."""
-    log_post = log_likelihood_grid(np.asarray(b, float), np.asarray(a, float), np.asarray(y, float))
-    if prior_mean == 0.0 and prior_sd == 1.0:
-        log_post = log_post + _LOG_PRIOR
-    else:
-        log_post = log_post - 0.5 * ((GRID - prior_mean) / prior_sd) ** 2
-    w = np.exp(log_post - log_post.max())
-    w /= w.sum()
-    mean = float(w @ GRID)
-    sd = float(math.sqrt(max(w @ (GRID - mean) ** 2, 0.0)))
-    return mean, sd
+    mean, sd = eap_rows(log_likelihood_grid(np.asarray(b, float), np.asarray(a, float), np.asarray(y, float)),
+                        prior_mean=prior_mean, prior_sd=prior_sd)
+    return float(mean), float(sd)
 
 
 def estimate_ability(history: Sequence) -> tuple[float, float]:

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from torchquiz.engine.irt import GRID, eap
+from torchquiz.engine.irt import GRID, eap, eap_rows, log_likelihood_grid, log_likelihood_rows
 
 TOPIC_SD_CANDIDATES = (0.0, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8)
 
@@ -38,8 +38,7 @@ def _topic_likelihoods(b, a, y, topic, n_topics):
         sel = topic == t
         if not sel.any():
             continue
-        z = a[sel, None] * (GRID[None, :] - b[sel, None])
-        ll = -np.logaddexp(0.0, -(2.0 * y[sel, None] - 1.0) * z).sum(axis=0)
+        ll = log_likelihood_grid(b[sel], a[sel], y[sel])
         top = ll.max()
         out.append((t, np.exp(ll - top), top))
     return out
@@ -144,9 +143,7 @@ def place_learners(rows, topics: Sequence[str], topic_sd: float):
     at 58-76% with "Ready for harder" (fitted spreads 0.35-0.6), and at 57% for 0/6 with a guessed 0.5."""
     code = {t: k for k, t in enumerate(topics)}
     learner_ids, learner = np.unique(np.array([r[0] for r in rows]), return_inverse=True)
-    b, a, y = (np.array([r[k] for r in rows], float) for k in (2, 3, 4))
-    z = a[:, None] * (GRID[None, :] - b[:, None])
-    ll = -np.logaddexp(0.0, -(2.0 * y[:, None] - 1.0) * z)
+    ll = log_likelihood_rows(*(np.array([r[k] for r in rows], float) for k in (2, 3, 4)))
     names = sorted({r[1] for r in rows})  # one group per (learner, topic) with answers
     topic = np.searchsorted(np.array(names), np.array([r[1] for r in rows]))
     groups, group = np.unique(learner * len(names) + topic, return_inverse=True)
@@ -159,22 +156,13 @@ def place_learners(rows, topics: Sequence[str], topic_sd: float):
         mean, spread, *_ = _bifactor_batch(np.exp(group_ll[known] - top[:, None]), top, g_learner[known],
                                            n_learners, len(topics), topic_sd)
     else:  # the one-dimensional EAP of the answers in `topics`
-        mean, spread = _eap_rows(_sum_by(group_ll[known], g_learner[known], n_learners))
-    estimates = np.column_stack(_eap_rows(group_ll))  # each topic on its own answers
+        mean, spread = eap_rows(_sum_by(group_ll[known], g_learner[known], n_learners))
+    estimates = np.column_stack(eap_rows(group_ll))  # each topic on its own answers
     answers, counts = np.bincount(learner, minlength=n_learners), np.bincount(group, minlength=len(groups))
     out = [(lid, (float(mean[k]), float(spread[k]), int(answers[k])), {}) for k, lid in enumerate(learner_ids.tolist())]
     for g in range(len(groups)):
         out[g_learner[g]][2][g_name[g]] = (float(estimates[g, 0]), float(estimates[g, 1]), int(counts[g]))
     return out
-
-
-def _eap_rows(log_likelihood):
-    """EAP mean and SD under the N(0, 1) prior of each row of log-likelihoods on the grid."""
-    log_post = -0.5 * GRID**2 + log_likelihood
-    w = np.exp(log_post - log_post.max(axis=1, keepdims=True))
-    w /= w.sum(axis=1, keepdims=True)
-    mean = w @ GRID
-    return mean, np.sqrt(np.maximum((w * (GRID[None, :] - mean[:, None]) ** 2).sum(axis=1), 0.0))
 
 
 def log_marginal(b, a, y, topic, n_topics: int, topic_sd: float) -> float:
