@@ -2,6 +2,7 @@
 read-only store can be read, and side files that belong to another user are named when they block a write."""
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from torchquiz.engine import store_access
 from torchquiz.engine.store import Store
 from quiz_fixtures import bank
 
-from conftest import torchquiz
+from conftest import ROOT
 
 
 @pytest.fixture
@@ -47,14 +48,25 @@ def test_while_someone_uses_the_store_a_reader_shares_their_side_files(closed_st
 
 
 def test_the_cli_reads_a_store_in_a_folder_it_may_not_write(closed_store):
+    """As root (CI), the CLI runs without the capability to override permissions, so the folder's mode holds."""
+    import shutil
+    import subprocess
+
+    as_user = []
     if os.geteuid() == 0:
-        pytest.skip("root may write any folder: the permission cannot be taken away here")
+        as_user = [shutil.which("setpriv") or "setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+        probe = subprocess.run([*as_user, "true"], capture_output=True)
+        if probe.returncode != 0:
+            pytest.skip(f"root may write any folder, and setpriv cannot drop that here: {probe.stderr!r}")
     folder = closed_store.parent
     folder.chmod(0o555)
     try:
-        result = torchquiz("stats", "--db", str(closed_store), check=False)
+        result = subprocess.run([*as_user, sys.executable, "-m", "torchquiz.cli", "stats", "--db", str(closed_store)],
+                                capture_output=True, text=True, cwd=ROOT)
+        written = subprocess.run([*as_user, "touch", str(folder / "probe")], capture_output=True)
     finally:
         folder.chmod(0o755)
+    assert written.returncode != 0, "the folder was writable: the test would prove nothing"
     assert result.returncode == 0 and "No answers stored yet" in result.stdout, result.stderr
 
 
