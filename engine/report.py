@@ -4,6 +4,7 @@
 quiz (its topics, its misconceptions, its counts). Both read the same stored abilities, so the end
 screen and the report never show the same ability two ways.
 """
+from collections import Counter
 from dataclasses import dataclass, field
 
 from torchquiz.engine import irt, progress
@@ -72,12 +73,14 @@ def progress_report(store, learner_name, session=None):
         topics = sorted(t for t in stored if t != OVERALL)
         answered, correct, skipped = counts["attempts"] - counts["skipped"], counts["correct"], counts["skipped"]
         length, sessions, finished = None, counts["sessions"], counts["sessions_finished"]
+        wrong = [r.topic for r in progress.history(store, learner) if not r.correct]
     else:
         done = progress.session_attempts(store, session.id)
         topics = sorted({store.item(a.question_id)["topic"] for a in done if not a.skipped})
         answered = sum(1 for a in done if not a.skipped)
         correct, skipped = sum(1 for a in done if a.correct), sum(1 for a in done if a.skipped)
         length, sessions, finished = session.length, 1, int(session.status == "finished")
+        wrong = [store.item(a.question_id)["topic"] for a in done if a.correct is False]
     abilities = [TopicAbility(t, *stored[t]) for t in topics if t in stored]
     hits = progress.misconception_counts(store, learner, session.id if session is not None else None)
     misconceptions = [(m, n, explain_misconception(store, m)) for m, n in hits]
@@ -90,7 +93,8 @@ def progress_report(store, learner_name, session=None):
                           misconceptions, practise_next(abilities, misconceptions, answered=answered,
                                                         correct=correct, overall=overall,
                                                         where=progress.misconception_topics(
-                                                            store, learner, session.id if session is not None else None)),
+                                                            store, learner, session.id if session is not None else None),
+                                                        missed=Counter(wrong)),
                           unfinished, finished)
 
 

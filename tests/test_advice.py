@@ -106,3 +106,39 @@ def test_one_answer_never_calls_a_topic_weak():
 
     assert topic(1).hopeful_mastery < 0.6  # what the rule alone read as weak
     assert not shown_weak(topic(1)) and shown_weak(topic(3))
+
+
+def test_ready_for_harder_names_the_topic_whose_misses_keep_it_below_the_bar(store):
+    """The review's 18/20 learner: the first two questions of one topic missed, everything else right. The
+    topic shows under 60% without being called weak on so few answers; the advice says ready and names it,
+    rather than praise beside a bar at 45%."""
+    session = QuizSession.start(store, "kim", length=20, seed=3)
+    missed_topic, misses = None, 0
+    while (record := session.next_question()) is not None:
+        topic = record["topics"][0]
+        missed_topic = missed_topic or topic
+        wrong = topic == missed_topic and misses < 2
+        misses += wrong
+        session.answer(record, grade(record, "B" if wrong else "A"))
+    report = session.finish()
+    assert report.correct == 18 and report.practise[0].startswith("Ready for harder")
+    (shown,) = [a for a in report.abilities if a.topic == missed_topic]
+    assert shown.mastery < 0.6
+    assert f"Lowest so far: {missed_topic} (mastery {shown.mastery:.0%}, 2 missed)" in report.practise[1]
+    assert report.practise[1].endswith(f"torchquiz quiz --topic {missed_topic} --length 5")
+    for line in report.practise[2:]:  # a misconception shown there points to that quiz, not a second command
+        assert f"--topic {missed_topic}" not in line
+
+
+def test_a_topic_below_the_bar_without_a_miss_is_not_named():
+    from torchquiz.engine.advice import practise_next
+    from torchquiz.engine.report import TopicAbility
+
+    low = TopicAbility("gru", 0.2, 0.7, 2)   # two right answers on easy questions: under 60%, nothing missed
+    assert low.mastery < 0.6
+    lines = practise_next([low], [], answered=10, correct=10, overall=TopicAbility("overall", 1.5, 0.5, 10),
+                          missed={})
+    assert lines == ["Ready for harder: 10/10 right. Aim at harder questions with torchquiz quiz --target 0.55"]
+    lines = practise_next([low], [], answered=10, correct=9, overall=TopicAbility("overall", 1.5, 0.5, 10),
+                          missed={"gru": 1})
+    assert lines[1].startswith("Lowest so far: gru")
