@@ -68,6 +68,7 @@ class SessionWriter:
 
     Ids are assigned here (max + 1) and rows go in with executemany: inside BEGIN IMMEDIATE no
     other writer can take an id, and 100,000 quiz attempts import in seconds with bounded memory.
+    Learners are new rows too (a class of new students is one learner per attempt): queued alike.
     """
     CHUNK = 2000
 
@@ -82,10 +83,11 @@ class SessionWriter:
         self.preloaded = preload
         self.learners = dict(conn.execute("SELECT name, id FROM learners")) if preload else {}
         self.stored = {k for (k,) in conn.execute("SELECT key FROM external_sessions")} if preload else set()
+        self.next_learner = (conn.execute("SELECT max(id) FROM learners").fetchone()[0] or 0) + 1
         self.next_session = (conn.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0) + 1
         self.next_attempt = (conn.execute("SELECT max(id) FROM attempts").fetchone()[0] or 0) + 1
         self.sessions = self.answers = 0
-        self._buffers = ([], [], [], [])
+        self._buffers = ([], [], [], [], [])
         self._filters = {}
 
     def known(self, key):
@@ -100,8 +102,8 @@ class SessionWriter:
             if row:
                 self.learners[name] = row[0]
         if name not in self.learners:
-            self.learners[name] = self.conn.execute(
-                "INSERT INTO learners (name, created_at) VALUES (?, ?)", (name, stamp)).lastrowid
+            self.learners[name], self.next_learner = self.next_learner, self.next_learner + 1
+            self._buffers[0].append((self.learners[name], name, stamp))
         return self.learners[name]
 
     def add(self, session):
@@ -110,7 +112,7 @@ class SessionWriter:
             return False
         self.stored.add(session.key)
         learner = self._learner(session.learner, session.started_at or session.finished_at)
-        sessions, externals, attempts, marks = self._buffers
+        _, sessions, externals, attempts, marks = self._buffers
         sid, self.next_session = self.next_session, self.next_session + 1
         filters = self._filters.get((session.source, session.quiz))
         if filters is None:
@@ -118,14 +120,17 @@ class SessionWriter:
                 {"source": session.source, "quiz": session.quiz})
         sessions.append((sid, learner, len(session.answers), filters, session.started_at, session.finished_at))
         externals.append((sid, session.source, session.key, session.quiz, session.file, session.row))
+        aid, finished = self.next_attempt, session.finished_at
         for a in session.answers:
-            aid, self.next_attempt = self.next_attempt, self.next_attempt + 1
+            correct = a.correct
             attempts.append((aid, sid, learner, a.question_id, a.slot, a.response,
-                             None if a.correct is None else int(a.correct), int(a.correct is None),
-                             a.misconception, int(a.hint_used), a.seconds, a.answered_at or session.finished_at))
+                             None if correct is None else int(correct), int(correct is None),
+                             a.misconception, int(a.hint_used), a.seconds, a.answered_at or finished))
             # a whole mark is `correct` again: only partial credit and blanks need a row here
-            if a.correct is None or (a.mark is not None and a.mark != float(a.correct)):
+            if correct is None or (a.mark is not None and a.mark != float(correct)):
                 marks.append((aid, a.slot, a.mark))
+            aid += 1
+        self.next_attempt = aid
         self.sessions += 1
         self.answers += len(session.answers)
         if len(sessions) >= self.CHUNK:
@@ -133,7 +138,8 @@ class SessionWriter:
         return True
 
     def flush(self):
-        sessions, externals, attempts, marks = self._buffers
+        learners, sessions, externals, attempts, marks = self._buffers
+        self.conn.executemany("INSERT INTO learners (id, name, created_at) VALUES (?, ?, ?)", learners)
         self.conn.executemany("INSERT INTO sessions (id, learner_id, status, length, filters, pending, started_at, "
                               "finished_at) VALUES (?, ?, 'finished', ?, ?, '[]', ?, ?)", sessions)
         self.conn.executemany("INSERT INTO external_sessions (session_id, source, key, quiz, file, row) "
@@ -142,7 +148,7 @@ class SessionWriter:
                               "correct, skipped, misconception, hint_used, seconds, theta_before, answered_at) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", attempts)
         self.conn.executemany("INSERT INTO external_marks (attempt_id, slot, mark) VALUES (?, ?, ?)", marks)
-        self._buffers = ([], [], [], [])
+        self._buffers = ([], [], [], [], [])
 
 
 def external_learners(store, source=None):

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from torchquiz.engine.external_attempts import ExternalSession, SessionWriter, digest
-from torchquiz.engine.moodle_answers import cached_grade, moodle_answer, quoted_text
-from torchquiz.engine.moodle_match import EVEN_SPLIT, MatchError, QuestionIndex, right_answer_of
+from torchquiz.engine.moodle_answers import ReportCells
+from torchquiz.engine.moodle_match import QuestionIndex
 from torchquiz.engine.moodle_remark import GRADED_TABLE, remark
 from torchquiz.engine.moodle_reports import (FINISHED, ReportError, iter_attempts, pair_grades,
                                              read_report)
@@ -42,6 +42,9 @@ _COUNTED_NOTES = (
                      "questions are not this report's; for Moodle's marks, import both reports into a fresh store "
                      "(--db NEW.db)"),
 )
+
+# Distinct (slot, question, response) texts attempt_key remembers (~1 kB each): the cache stays within ~50 MB.
+_KEY_PARTS = 50_000
 
 
 class UnmatchedResponses(ReportError):
@@ -122,7 +125,7 @@ def _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marke
     file), except, when `marks` (the Grades report) is given, those whose stored marks are not Moodle's
     (keys not in `moodle_marked`): they come with their stored key, to be re-marked."""
     index = QuestionIndex(store)
-    graded, agreed = {}, {}  # (question, text, rule) -> verdict / right-answer check: a class repeats its answers
+    cells, key_parts = ReportCells(index, slot_max, bool(marks)), {}
     before, this_file = set(writer.stored), set()  # keys stored by earlier imports; keys given in this file
     for attempt in iter_attempts(report):
         seen.add(attempt.key)
@@ -135,7 +138,9 @@ def _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marke
             raise ReportError(f"{report.path}: row {attempt.row} ({attempt.learner}, started {attempt.started}) has "
                               f"no row in the Grades report, which holds {len(marks)} attempts: it is cut short "
                               "(download it again, whole) or of a different quiz")
-        key, shown = attempt_key(attempt), _display_key(attempt)
+        key = attempt_key(attempt, key_parts)
+        # the display key names attempts stored before attempt_key: looked for only where one may be stored
+        shown = _display_key(attempt) if key in this_file or (before and key not in before) else None
         if key in this_file:  # two attempts alike in name, time and every response: told apart as shown
             key = shown
         this_file.add(key)
@@ -148,46 +153,17 @@ def _sessions(store, report, marks, slot_max, result, writer, seen, moodle_marke
             if not marks or stored in moodle_marked:
                 result.kept += bool(marks)
                 continue
-        answers, ok, attempt_marks = [], True, marks.get(attempt.key, {})
-        even = {}  # answer index -> its multiple-answer mark were a wrong box charged an even split
-        for slot, cell in attempt.cells.items():
-            result.cells += 1
-            try:
-                record = index.match(cell.question, cell.right_answer)
-            except MatchError as exc:
-                raise ReportError(f"{report.path}: row {attempt.row}, question {slot}: question matched twice: "
-                                  f"{exc}") from None
-            if record is None:
-                result.problems.append(f"row {attempt.row}, question {slot}: no stored question reads "
-                                       f"{quoted_text(cell.question)!r}")
-                ok = False
-                continue
-            result.matched += 1
-            check = (record["id"], cell.right_answer)
-            if check not in agreed:
-                agreed[check] = right_answer_of(record, cell.right_answer)
-            if not agreed[check]:
-                result.problems.append(f"row {attempt.row}, question {slot}: right answer {cell.right_answer!r} "
-                                       f"is not {record['id']}'s")
-                ok = False
-                continue
-            answers.append(moodle_answer(result, attempt.row, record, slot, cell, attempt_marks.get(slot), slot_max,
-                                   graded))
-            if not marks and record["type"] == "multiresponse" and cell.response is not None:
-                verdict = cached_grade(graded, record, cell.response, EVEN_SPLIT)
-                if verdict and verdict.fraction != answers[-1].mark:
-                    even[len(answers) - 1] = verdict.fraction
-        if ok and even:
-            answers = _marks_by_total(result, report, attempt, answers, even)
-        if not ok:
+        answers, even = cells.answers(report.path, attempt, marks.get(attempt.key, {}), result)
+        if answers is None:
             result.skipped += 1
             result.skipped_responses += len(attempt.cells)
-        if ok:
-            if not result.quiz:  # the quiz is named by the template each slot draws from
-                result.quiz = "moodle:" + digest([(a.slot, index.record(a.question_id)["template"])
-                                                  for a in answers])[:12]
-            yield stored, ExternalSession("moodle", key, attempt.learner, result.quiz, result.file, attempt.row,
-                                          moodle_time(attempt.started), moodle_time(attempt.completed), answers)
+            continue
+        if even:
+            answers = _marks_by_total(result, report, attempt, answers, even)
+        if not result.quiz:  # the quiz is named by the template each slot draws from
+            result.quiz = "moodle:" + digest([(a.slot, index.record(a.question_id)["template"]) for a in answers])[:12]
+        yield stored, ExternalSession("moodle", key, attempt.learner, result.quiz, result.file, attempt.row,
+                                      moodle_time(attempt.started), moodle_time(attempt.completed), answers)
 
 
 def _marks_by_total(result, report, attempt, answers, even):
@@ -214,15 +190,23 @@ def _marks_by_total(result, report, attempt, answers, even):
     return answers
 
 
-def attempt_key(attempt):
+def attempt_key(attempt, parts):
     """What names an attempt across downloads: the student's name, the time taken and each slot's question
     and response. The identity column (e-mail shown or not) and the start time (the downloader's time zone
     and date format) change with the download's settings, so they are left out, unless the report shows no
     name or no time taken (then the identity column is all there is). Two attempts of one file alike in all
-    of these are told apart by their display key."""
+    of these are told apart by their display key.
+
+    `parts` keeps each (slot, question, response)'s text as digest joins it (a class repeats them, and
+    writing out 5 kB of question text per attempt was a seventh of a large import's CPU)."""
     who = attempt.person if attempt.person and attempt.time_taken else attempt.learner  # no name or time shown
-    return digest("moodle attempt", who, attempt.time_taken,
-                  [(slot, c.question, c.response) for slot, c in attempt.cells.items()])
+    if len(parts) >= _KEY_PARTS:
+        parts.clear()
+    texts = []
+    for slot, cell in attempt.cells.items():
+        part = (slot, cell.question, cell.response)
+        texts.append(parts.get(part) or parts.setdefault(part, str(part)))  # digest joins str(part) the same
+    return digest("moodle attempt", who, attempt.time_taken, texts)
 
 
 def _display_key(attempt):

@@ -813,3 +813,40 @@ def test_cli_re_marks_with_the_grades_report_given_later_and_recalibrates(tmp_pa
     rows = list(csv.reader(io.StringIO((REPORTS / "statistics.csv").read_text(encoding="utf-8-sig"))))
     report = torchquiz("stats", "--by-template", "--db", str(db))
     assert f"average {dict(zip(rows[0], rows[1]))['Average grade of all attempts']}," in report.stdout
+
+
+def test_attempt_keys_are_the_digest_earlier_imports_stored():
+    """attempt_key writes each slot's text once per distinct cell (a speed-up): the key must stay the digest
+    stored since, or a file imported before would import again."""
+    from torchquiz.engine.external_attempts import digest
+    from torchquiz.engine.moodle_import import attempt_key
+    from torchquiz.engine.moodle_reports import iter_attempts, read_report
+
+    parts, checked = {}, 0
+    for attempt in [*iter_attempts(read_report(REPORTS / "responses.csv"))] * 2:  # twice: the parts remembered
+        who = attempt.person if attempt.person and attempt.time_taken else attempt.learner
+        assert attempt_key(attempt, parts) == digest("moodle attempt", who, attempt.time_taken,
+                                                     [(s, c.question, c.response) for s, c in attempt.cells.items()])
+        checked += 1
+    assert checked == 300 and parts
+
+
+def test_a_report_more_varied_than_the_caches_hold_imports_the_same(store, tmp_path, records, monkeypatch):
+    """Each distinct cell is matched and graded once, in caches that start again when full (memory stays
+    bounded however varied a report is): caches of 2 cells store and report exactly what the full ones do."""
+    from torchquiz.engine import moodle_import
+    from torchquiz.engine.moodle_answers import ReportCells
+
+    def imported(target):
+        results = [import_moodle(target, REPORTS / "responses.csv"),
+                   import_moodle(target, REPORTS / "responses.csv", REPORTS / "grades.csv")]
+        rows = {t: target.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("sessions", "attempts", "external_sessions", "external_marks")}
+        return [(r.imported, r.remarked, r.correct, r.even_split, r.notes, r.problems) for r in results], rows
+
+    full = imported(store)
+    monkeypatch.setattr(ReportCells, "LIMIT", 2)
+    monkeypatch.setattr(moodle_import, "_KEY_PARTS", 2)
+    with Store.open(tmp_path / "small.db") as small:
+        small.add_questions(records)
+        assert imported(small) == full
