@@ -36,7 +36,11 @@ def _emphasis(escaped):
 
 @functools.lru_cache(maxsize=65536)  # a set repeats option texts and phrases: convert each once
 def inline_html(text):
-    """Markdown-inline record text as HTML: escaped, with <code>, <em> and <strong>."""
+    """Markdown-inline record text as HTML: escaped, with <code>, <em> and <strong>.  A line break stays
+    one (<br/>, the line's indentation as no-break spaces), as the terminal shows it: an option written
+    as two lines of code would otherwise read as one line in every LMS and on the page."""
+    if "\n" in text:
+        return "<br/>".join(_indented(line) for line in text.split("\n"))
     if "`" not in text:
         return _emphasis(escape_html(text))
     pieces, last = [], 0
@@ -46,6 +50,11 @@ def inline_html(text):
         last = match.end()
     pieces.append(_emphasis(escape_html(text[last:])))
     return "".join(pieces)
+
+
+def _indented(line):
+    stripped = line.lstrip(" ")
+    return "&#160;" * (len(line) - len(stripped)) + inline_html(stripped)  # &#160;: valid in HTML and in XML
 
 
 @functools.lru_cache(maxsize=65536)
