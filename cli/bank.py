@@ -53,14 +53,17 @@ def validate(path, run_variants, settings):
       torchquiz bank validate my_bank/shape/lstm_cell.yaml --run
     """
     from torchquiz.generator.api import bank_problems
-    from torchquiz.generator.catalogue import catalogue_overrides
-    from torchquiz.generator.templates import unread_files
+    from torchquiz.generator.catalogue import CATALOGUE_FILE, catalogue_overrides
+    from torchquiz.generator.templates import template_files, unread_files
 
     built = 0
     with user_errors():
         problems = bank_problems(settings, path)
         extra = settings.bank_dirs + ((path,) if path and Path(path).is_dir() else ())
         notes = unread_files(extra, settings.include_builtin) + ([] if problems else catalogue_overrides(extra))
+        folders, builtin = ((path,), False) if path else (settings.bank_dirs, settings.include_builtin)
+        checked = (1 if path and not Path(path).is_dir() else  # template files, and catalogues (a bank may be one)
+                   len(template_files(folders, builtin)) + sum((Path(f) / CATALOGUE_FILE).is_file() for f in folders))
         if run_variants:
             from torchquiz.generator.validate_run import run_problems
 
@@ -77,6 +80,9 @@ def validate(path, run_variants, settings):
         click.echo(str(problem), err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
+    if not checked:  # a folder one level too deep, a typo'd path or .yml files: nothing was checked
+        raise click.ClickException(f"no template files in {path or 'the bank'}: a template is a .yaml file one "
+                                   "folder down, BANK/FOLDER/NAME.yaml; nothing was checked")
     click.echo("ok: no problems found" + (f"; {counted(built, 'variant')} built, one per template and type"
                                          if run_variants else ""))
 

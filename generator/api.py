@@ -89,21 +89,28 @@ def load_templates(settings=None):
 def load_selected(settings=None, ids=(), families=(), topics=()):
     """The templates named by id, family or topic (all when none is given). A broken template file
     fails only a selection that may include it: every template, any topic (a broken file's topics
-    are unknown), its family (the folder it lies in, as the bank is laid out), or its own id (an id
-    no sound template has names only the file that declares it, as `preview` does). Any other
-    command runs; the failing ones raise a TemplateError naming file:line (issue 12)."""
-    from pathlib import Path
-
-    from .templates import current_template_id, load_one
+    are unknown), its family (the one it declares, whatever folder it lies in; any family when it
+    declares none readably), or its own id (an id no sound template has names only the file that
+    declares it, as `preview` does). Any other command runs; the failing ones raise a TemplateError
+    naming file:line (issue 12). A bank without a single template file is an error too, naming the
+    files it never reads (a `.yml` template, one at the wrong depth)."""
+    from .templates import current_template_id, declared, load_one, template_files, unread_files
 
     settings = settings or GenerationSettings()
     templates, problems = load_bank(settings.bank_dirs, settings.include_builtin)
+    if not templates and not problems and not template_files(settings.bank_dirs, settings.include_builtin):
+        raise NothingSelected(_no_templates(settings, unread_files(settings.bank_dirs, settings.include_builtin)))
     for name in ids:  # an id no sound template has: its own file's problems, or "unknown" with a did-you-mean
         if name not in templates and current_template_id(name, templates) is None:
             load_one(name, settings.bank_dirs, settings.include_builtin)
+    family_of = {}
 
     def may_be_selected(problem):
-        return (not ids and not families) or topics or Path(problem.path).parent.name in families
+        if (not ids and not families) or topics:
+            return True
+        if problem.path not in family_of:
+            family_of[problem.path] = declared(problem.path, "family")
+        return bool(families) and family_of[problem.path] in (None, *families)
 
     relevant = [problem for problem in problems if not templates or may_be_selected(problem)]
     if relevant:
@@ -114,6 +121,13 @@ def load_selected(settings=None, ids=(), families=(), topics=()):
     if claimed:
         raise TemplateError(claimed)
     return chosen
+
+
+def _no_templates(settings, unread):
+    where = ", ".join(map(str, settings.bank_dirs)) or "the bank"
+    builtin = "" if settings.include_builtin else " (the built-in bank left out by --no-builtin)"
+    return "\n".join([f"no template files in {where}{builtin}: a template is a .yaml file one folder down, "
+                       "BANK/FOLDER/NAME.yaml", *unread])
 
 
 def bank_problems(settings=None, path=None):

@@ -184,33 +184,33 @@ def load_one(name, bank_dirs=(), include_builtin=True):
     if problems and not templates:  # the catalogue, or every file, is broken: nothing can run
         raise TemplateError(problems)
     wanted = current_template_id(name, templates) or name
-    declared = {path: _declared_id(path) for path in dict.fromkeys(p.path for p in problems)}
+    declared_ids = {path: declared(path) for path in dict.fromkeys(p.path for p in problems)}
     if wanted in templates:
         own = [p for p in problems if p.field == f"id={wanted!r}"]
     else:
-        paths = ([path for path, found in declared.items() if found == name]
-                 or [path for path, found in declared.items() if found is None and Path(path).stem == name.rpartition(".")[2]])
+        paths = ([path for path, found in declared_ids.items() if found == name]
+                 or [path for path, found in declared_ids.items() if found is None and Path(path).stem == name.rpartition(".")[2]])
         own = [p for p in problems if p.path in paths]
     others = len({p.path for p in problems} - {p.path for p in own})
     if own:
         raise TemplateError(own, others=others)
     if wanted not in templates:  # a broken file's id is a name the author may have meant
-        error = UnknownTemplate(name, [*templates, *sorted({i for i in declared.values() if i})])
+        error = UnknownTemplate(name, [*templates, *sorted({i for i in declared_ids.values() if i})])
         error.others = others
         raise error
     return templates[wanted], others
 
 
-def _declared_id(path):
-    """The `id` a template file declares, from its top-level `id:` line when the YAML does not parse;
-    None when it names none."""
+def declared(path, key="id"):
+    """The string a template file declares at top-level `key` (id, family), from its `key:` line when the
+    YAML does not parse; None when it names none."""
     try:
         data = load_yaml_file(path)[0]
     except TemplateError:
-        line = re.search(r"^id:[ \t]*(['\"]?)([^'\"#\s]+)\1[ \t]*(#.*)?$",
+        line = re.search(rf"^{key}:[ \t]*(['\"]?)([^'\"#\s]+)\1[ \t]*(#.*)?$",
                          Path(path).read_bytes().decode("utf-8", "replace"), re.MULTILINE)
         return line and line.group(2)
-    found = data.get("id") if isinstance(data, dict) else None
+    found = data.get(key) if isinstance(data, dict) else None
     return found if isinstance(found, str) else None
 
 

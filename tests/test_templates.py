@@ -1,4 +1,6 @@
 """Template loading and validation: every problem at once, each with file:line, field and value."""
+from pathlib import Path
+
 import pytest
 
 from torchquiz.generator.errors import NothingSelected, UnknownTemplate
@@ -268,3 +270,48 @@ def test_generate_of_a_broken_template_names_its_own_problems_only(write_bank):
     assert "other.yaml" not in mine.stderr
     typo = torchquiz("generate", "--template", "my.mien", "--bank", str(root), "--no-builtin", "-o", "-", check=False)
     assert typo.returncode != 0 and "Did you mean 'my.mine'?" in typo.stderr and "other.yaml" not in typo.stderr
+
+
+def test_a_broken_template_fails_the_family_it_declares_whatever_its_folder(write_bank):
+    """A review's author kept templates in a folder named `mine` (the family is the file's, not the folder's):
+    `generate --family shape` left the broken shape template out with exit 0 and no word. A broken file fails
+    the family it declares, and any family when it declares none readably; other families still run."""
+    from torchquiz.generator.api import load_selected
+    from torchquiz.generator.errors import TemplateError
+    from torchquiz.generator.settings import GenerationSettings
+
+    good = GOOD.replace("id: shape.fixture", "id: my.good")
+    root = write_bank({"mine/good.yaml": good,
+                       "mine/typo.yaml": good.replace("id: my.good", "id: my.typo").replace("{{ ask }}", "{{ asks }}"),
+                       "other/metric.yaml": "id: my.metric\nfamily: metrics\nparams:\n  a: {int: [1, 3]\n"})
+    settings = GenerationSettings(bank_dirs=(root,), include_builtin=False, workers=1)
+    with pytest.raises(TemplateError) as raised:
+        load_selected(settings, families=("shape",))
+    assert {Path(p.path).name for p in raised.value.problems} == {"typo.yaml"}  # not the metrics file's
+    (root / "other" / "metric.yaml").write_text("id: my.metric\nparams:\n  a: {int: [1, 3]\n")  # no family given
+    with pytest.raises(TemplateError) as raised:
+        load_selected(settings, families=("shape",))
+    assert {Path(p.path).name for p in raised.value.problems} == {"typo.yaml", "metric.yaml"}
+    (root / "mine" / "typo.yaml").unlink()
+    (root / "other" / "metric.yaml").write_text("id: my.metric\nfamily: metrics\nparams:\n  a: {int: [1, 3]\n")
+    assert [t.id for t in load_selected(settings, families=("shape",))] == ["my.good"]
+
+
+def test_a_bank_without_a_template_file_is_an_error_that_names_the_unread_files(write_bank, tmp_path):
+    """generate wrote an empty set with exit 0 (with --strict too), bank build said 'every variant failed' and
+    bank validate 'ok' for an empty bank, or one whose only template ends in .yml or sits at the top."""
+    root = write_bank({"mine/lstm.yml": GOOD, "top.yaml": GOOD})
+    output = tmp_path / "set.jsonl"
+    made = torchquiz("generate", "--bank", str(root), "--no-builtin", "--strict", "-o", str(output), check=False)
+    assert made.returncode == 1 and not output.exists()
+    assert f"Error: no template files in {root} (the built-in bank left out by --no-builtin)" in made.stderr
+    assert f"{root / 'mine' / 'lstm.yml'}: not read: a template file ends in .yaml (lstm.yaml)" in made.stderr
+    built = torchquiz("bank", "build", "--bank", str(root), "--no-builtin", "--db", str(tmp_path / "b.db"), check=False)
+    assert built.returncode == 1 and "no template files" in built.stderr and "every variant failed" not in built.stderr
+    for folder in (root, root / "mine"):  # the bank, and its template folder given instead of the bank
+        checked = torchquiz("bank", "validate", str(folder), check=False)
+        assert checked.returncode == 1 and checked.stderr.splitlines()[-1] == (
+            f"Error: no template files in {folder}: a template is a .yaml file one folder down, "
+            "BANK/FOLDER/NAME.yaml; nothing was checked") and "ok" not in checked.stdout
+    (root / "mine" / "lstm.yml").rename(root / "mine" / "lstm.yaml")
+    assert torchquiz("bank", "validate", str(root)).stdout.strip() == "ok: no problems found"
