@@ -9,22 +9,30 @@ from .errors import Problem, TemplateError
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
 
 
-def _walk(node, path, lines):
+def _walk(node, path, lines, repeated):
+    """Record every key's line in `lines`; a key given twice in one mapping goes to `repeated` as
+    (key path, its line, the first one's line): YAML keeps the later silently, so a pasted second
+    `hint:` or `layer:` would replace the first without a word."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        first = {}
         for key_node, value_node in node.value:
-            key = key_node.value
-            _walk(value_node, path + (key,), lines)
-            lines[path + (key,)] = key_node.start_mark.line + 1
+            key, line = key_node.value, key_node.start_mark.line + 1
+            if key in first:
+                repeated.append((path + (key,), line, first[key]))
+            first.setdefault(key, line)
+            _walk(value_node, path + (key,), lines, repeated)
+            lines[path + (key,)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), lines)
+            _walk(item, path + (index,), lines, repeated)
 
 
 def load_yaml(text, filename):
     """Parse `text` and return (data, lines): lines maps a key path tuple to its 1-based line.
 
-    A syntax error becomes a TemplateError carrying the line PyYAML reports.
+    A syntax error becomes a TemplateError carrying the line PyYAML reports; so does every key given
+    twice in one mapping, at the second's line.
     """
     loader = LOADER(text)
     try:
@@ -37,9 +45,12 @@ def load_yaml(text, filename):
         raise TemplateError([Problem(filename, line, "", message)]) from None
     finally:
         loader.dispose()
-    lines = {}
+    lines, repeated = {}, []
     if node is not None:
-        _walk(node, (), lines)
+        _walk(node, (), lines, repeated)
+    if repeated:
+        raise TemplateError([Problem(filename, line, ".".join(map(str, key)), f"duplicate key (first on line {first})")
+                             for key, line, first in repeated])
     return data, lines
 
 

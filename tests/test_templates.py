@@ -315,3 +315,24 @@ def test_a_bank_without_a_template_file_is_an_error_that_names_the_unread_files(
             "BANK/FOLDER/NAME.yaml; nothing was checked") and "ok" not in checked.stdout
     (root / "mine" / "lstm.yml").rename(root / "mine" / "lstm.yaml")
     assert torchquiz("bank", "validate", str(root)).stdout.strip() == "ok: no problems found"
+
+
+def test_a_key_given_twice_is_a_problem_at_its_second_line(write_bank):
+    """YAML keeps the later of two equal keys without a word: a pasted second `layer:` made a template draw only
+    LSTMs and a second `hint:` replaced the first, and a misconception defined twice kept its second text; `bank
+    validate` said ok to all three."""
+    text = GOOD.replace("  ask: output\n", "  ask: output\n  batch: {int: [7, 8]}\n") + "hint: again\n"
+    catalogue = "my_miss:\n  description: First.\n  feedback: f\nmy_miss:\n  description: Second.\n  feedback: f\n"
+    root = write_bank({"shape/twice.yaml": text}, catalogue=catalogue)
+    checked = torchquiz("bank", "validate", str(root), check=False)
+    assert checked.returncode == 1
+    lines = text.splitlines()
+    batch, hint = lines.index("  batch: {int: [7, 8]}") + 1, lines.index("hint: again") + 1
+    first_batch, first_hint = lines.index("  batch: {int: [2, 5]}") + 1, lines.index("hint: Look at hidden_size.") + 1
+    catalogue_file = root / "misconceptions.yaml"
+    assert f"{catalogue_file}:4: my_miss: duplicate key (first on line 1)" in checked.stderr.splitlines()
+    (root / "misconceptions.yaml").unlink()
+    checked = torchquiz("bank", "validate", str(root), check=False).stderr.splitlines()
+    template = root / "shape" / "twice.yaml"
+    assert f"{template}:{batch}: params.batch: duplicate key (first on line {first_batch})" in checked
+    assert f"{template}:{hint}: hint: duplicate key (first on line {first_hint})" in checked
