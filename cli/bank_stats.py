@@ -7,16 +7,16 @@ import click
 
 from torchquiz.record.schema import LEVELS
 
-from .options import generation_options, progress_bar, user_errors
+from .options import SEED, SuggestingChoice, generation_options, progress_bar, user_errors
 
 
 @click.command(short_help="Stress-test every template over many seeds; flag poor variety or bias.")
 @click.option("--seeds", default=30, show_default=True, type=click.IntRange(1),
               help="Variants per template (seeds 0..N-1 of the set seed; levels cycle easy, medium, hard).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Set seed the variant seeds derive from.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Set seed the variant seeds derive from.")
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
-@click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
+@click.option("--difficulty", type=SuggestingChoice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per template instead of the table.")
 @click.option("--show-failures", is_flag=True, help="Print every failure with its reproduce command.")

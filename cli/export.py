@@ -11,20 +11,9 @@ import click
 from torchquiz.exports.core import count_categories, earlier_outputs, output_paths, part_path
 from torchquiz.exports.errors import ExportError, RecordError
 from torchquiz.exports.registry import FORMATS
-from torchquiz.record.suggest import did_you_mean
 
+from .options import SEED, FiniteFloatRange, SuggestingChoice
 from .output_files import is_stream, target_folder, write_all_atomically
-
-
-class SuggestingChoice(click.Choice):
-    """A click.Choice whose error for an unknown value adds "Did you mean ...?"."""
-
-    def convert(self, value, param, ctx):
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter as exc:
-            exc.message += did_you_mean(value, self.choices)
-            raise
 
 
 def _load(set_path):
@@ -44,11 +33,13 @@ def _click_option(option):
     """A registry Option (exports/core.py) as a click option."""
     if option.kind is bool:
         return click.option(option.flag, option.name, default=option.default, show_default=True, help=option.help)
-    if option.choices:
+    if option.name == "seed":  # one range for every --seed of the CLI
+        kind = SEED
+    elif option.choices:
         kind = SuggestingChoice(list(option.choices))
     elif option.kind in (int, float) and option.bounds:
         low, high = option.bounds
-        kind = (click.FloatRange if option.kind is float else click.IntRange)(low, high)
+        kind = (FiniteFloatRange if option.kind is float else click.IntRange)(low, high)
     else:
         kind = option.kind
     return click.option(option.flag, option.name, type=kind, default=option.default, show_default=True,

@@ -10,7 +10,7 @@ from torchquiz.record.suggest import did_you_mean
 from torchquiz.record.validate import LETTERS
 from torchquiz.record.wording import counted
 
-from .options import count_option, generation_options, progress_bar, user_errors
+from .options import SEED, SuggestingChoice, count_option, generation_options, progress_bar, user_errors
 from .output_files import check_output, write_atomically
 
 
@@ -20,11 +20,11 @@ from .output_files import check_output, write_atomically
               help="Only questions about this topic, e.g. attention or lstm (repeatable; see `torchquiz bank list`); "
                    "a template that draws its layer draws only the layers asked for.")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
-@click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed",
+@click.option("--difficulty", type=SuggestingChoice([*LEVELS, "mixed"]), default="mixed",
               show_default=True, help="One level, or mixed: variants cycle easy, medium, hard.")
 @count_option("Variants per selected template and question type")
-@click.option("--seed", default=0, show_default=True, type=int, help="Set seed: same bank + seed + torch = same file.")
-@click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Set seed: same bank + seed + torch = same file.")
+@click.option("--type", "types", multiple=True, type=SuggestingChoice(TYPES),
               help="Only questions of this type (repeatable); a template that makes several types makes each.")
 @generation_options()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
@@ -138,12 +138,12 @@ def format_question(record):
 
 @click.command()
 @click.argument("template")
-@click.option("--seed", default=0, show_default=True, type=int, help="Variant seed (failures print theirs).")
-@click.option("--difficulty", type=click.Choice(LEVELS), default=None,
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Variant seed (failures print theirs).")
+@click.option("--difficulty", type=SuggestingChoice(LEVELS), default=None,
               help="Level; defaults to the template's first.")
 @click.option("--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Pin a parameter (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON instead.")
-@click.option("--type", "kind", type=click.Choice(TYPES), default=None,
+@click.option("--type", "kind", type=SuggestingChoice(TYPES), default=None,
               help="Question type, for a template that makes several; defaults to its first.")
 @generation_options()
 def preview(template, seed, difficulty, pairs, as_json, kind, settings):

@@ -1,9 +1,55 @@
-"""Options shared by several commands, and the translation of library errors into click errors."""
+"""Options and option types shared by the commands, and the translation of library errors into click errors."""
 import contextlib
 import functools
+import math
 import sys
 
 import click
+from click.core import ParameterSource
+
+from torchquiz.record.suggest import did_you_mean
+
+SEED = click.IntRange(0, 2**63 - 1)
+"""The type of every --seed: a seed is stored in SQLite (a signed 64-bit INTEGER) and seeds numpy (which refuses
+negative ones), so any other value would fail only after the command had started."""
+
+MAX_TIME_LIMIT = 86_400
+"""A day: the workers' wait on a snippet overflows the OS's timeout a little above a million seconds."""
+
+
+class FiniteFloatRange(click.FloatRange):
+    """The type of every float option: a click.FloatRange that also refuses nan, which passes FloatRange because
+    every comparison with it is false, and inf, which passes a range without a maximum."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a finite number.", param, ctx)
+        return number
+
+
+class SuggestingChoice(click.Choice):
+    """The type of every choice option: a click.Choice whose error for an unknown value adds "Did you mean ...?"."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            exc.message += did_you_mean(value, self.choices)
+            raise
+
+
+class EnvironmentOption(click.Option):
+    """The class of every option with envvar=: a bad value that came from the variable says so, as in
+    "Invalid value for '--bank' (from TORCHQUIZ_BANK)": a variable set long ago in a shell profile is
+    otherwise blamed on an option that is not on the command line."""
+
+    def get_error_hint(self, ctx):
+        hint = super().get_error_hint(ctx)
+        if ctx is not None and ctx.get_parameter_source(self.name) == ParameterSource.ENVIRONMENT:
+            hint += f" (from {self.envvar})"
+        return hint
+
 
 def _device_name(ctx, param, value):
     from torchquiz.generator.settings import device_name_problem
@@ -23,19 +69,21 @@ def generation_options(runs_torch=True):
     from torchquiz.generator.settings import BANK_ENV, DEVICE_ENV, default_workers  # no torch in these
 
     options = [
-        click.option("--bank", "bank_dirs", multiple=True, envvar=BANK_ENV,
+        click.option("--bank", "bank_dirs", multiple=True, envvar=BANK_ENV, cls=EnvironmentOption,
                      type=click.Path(exists=True, file_okay=False),
                      help="An extra bank directory (repeatable; env TORCHQUIZ_BANK, separated by ':')."),
         click.option("--no-builtin", is_flag=True, help="Use only the --bank directories, not the built-in bank."),
     ]
     if runs_torch:
         options += [
-            click.option("--device", default="cpu", envvar=DEVICE_ENV, show_default=True, callback=_device_name,
+            click.option("--device", default="cpu", envvar=DEVICE_ENV, cls=EnvironmentOption, show_default=True,
+                         callback=_device_name,
                          help="Torch device for the runs: cpu, cuda, cuda:N, mps or auto (env TORCHQUIZ_DEVICE)."),
             click.option("--workers", default=default_workers, show_default="CPUs, at most 4",
                          type=click.IntRange(1), help="Torch worker processes."),
-            click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.1),
-                         help="Seconds per snippet run."),
+            click.option("--time-limit", default=20.0, show_default=True,
+                         type=FiniteFloatRange(0.1, MAX_TIME_LIMIT),
+                         help="Seconds per snippet run (at most a day)."),
         ]
 
     def decorate(command):
@@ -60,7 +108,7 @@ def generation_options(runs_torch=True):
 
 def db_option(command):
     return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False), envvar="TORCHQUIZ_DB",
+        "--db", "db_path", type=click.Path(dir_okay=False), envvar="TORCHQUIZ_DB", cls=EnvironmentOption,
         help="The torchquiz database (env TORCHQUIZ_DB; default: $XDG_DATA_HOME/torchquiz/torchquiz.db, "
              "with ~/.local/share when XDG_DATA_HOME is not set).")(command)
 

@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from torchquiz.cli.options import db_option, generation_options, store_errors
+from torchquiz.cli.options import (SEED, EnvironmentOption, FiniteFloatRange, db_option, generation_options,
+                                   store_errors)
 from torchquiz.cli.store import default_learner, open_store
 from torchquiz.record.suggest import did_you_mean
 
@@ -28,16 +29,17 @@ def one_line_name(name):
 
 
 @click.command()
-@click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=default_learner, show_default="your user name",
+@click.option("--learner", envvar="TORCHQUIZ_LEARNER", cls=EnvironmentOption, default=default_learner,
+              show_default="your user name",
               callback=lambda ctx, param, name: one_line_name(name),
               help="Whose progress to use and keep (env TORCHQUIZ_LEARNER).")
 @click.option("--topic", "topics", multiple=True, help="Only questions on this topic (repeatable).")
 @click.option("--family", "families", multiple=True, help="Only questions of this family (repeatable).")
 @click.option("--length", default=10, show_default=True, type=click.IntRange(1), help="Questions in the quiz.")
 @click.option("--resume", is_flag=True, help="Continue your unfinished quiz where you left it.")
-@click.option("--target", default=0.70, show_default=True, type=click.FloatRange(0.05, 0.95),
+@click.option("--target", default=0.70, show_default=True, type=FiniteFloatRange(0.05, 0.95),
               help="The chance of success the questions aim for.")
-@click.option("--seed", type=int, default=None,
+@click.option("--seed", type=SEED, default=None,
               help="Fix the question order of a quiz taken without a break (for demos and tests); after --resume "
                    "the rest follows its own reproducible order.")
 @click.option("--generate/--no-generate", "generate", default=True, show_default=True,

@@ -3,14 +3,15 @@ import json
 
 import click
 
-from torchquiz.cli.options import db_option, json_errors, store_errors
+from torchquiz.cli.options import EnvironmentOption, db_option, json_errors, store_errors
 from torchquiz.cli.store import default_learner, open_store
 from torchquiz.engine.item_stats import MIN_ATTEMPTS
 from torchquiz.record.wording import counted
 
 
 @click.command()
-@click.option("--learner", envvar="TORCHQUIZ_LEARNER", default=default_learner, show_default="your user name",
+@click.option("--learner", envvar="TORCHQUIZ_LEARNER", cls=EnvironmentOption, default=default_learner,
+              show_default="your user name",
               help="The learner's name, as given to `torchquiz quiz` (env TORCHQUIZ_LEARNER).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @db_option

@@ -5,6 +5,8 @@ import json
 
 import click
 
+from torchquiz.cli.options import SEED, FiniteFloatRange, SuggestingChoice
+
 # (key, heading, format) in the order of ../shared/adaptive-sim.md's table
 ROWS = (
     ("rmse_5", "RMSE@5", "{:.3f}"),
@@ -34,7 +36,7 @@ def format_table(result: dict) -> str:
 
 
 @click.command()
-@click.option("--world", type=click.Choice(["v1", "v2"]), default="v1", show_default=True,
+@click.option("--world", type=SuggestingChoice(["v1", "v2"]), default="v1", show_default=True,
               help="v1: 600 independent items; v2: 40 templates x 3 levels x 5 variants.")
 @click.option("--cold-start", is_flag=True,
               help="Every learner meets a fresh store (nothing learnt is kept); use with --length 10.")
@@ -42,9 +44,9 @@ def format_table(result: dict) -> str:
               help="Simulated learners, run one after another.")
 @click.option("--length", type=click.IntRange(1, 600), default=20, show_default=True,
               help="Items per learner; RMSE is reported at 5, 10, 15 and 20 where reached.")
-@click.option("--seed", type=int, default=20240607, show_default=True,
+@click.option("--seed", type=SEED, default=20240607, show_default=True,
               help="Seed of the simulated world and of the selection's RNG.")
-@click.option("--topic-rho", type=click.FloatRange(0.0, 1.0), default=None,
+@click.option("--topic-rho", type=FiniteFloatRange(0.0, 1.0), default=None,
               help="Multi-topic variant: per-topic abilities correlated at this rho; "
                    "the target is the mean topic ability.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")

@@ -9,8 +9,8 @@ import click
 
 from torchquiz.record.schema import LEVELS, TYPES
 
-from torchquiz.cli.options import (count_option, db_option, generation_options, progress_bar, record_errors, store_errors,
-                                   user_errors)
+from torchquiz.cli.options import (SEED, SuggestingChoice, count_option, db_option, generation_options, progress_bar,
+                                   record_errors, store_errors, user_errors)
 
 
 def default_learner():
@@ -88,11 +88,11 @@ def import_set(set_path, skip_bad, db_path):
 @click.option("--family", "families", multiple=True, help="Only templates of this family (repeatable).")
 @click.option("--topic", "topics", multiple=True, help="Only templates on this topic (repeatable).")
 @click.option("--template", "templates", multiple=True, help="Only this template id (repeatable).")
-@click.option("--difficulty", type=click.Choice([*LEVELS, "mixed"]), default="mixed", show_default=True,
+@click.option("--difficulty", type=SuggestingChoice([*LEVELS, "mixed"]), default="mixed", show_default=True,
               help="One level, or mixed: each template's levels in turn.")
-@click.option("--type", "types", multiple=True, type=click.Choice(TYPES),
+@click.option("--type", "types", multiple=True, type=SuggestingChoice(TYPES),
               help="Only questions of this type (repeatable).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Set seed (same seed, same questions).")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Set seed (same seed, same questions).")
 @generation_options()
 @db_option
 def build(count, families, topics, templates, difficulty, types, seed, settings, db_path):
