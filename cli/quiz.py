@@ -25,6 +25,8 @@ def one_line_name(name):
     if name is not None and NOT_IN_NAME.search(name):
         raise click.BadParameter(f"{name!r} holds a control character or a line break, which no learner's name "
                                  "may hold")
+    if name is not None and not name.strip():  # a nameless learner: reports read "Learner : 0/0"
+        raise click.BadParameter("a learner's name cannot be empty; leave --learner out to use your user name")
     return name
 
 

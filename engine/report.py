@@ -94,7 +94,8 @@ def progress_report(store, learner_name, session=None):
                                                         correct=correct, overall=overall,
                                                         where=progress.misconception_topics(
                                                             store, learner, session.id if session is not None else None),
-                                                        missed=Counter(wrong)),
+                                                        missed=Counter(wrong),
+                                                        target=session.target if session is not None else None),
                           unfinished, finished)
 
 

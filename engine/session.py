@@ -73,6 +73,7 @@ class QuizSession:
         self.topic_sd = float(store.meta("topic_sd", 0.0) or 0.0)
         self.refitted = int(store.meta("refit_attempts", 0) or 0) > 0  # difficulties beyond the bare labels
         self.set_aside = None
+        self.repeats_earlier = False  # every question that fits was seen in earlier quizzes: they come again
         self.store_topics = None  # read at the first answer
         self._ability = (None, None)  # (history key, ability()) of the last estimate
         # A resumed quiz goes on with its near variants where it stopped: no more than its allowance in all.
@@ -218,6 +219,7 @@ class QuizSession:
             seen[:] = False
             seen[in_session] = True
             index = selection.select_index(self.pool, seen, counts, theta, self.rng, **options)
+            self.repeats_earlier = index is not None
         return None if index is None else self.pool.item(index)
 
     def _target(self):

@@ -195,7 +195,10 @@ class QuizUI:
             if sep:
                 for row in continued(with_pins(sep + command, db=self.db, learner=self.learner),
                                      self.console.width):
-                    self.write(Text(row, overflow="fold"))
+                    # soft_wrap: a word wider than the terminal (a long --db path) is left to the terminal
+                    # to wrap; a newline put in it would split the pasted command in two
+                    self.console.print(Text(row), soft_wrap=True)
+                self.stdout.flush()
 
 
 def play(session, ui, clock=time.monotonic):
@@ -204,7 +207,7 @@ def play(session, ui, clock=time.monotonic):
     Every completed answer is already stored when its feedback shows, so a quit,
     Ctrl-C (KeyboardInterrupt passes through) or the end of input loses none.
     """
-    told_failure = False
+    told_failure = told_repeats = False
     session.store.on_busy = lambda: ui.show_notice(
         "The store is busy: another command (an import, a refit) is writing to it. Your answer is kept and "
         "saved as soon as the store is free; waiting… (Ctrl-C stops the quiz without saving this answer.)")
@@ -222,6 +225,11 @@ def play(session, ui, clock=time.monotonic):
                                f"{session.position} of {session.length}. Add questions with `torchquiz bank build`, "
                                "or leave out --topic/--family for a wider quiz.")
             break
+        if session.repeats_earlier and not told_repeats:  # once, before the first repeat
+            told_repeats = True
+            ui.show_notice("You have seen every question that fits this quiz in your earlier quizzes, so the rest "
+                           "come again from those. Add questions with `torchquiz bank build`, or leave out "
+                           "--topic/--family for a wider quiz.")
         ui.show_question(record, session.position + 1, session.length)
         ui.discard_typeahead()
         started, hint_used = clock(), False

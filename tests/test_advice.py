@@ -82,9 +82,9 @@ def test_a_topic_answered_right_once_is_not_called_weak_and_three_misses_are():
         f"Practise lstm (mastery {missed[0].mastery:.0%}): torchquiz quiz --topic lstm"]
 
 
-@pytest.mark.parametrize("answered,correct", [(1, 0), (2, 0), (2, 1)])
+@pytest.mark.parametrize("answered,correct", [(1, 0), (2, 0), (2, 1), (1, 1), (2, 2)])
 def test_one_or_two_answers_get_no_praise(answered, correct):
-    # 0 right of 1 and of 2 ended in "Solid, with room to grow".
+    # 0 right of 1 and of 2 ended in "Solid, with room to grow"; 1/1 right in "Ready for harder".
     from torchquiz.engine.advice import practise_next
 
     (line,) = practise_next([], [], answered=answered, correct=correct)
@@ -142,3 +142,22 @@ def test_a_topic_below_the_bar_without_a_miss_is_not_named():
     lines = practise_next([low], [], answered=10, correct=9, overall=TopicAbility("overall", 1.5, 0.5, 10),
                           missed={"gru": 1})
     assert lines[1].startswith("Lowest so far: gru")
+
+
+def test_harder_and_easier_are_relative_to_the_target_the_quiz_used(store):
+    """A review's 0/5 quiz at --target 0.95 was told 'Easier questions: --target 0.85' (harder), and one at 0.05
+    that went 5/5 'harder: --target 0.55' (easier)."""
+    def quiz(name, letter, target):
+        session = QuizSession.start(store, name, length=5, seed=3, target=target)
+        while (record := session.next_question()) is not None:
+            session.answer(record, grade(record, letter))
+        return session.finish().practise[0]
+
+    def target_in(line):
+        return float(line.split("--target ", 1)[1].split()[0])
+
+    assert target_in(quiz("a", "A", 0.70)) == 0.55 and target_in(quiz("b", "B", 0.70)) == 0.85  # as before
+    assert target_in(quiz("c", "A", 0.60)) == 0.45 and target_in(quiz("d", "B", 0.85)) == 0.95
+    at_easiest, at_hardest = quiz("e", "B", 0.95), quiz("f", "A", 0.05)
+    assert "aimed at its easiest already" in at_easiest and target_in(at_easiest) == 0.95
+    assert "aimed at its hardest already" in at_hardest and target_in(at_hardest) == 0.05

@@ -373,6 +373,18 @@ def test_a_quiz_longer_than_its_questions_says_why_it_ends_early(db):
     assert "ends after 4 of 10" in " ".join(screen.split()) and "Quiz complete" in screen
 
 
+def test_questions_from_earlier_quizzes_come_again_with_a_word_once(db):
+    """A review's learner who had seen every question that fits met them again, with no word, and the report
+    counted those answers twice; the README says the quiz says so."""
+    with Store.open(db) as store:
+        run_quiz(store, "A\n\n" * 6, length=4, topics=["bidirectional"])  # the topic's 4 questions
+        session, outcome, screen = run_quiz(store, "A\n\n" * 6, length=3, topics=["bidirectional"])
+    flat = " ".join(screen.split())
+    assert outcome == DONE and session.position == 3
+    assert flat.count("You have seen every question that fits this quiz in your earlier quizzes") == 1
+    assert flat.index("in your earlier quizzes") < flat.index("Question 1")
+
+
 def test_a_failed_background_generation_is_told_once_and_the_quiz_goes_on(db, tmp_path):
     from torchquiz.engine.near_variants import NearVariantMaker
     from torchquiz.generator.settings import GenerationSettings
@@ -488,6 +500,9 @@ def test_a_learner_name_with_an_escape_code_or_line_break_is_refused(db):
     for name in ("evil\x1b]0;x\x07", "two\nlines"):
         result = CliRunner().invoke(main, ["quiz", "--db", str(db), "--learner", name, "--no-generate"])
         assert result.exit_code == 2 and "holds a control character or a line break" in result.output
+    for name in ("", "   "):  # a nameless learner was created, and reported as "Learner : 0/0"
+        result = CliRunner().invoke(main, ["quiz", "--db", str(db), "--learner", name, "--no-generate"])
+        assert result.exit_code == 2 and "a learner's name cannot be empty" in result.output
     with Store.open(db) as store:
         assert store.conn.execute("SELECT count(*) FROM learners").fetchone()[0] == 0
 
@@ -508,3 +523,27 @@ def test_a_quiz_started_while_the_store_is_busy_says_so_and_starts_when_free(db)
     assert result.exit_code == 0, result.output
     assert result.output.count("The store is busy") == 1 and "Quiz complete" in result.output
     assert time.monotonic() - started < 14  # said and waited for, not SQLite's 15 s then an error
+
+
+@pytest.mark.parametrize("width", [40, 80])
+def test_an_advice_command_with_a_path_wider_than_the_terminal_pastes_as_one_command(db, width):
+    """A review pasted the end screen's command rows: a --db path wider than the terminal had been cut with a
+    newline, and the shell ran two commands ('no torchquiz database at .../week-07-se', then 'quence-models/...:
+    No such file'). The rows, joined at their backslashes, are the command with the path whole."""
+    import shlex
+
+    long_db = "/srv/courses/" + "week-07-sequence-models/" * 4 + "class.db"
+    with Store.open(db) as store:
+        session = QuizSession.start(store, "ada", seed=4, length=4, topics=["batch_first"])
+        out = io.StringIO()
+        play(session, QuizUI(io.StringIO("D\n\nC\n\nB\n\nA\n\n"), out, width=width, db=long_db),
+             clock=iter(range(1000)).__next__)
+    rows = out.getvalue().split("What to practise next:", 1)[1].splitlines()
+    commands, current = [], ""
+    for row in rows:
+        if row.lstrip().startswith("torchquiz ") or current:
+            current += row.strip().removesuffix("\\")
+            if not row.endswith("\\"):
+                commands.append(shlex.split(current))
+                current = ""
+    assert commands and all(words[words.index("--db") + 1] == long_db for words in commands)
