@@ -10,7 +10,8 @@ from torchquiz.record.suggest import did_you_mean
 from torchquiz.record.validate import LETTERS
 from torchquiz.record.wording import counted
 
-from .options import SEED, SuggestingChoice, count_option, generation_options, progress_bar, user_errors
+from .options import (SEED, SuggestingChoice, count_option, generation_options, note_other_problems, progress_bar,
+                      user_errors)
 from .output_files import check_output, write_atomically
 
 
@@ -58,6 +59,7 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
                               count=count, seed=seed, types=types, topics=topics, on_progress=progress)
     for failure in result.failures:
         click.echo(f"failed: {failure.message}", err=True)
+    note_other_problems(result.others, settings)  # broken files this selection left out: said, not silently skipped
     # An earlier set under that name stays as it was.
     if result.failures and (strict or not result.records) and not result.interrupted:
         why = "--strict" if result.records else "no question could be built"
@@ -86,17 +88,6 @@ def generate(families, topics, templates, difficulty, count, seed, types, settin
     click.echo(f"{counted(len(result.records), 'question')} -> {output} ({result.duplicates} duplicates dropped, "
                f"{len(result.failures)} failed{off_topic}) with torch {result.torch} on {result.device} in {elapsed:.1f} s",
                err=True)
-
-
-def _note_others(count, settings):
-    """One line on stderr for the bank's other broken templates, with the command that lists their problems."""
-    import shlex
-
-    if count:
-        words = ["torchquiz", "bank", "validate"] + [w for d in settings.bank_dirs for w in ("--bank", d)]
-        words += [] if settings.include_builtin else ["--no-builtin"]
-        click.echo(f"note: {counted(count, 'other template file')} of the bank {'has' if count == 1 else 'have'} "
-                   f"problems; `{shlex.join(words)}` lists them", err=True)
 
 
 def _parse_pins(pairs):
@@ -167,9 +158,9 @@ def preview(template, seed, difficulty, pairs, as_json, kind, settings):
         try:  # only this template's problems stop it; the others' are counted in a note
             found, others = load_one(template, settings.bank_dirs, settings.include_builtin)
         except (TemplateError, UnknownTemplate) as exc:
-            _note_others(getattr(exc, "others", 0), settings)
+            note_other_problems(getattr(exc, "others", 0), settings)
             raise
-        _note_others(others, settings)
+        note_other_problems(others, settings)
         chosen = found.as_type(kind)
         level = difficulty or chosen.levels[0]
         unknown = sorted(set(pins) - set(chosen.params))

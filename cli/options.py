@@ -194,3 +194,16 @@ def count_option(help_text):
 
 
 MAX_COUNT = 10_000
+
+
+def note_other_problems(count, settings):
+    """One line on stderr for the bank's other broken templates, with the command that lists their problems."""
+    import shlex
+
+    from torchquiz.record.wording import counted
+
+    if count:
+        words = ["torchquiz", "bank", "validate"] + [w for d in settings.bank_dirs for w in ("--bank", d)]
+        words += [] if settings.include_builtin else ["--no-builtin"]
+        click.echo(f"note: {counted(count, 'other template file')} of the bank {'has' if count == 1 else 'have'} "
+                   f"problems; `{shlex.join(words)}` lists them", err=True)

@@ -9,8 +9,8 @@ import click
 
 from torchquiz.record.schema import LEVELS, TYPES
 
-from torchquiz.cli.options import (SEED, SuggestingChoice, count_option, db_option, generation_options, progress_bar,
-                                   record_errors, store_errors, user_errors)
+from torchquiz.cli.options import (SEED, SuggestingChoice, count_option, db_option, generation_options,
+                                   note_other_problems, progress_bar, record_errors, store_errors, user_errors)
 
 
 def default_learner():
@@ -122,6 +122,7 @@ def build(count, families, topics, templates, difficulty, types, seed, settings,
                               seed=seed, difficulty=difficulty, types=types, on_progress=progress)
     for failure in result.failures:  # the message names template, seed, level and the reproduce command
         click.echo(f"failed: {failure.message}", err=True)
+    note_other_problems(result.others, settings)  # broken files this selection left out
     if not result.records and result.interrupted:
         click.echo("Interrupted before any question was finished; nothing stored.", err=True)
         sys.exit(130)

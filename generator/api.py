@@ -31,6 +31,7 @@ class GenerationResult:
     snippets: list = dataclasses.field(default_factory=list)  # per record, with trace=True
     interrupted: bool = False  # Ctrl-C: records holds the variants finished before it
     off_topic: int = 0  # variants left out because none of their topics was asked for (see on_topic)
+    others: int = 0     # broken template files the selection left out (a note names the command that lists them)
     outcomes: list = dataclasses.field(default_factory=list)  # per job, in job order: record, message or None
 
 
@@ -87,13 +88,19 @@ def load_templates(settings=None):
 
 
 def load_selected(settings=None, ids=(), families=(), topics=()):
+    """The chosen templates of `selected_and_others`."""
+    return selected_and_others(settings, ids, families, topics)[0]
+
+
+def selected_and_others(settings=None, ids=(), families=(), topics=()):
     """The templates named by id, family or topic (all when none is given). A broken template file
     fails only a selection that may include it: every template, any topic (a broken file's topics
     are unknown), its family (the one it declares, whatever folder it lies in; any family when it
     declares none readably), or its own id (an id no sound template has names only the file that
     declares it, as `preview` does). Any other command runs; the failing ones raise a TemplateError
     naming file:line (issue 12). A bank without a single template file is an error too, naming the
-    files it never reads (a `.yml` template, one at the wrong depth)."""
+    files it never reads (a `.yml` template, one at the wrong depth). Returns (the chosen templates, how
+    many broken template files the selection left out)."""
     from .templates import current_template_id, declared, load_one, template_files, unread_files
 
     settings = settings or GenerationSettings()
@@ -120,7 +127,7 @@ def load_selected(settings=None, ids=(), families=(), topics=()):
     claimed = [problem for problem in problems if problem.field in {f"id={t.id!r}" for t in chosen}]
     if claimed:
         raise TemplateError(claimed)
-    return chosen
+    return chosen, len({problem.path for problem in problems})
 
 
 def _no_templates(settings, unread):
@@ -212,11 +219,13 @@ def generate_set(settings=None, *, templates=None, families=None, difficulty="mi
     settings = settings or GenerationSettings()
     with WorkerPool(settings) as pool:
         # The workers import torch meanwhile: loading and validating the bank here costs no wall time.
-        chosen = load_selected(settings, templates or (), families or (), topics or ())
+        chosen, others = selected_and_others(settings, templates or (), families or (), topics or ())
         jobs = variant_jobs(chosen, count, seed, difficulty, pins, types, topics or ())
         if chosen and not jobs:
             raise NothingSelected(_nothing_to_make(chosen, difficulty, types, topics or ()))
-        return on_topic(collect(pool, jobs, on_progress, trace), topics)
+        result = on_topic(collect(pool, jobs, on_progress, trace), topics)
+        result.others = others
+        return result
 
 
 def on_topic(result, topics):

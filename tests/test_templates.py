@@ -295,6 +295,11 @@ def test_a_broken_template_fails_the_family_it_declares_whatever_its_folder(writ
     (root / "mine" / "typo.yaml").unlink()
     (root / "other" / "metric.yaml").write_text("id: my.metric\nfamily: metrics\nparams:\n  a: {int: [1, 3]\n")
     assert [t.id for t in load_selected(settings, families=("shape",))] == ["my.good"]
+    # what the selection left out is said, with the command that lists it
+    made = torchquiz("generate", "--bank", str(root), "--no-builtin", "--family", "shape", "--count", "1",
+                     "--workers", "1", "-o", "-")
+    assert f"note: 1 other template file of the bank has problems; `torchquiz bank validate --bank {root} " \
+           "--no-builtin` lists them" in made.stderr.splitlines()
 
 
 def test_a_bank_without_a_template_file_is_an_error_that_names_the_unread_files(write_bank, tmp_path):
