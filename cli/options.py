@@ -119,7 +119,20 @@ def _reported(error_class):
     try:
         yield
     except error_class as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_with_source(str(exc))) from None
+
+
+def _with_source(message):
+    """An absent device is found in a worker, long after parsing: where TORCHQUIZ_DEVICE chose it, its
+    message ("--device cuda: CUDA is not available") says so, as a bad value from a variable does."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not message.startswith("--device ") or "device" not in ctx.params:
+        return message
+    if ctx.get_parameter_source("device") != ParameterSource.ENVIRONMENT:
+        return message
+    option, _, rest = message.partition(":")
+    from torchquiz.generator.settings import DEVICE_ENV
+    return f"{option} (from {DEVICE_ENV}):{rest}"
 
 
 def user_errors():

@@ -56,6 +56,9 @@ def test_absent_cuda_is_a_clear_error_not_a_traceback(tmp_path):
     assert probe.returncode == 1
     assert probe.stderr.startswith("Error: --device cuda: CUDA is not available")
     assert "Traceback" not in probe.stderr
+    # chosen by the variable, the error says so (a review: it named an option nobody typed)
+    from_env = torchquiz("preview", "shape.recurrent_output", env={"TORCHQUIZ_DEVICE": "cuda"}, check=False)
+    assert from_env.stderr.startswith("Error: --device cuda (from TORCHQUIZ_DEVICE): CUDA is not available")
     with pytest.raises(DeviceUnavailable, match="CUDA is not available"):
         generate_set(GenerationSettings(device="cuda", workers=1), templates=["shape.recurrent_output"])
 
