@@ -40,7 +40,7 @@ import numpy as np
 import torchquiz.engine.calibration  # noqa: F401  (imported lazily by refits: load it before edits can land)
 from torchquiz.engine.irt import LABEL_PRIOR, eap
 from torchquiz.engine.simulate import COLD_LENGTH, LENGTH, RunLog, metrics, run
-from torchquiz.engine.worlds import SEED, World, build_world
+from torchquiz.engine.worlds import SEED, WORLDS, World, build_world
 
 try:
     from catsim.item_bank import ItemBank
@@ -247,7 +247,7 @@ def reference_rows(world_name, learners, seed, length, perturb=None):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--world", choices=("v1", "v2"), default="v1")
+    parser.add_argument("--world", choices=WORLDS, default="v1")
     parser.add_argument("--learners", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--quiz-seed", type=int, help="the quizzes' own random stream (default: --seed) on the same "

@@ -54,7 +54,7 @@ def validate(path, run_variants, settings):
     """
     from torchquiz.generator.api import bank_problems
     from torchquiz.generator.catalogue import CATALOGUE_FILE, catalogue_overrides
-    from torchquiz.generator.templates import template_files, unread_files
+    from torchquiz.generator.templates import TEMPLATE_PLACE, template_files, unread_files
 
     built = 0
     with user_errors():
@@ -81,8 +81,7 @@ def validate(path, run_variants, settings):
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
     if not checked:  # a folder one level too deep, a typo'd path or .yml files: nothing was checked
-        raise click.ClickException(f"no template files in {path or 'the bank'}: a template is a .yaml file one "
-                                   "folder down, BANK/FOLDER/NAME.yaml; nothing was checked")
+        raise click.ClickException(f"no template files in {path or 'the bank'}: {TEMPLATE_PLACE}; nothing was checked")
     click.echo("ok: no problems found" + (f"; {counted(built, 'variant')} built, one per template and type"
                                          if run_variants else ""))
 

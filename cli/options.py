@@ -114,17 +114,18 @@ def db_option(command):
 
 
 @contextlib.contextmanager
-def _reported(error_class):
-    """`error_class` becomes `Error: ...` with exit code 1; never a traceback."""
+def _reported(error_class, message=str):
+    """`error_class` becomes `Error: ...` (its `message`) with exit code 1; never a traceback."""
     try:
         yield
     except error_class as exc:
-        raise click.ClickException(_with_source(str(exc))) from None
+        raise click.ClickException(message(exc)) from None
 
 
-def _with_source(message):
+def _with_source(error):
     """An absent device is found in a worker, long after parsing: where TORCHQUIZ_DEVICE chose it, its
     message ("--device cuda: CUDA is not available") says so, as a bad value from a variable does."""
+    message = str(error)
     ctx = click.get_current_context(silent=True)
     if ctx is None or not message.startswith("--device ") or "device" not in ctx.params:
         return message
@@ -139,7 +140,7 @@ def user_errors():
     """Generator errors (bad templates, absent devices, ...) as click errors."""
     from torchquiz.generator.errors import GeneratorError
 
-    return _reported(GeneratorError)
+    return _reported(GeneratorError, _with_source)
 
 
 def record_errors():

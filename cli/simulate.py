@@ -6,6 +6,7 @@ import json
 import click
 
 from torchquiz.cli.options import SEED, FiniteFloatRange, SuggestingChoice
+from torchquiz.engine.worlds import WORLDS
 
 # (key, heading, format) in the order of ../shared/adaptive-sim.md's table
 ROWS = (
@@ -36,7 +37,7 @@ def format_table(result: dict) -> str:
 
 
 @click.command()
-@click.option("--world", type=SuggestingChoice(["v1", "v2"]), default="v1", show_default=True,
+@click.option("--world", type=SuggestingChoice(WORLDS), default="v1", show_default=True,
               help="v1: 600 independent items; v2: 40 templates x 3 levels x 5 variants.")
 @click.option("--cold-start", is_flag=True,
               help="Every learner meets a fresh store (nothing learnt is kept); use with --length 10.")

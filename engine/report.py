@@ -76,11 +76,12 @@ def progress_report(store, learner_name, session=None):
         wrong = [r.topic for r in progress.history(store, learner) if not r.correct]
     else:
         done = progress.session_attempts(store, session.id)
-        topics = sorted({store.item(a.question_id)["topic"] for a in done if not a.skipped})
+        topic_of = {a.question_id: store.item(a.question_id)["topic"] for a in done if not a.skipped}
+        topics = sorted(set(topic_of.values()))
         answered = sum(1 for a in done if not a.skipped)
         correct, skipped = sum(1 for a in done if a.correct), sum(1 for a in done if a.skipped)
         length, sessions, finished = session.length, 1, int(session.status == "finished")
-        wrong = [store.item(a.question_id)["topic"] for a in done if a.correct is False]
+        wrong = [topic_of[a.question_id] for a in done if a.correct is False]
     abilities = [TopicAbility(t, *stored[t]) for t in topics if t in stored]
     hits = progress.misconception_counts(store, learner, session.id if session is not None else None)
     misconceptions = [(m, n, explain_misconception(store, m)) for m, n in hits]

@@ -201,6 +201,9 @@ class QuizUI:
                 self.stdout.flush()
 
 
+WIDER_QUIZ = "Add questions with `torchquiz bank build`, or leave out --topic/--family for a wider quiz."
+
+
 def play(session, ui, clock=time.monotonic):
     """Run the quiz until it ends (DONE, after the summary) or the learner quits (QUIT).
 
@@ -222,14 +225,12 @@ def play(session, ui, clock=time.monotonic):
         if record is None:
             if not session.finished:
                 ui.show_notice(f"No unseen question in the store fits this quiz any more, so it ends after "
-                               f"{session.position} of {session.length}. Add questions with `torchquiz bank build`, "
-                               "or leave out --topic/--family for a wider quiz.")
+                               f"{session.position} of {session.length}. {WIDER_QUIZ}")
             break
         if session.repeats_earlier and not told_repeats:  # once, before the first repeat
             told_repeats = True
             ui.show_notice("You have seen every question that fits this quiz in your earlier quizzes, so the rest "
-                           "come again from those. Add questions with `torchquiz bank build`, or leave out "
-                           "--topic/--family for a wider quiz.")
+                           f"come again from those. {WIDER_QUIZ}")
         ui.show_question(record, session.position + 1, session.length)
         ui.discard_typeahead()
         started, hint_used = clock(), False

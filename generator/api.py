@@ -4,7 +4,7 @@ import dataclasses
 from .errors import NothingSelected, VariantError
 from .params import LAYER_TOPICS, draws_layers, specs_for
 from .settings import GenerationSettings
-from .templates import load_bank, select_templates, TemplateError
+from .templates import TEMPLATE_PLACE, load_bank, select_templates, TemplateError
 from .workers import WorkerPool
 
 SEED_STRIDE = 1_000_000  # variant seed = set seed * stride + index, so sets with different seeds never share one
@@ -133,8 +133,7 @@ def selected_and_others(settings=None, ids=(), families=(), topics=()):
 def _no_templates(settings, unread):
     where = ", ".join(map(str, settings.bank_dirs)) or "the bank"
     builtin = "" if settings.include_builtin else " (the built-in bank left out by --no-builtin)"
-    return "\n".join([f"no template files in {where}{builtin}: a template is a .yaml file one folder down, "
-                       "BANK/FOLDER/NAME.yaml", *unread])
+    return "\n".join([f"no template files in {where}{builtin}: {TEMPLATE_PLACE}", *unread])
 
 
 def bank_problems(settings=None, path=None):

@@ -122,6 +122,9 @@ def uses_name(data, name):
     return any(name in meta.find_undeclared_variables(ENV.parse(s)) for s in sources if isinstance(s, str))
 
 
+TEMPLATE_PLACE = "a template is a .yaml file one folder down, BANK/FOLDER/NAME.yaml"  # what template_files reads
+
+
 def template_files(bank_dirs=(), include_builtin=True):
     """Every template file (`<folder>/*.yaml`) in the built-in bank and the extra bank dirs."""
     files = []
